@@ -1,0 +1,1 @@
+"""keras_front: the Keras 1.x API on symgraph."""

@@ -1,0 +1,241 @@
+"""The NumPy backend: one readable Python function of NumPy calls for the whole graph.
+
+    def f(x, w):
+        b = _c_b.value                     # shared variables are read once, up front
+        v1 = np.dot(x, w)                  # dot @ model.py:12
+        v2 = v1 + b
+        ...
+        _c_b.value = v7                    # updates, after every output is computed
+        return v2
+
+Each node becomes one assignment whose right-hand side is the op's `render`. An `ifelse`
+becomes an `if` statement, with the nodes that only one branch needs placed inside that
+branch, so the branch not taken costs nothing. The source is compiled once with
+`compile()`; `linecache` knows it, so tracebacks show the generated line, and each line
+maps back to its node (and the user's source line) for error messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import keyword
+import linecache
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..fgraph import OUTPUT, FunctionGraph
+from ..graph import Apply, Constant, SharedVariable, Variable
+from ..ops.control import is_lazy
+from ..ops.registry import RenderContext
+
+_counter = itertools.count()
+Region = tuple[Apply, str] | None
+
+
+@dataclass
+class Generated:
+    """The generated function, its source, and the line -> node map for errors."""
+
+    source: str
+    fn: Callable[..., Any]
+    filename: str
+    line_nodes: dict[int, Apply]
+    names: dict[Variable, str]
+
+
+def _ident(name: str | None, fallback: str) -> str:
+    if not name:
+        return fallback
+    s = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    if not s or s[0].isdigit():
+        s = "_" + s
+    if keyword.iskeyword(s) or s in ("np", "sp", "sla"):
+        s += "_"
+    return s
+
+
+def constant_literal(c: Constant) -> str | None:
+    """Inline source for small scalar constants (typed, so dtypes stay exact)."""
+    d = c.data
+    if d.ndim != 0:
+        return None
+    v = d.item()
+    if d.dtype == bool:
+        return "np.True_" if v else "np.False_"
+    if isinstance(v, float):
+        text = "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else \
+            "np.nan" if v != v else repr(v)
+    else:
+        text = repr(v)
+    return f"np.{d.dtype.name}({text})"
+
+
+class _Namer:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.names: dict[Variable, str] = {}
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.used:
+            name, n = f"{base}_{n}", n + 1
+        self.used.add(name)
+        return name
+
+    def __getitem__(self, v: Variable) -> str:
+        return self.names[v]
+
+
+def _regions(order: Sequence[Apply], fgraph: FunctionGraph) -> dict[Apply, Region]:
+    """Place each node in the innermost ifelse branch that all its uses lie in."""
+    region: dict[Apply, Region] = {}
+    parent: dict[Region, Region] = {None: None}
+    depth: dict[Region, int] = {None: 0}
+
+    def lca(a: Region, b: Region) -> Region:
+        while depth[a] > depth[b]:
+            a = parent[a]
+        while depth[b] > depth[a]:
+            b = parent[b]
+        while a != b:
+            a, b = parent[a], parent[b]
+        return a
+
+    for node in reversed(order):
+        r: Region | str = "unset"
+        for out in node.outputs:
+            for client, i in fgraph.clients.get(out, []):
+                if client == OUTPUT:
+                    use: Region = None
+                elif is_lazy(client) and i > 0:
+                    use = (client, "then" if i <= client.op.n else "else")
+                    if use not in parent:
+                        parent[use] = region[client]
+                        depth[use] = depth[region[client]] + 1
+                else:
+                    use = region[client]
+                r = use if r == "unset" else lca(r, use)  # type: ignore[arg-type]
+        region[node] = None if r == "unset" else r  # type: ignore[assignment]
+    return region
+
+
+def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVariable],
+             name: str = "f", single: bool = True) -> Generated:
+    """Source for `fgraph` (outputs, then one value per update) and the compiled function."""
+    ctx = RenderContext()
+    namer = _Namer()
+    names = namer.names
+    fname = _ident(name, "f")
+    lines: list[str] = []
+    line_nodes: dict[int, Apply] = {}
+
+    params = []
+    for i, v in enumerate(fgraph.inputs):
+        names[v] = namer.fresh(_ident(v.name, f"x{i}"))
+        params.append(names[v])
+    namer.used.add(fname)
+    header = f"def {fname}({', '.join(params)}):"
+
+    order = fgraph.toposort()
+    body: list[tuple[int, str, Apply | None]] = []  # (indent, text, node)
+
+    # Leaves: shared variables read up front, constants inlined or bound as globals.
+    leaves = [v for node in order for v in node.inputs if v.owner is None] + \
+        [v for v in fgraph.outputs if v.owner is None]
+    for v in dict.fromkeys(leaves):
+        if v in names:
+            continue
+        if isinstance(v, SharedVariable):
+            local = namer.fresh(_ident(v.name, "shared"))
+            cont = ctx.ref(v.container, f"c_{local}")
+            names[v] = local
+            body.append((1, f"{local} = {cont}.value", None))
+        elif isinstance(v, Constant):
+            lit = constant_literal(v)
+            names[v] = lit if lit is not None else ctx.ref(v.data, f"k{len(ctx.namespace)}")
+        else:
+            raise ValueError(f"the graph needs input {v!r}, which is not among the "
+                             f"function's inputs")
+
+    region = _regions(order, fgraph)
+    for node in order:
+        for out in node.outputs:
+            names[out] = namer.fresh(_ident(out.name, f"v{len(names)}"))
+
+    def emit(reg: Region, indent: int) -> None:
+        for node in order:
+            if region[node] != reg:
+                continue
+            outs = ", ".join(names[o] for o in node.outputs)
+            if len(node.outputs) > 1 and not is_lazy(node):
+                outs += ","  # unpack a tuple
+            ins = [names[i] for i in node.inputs]
+            if is_lazy(node):
+                n = node.op.n
+                body.append((indent, f"if {ins[0]}:", node))
+                emit((node, "then"), indent + 1)
+                body.append((indent + 1, f"{outs}{',' if n > 1 else ''} = "
+                             f"{', '.join(ins[1:1 + n])}", node))
+                body.append((indent, "else:", node))
+                emit((node, "else"), indent + 1)
+                body.append((indent + 1, f"{outs}{',' if n > 1 else ''} = "
+                             f"{', '.join(ins[1 + n:])}", node))
+                continue
+            expr = node.op.render(ctx, node, ins)
+            body.append((indent, f"{outs} = {expr}", node))
+
+    emit(None, 1)
+
+    results = [names[v] for v in fgraph.outputs]
+    user_out = []
+    for v, text in zip(fgraph.outputs[:n_outputs], results[:n_outputs], strict=True):
+        if _aliases_storage(v):
+            text = f"np.array({text})"  # never hand out a shared/constant buffer
+        elif v.type.ndim == 0 and getattr(v.type, "dtype", "rng") != "rng":
+            text = f"np.asarray({text})"
+        user_out.append(text)
+    for shared, text in zip(updates, results[n_outputs:], strict=True):
+        body.append((1, f"{ctx.ref(shared.container, 'c_' + names.get(shared, 'shared'))}"
+                        f".value = {text}", None))
+    if single and n_outputs == 1:
+        ret = f"return {user_out[0]}"
+    elif n_outputs == 0:
+        ret = "return []"
+    else:
+        ret = f"return [{', '.join(user_out)}]"
+    body.append((1, ret, None))
+
+    lines.append(header)
+    width = max((len("    " * ind + text) for ind, text, _ in body), default=0)
+    width = min(width, 70)
+    for ind, text, node in body:
+        line = "    " * ind + text
+        if node is not None and node.trace is not None and not text.endswith(":"):
+            src = f"{os.path.basename(node.trace[0])}:{node.trace[1]}"
+            line = f"{line.ljust(width)}  # {node.op} @ {src}"
+        lines.append(line)
+        if node is not None:
+            line_nodes[len(lines)] = node
+    source = "\n".join(lines) + "\n"
+    filename = f"<symgraph {fname}#{next(_counter)}>"
+    code = compile(source, filename, "exec")
+    namespace = ctx.namespace
+    exec(code, namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return Generated(source, namespace[fname], filename, line_nodes, dict(names))
+
+
+def _aliases_storage(v: Variable) -> bool:
+    """True when `v` may be (a view of) a shared variable's or constant's buffer."""
+    seen = 0
+    while v.owner is not None and seen < 64:
+        vm = getattr(v.owner.op, "view_map", {})
+        if v.index not in vm:
+            return False
+        v = v.owner.inputs[vm[v.index]]
+        seen += 1
+    return isinstance(v, (SharedVariable, Constant))

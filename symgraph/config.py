@@ -1,0 +1,93 @@
+"""Global settings: `sg.config.floatX`, the default backend, the compile cache.
+
+Every attribute can also be set from the environment before import:
+``SYMGRAPH_FLAGS="floatX=float64,backend=numpy"``; the compile cache lives in
+``$SYMGRAPH_CACHE_DIR`` (default ``~/.cache/symgraph``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+_CHOICES = {
+    "floatX": ("float32", "float64", "float16"),
+    "backend": ("auto", "numpy", "c"),
+    "rewrites": ("fast_run", "fast_compile", "none"),
+}
+
+
+def _default_cache_dir() -> str:
+    env = os.environ.get("SYMGRAPH_CACHE_DIR")
+    if env:
+        return env
+    return os.path.join(os.path.expanduser("~"), ".cache", "symgraph")
+
+
+@dataclass
+class Config:
+    """Settings read by graph construction and `function()`."""
+
+    floatX: str = "float32"
+    backend: str = "auto"
+    rewrites: str = "fast_run"
+    cache_dir: str = field(default_factory=_default_cache_dir)
+    # Constant folding leaves results bigger than this many elements unfolded,
+    # so `zeros((10000, 10000))` stays an allocation at run time, not a 800 MB constant.
+    constant_fold_max_size: int = 1_000_000
+    # A fused elementwise kernel takes at most this many inputs (Theano crashed past 32).
+    fusion_max_inputs: int = 31
+    # Rewrite passes stop (with a warning) past this many sweeps or this growth factor.
+    rewrite_max_sweeps: int = 50
+    rewrite_max_growth: float = 4.0
+    # Record the user's source line for every node (cheap; turn off for huge graphs).
+    trace_source: bool = True
+    cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        known = {f.name for f in fields(self)}
+        if name not in known:
+            raise AttributeError(
+                f"sg.config has no setting {name!r}; known settings: {', '.join(sorted(known))}"
+            )
+        if name in _CHOICES and value not in _CHOICES[name]:
+            raise ValueError(
+                f"sg.config.{name} must be one of {_CHOICES[name]}, got {value!r}"
+            )
+        object.__setattr__(self, name, value)
+
+    @contextlib.contextmanager
+    def change(self, **settings: Any) -> Iterator[Config]:
+        """Temporarily change settings: ``with sg.config.change(floatX='float64'): ...``."""
+        old = {k: getattr(self, k) for k in settings}
+        try:
+            for k, v in settings.items():
+                setattr(self, k, v)
+            yield self
+        finally:
+            for k, v in old.items():
+                setattr(self, k, v)
+
+    def apply_flags(self, flags: str) -> None:
+        """Apply a ``name=value,name=value`` string (the SYMGRAPH_FLAGS format)."""
+        for item in filter(None, (s.strip() for s in flags.split(","))):
+            if "=" not in item:
+                raise ValueError(f"SYMGRAPH_FLAGS entry {item!r} is not of the form name=value")
+            name, value = (s.strip() for s in item.split("=", 1))
+            current = getattr(self, name) if hasattr(self, name) else None
+            if isinstance(current, bool):
+                parsed: Any = value.lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, int):
+                parsed = int(value)
+            elif isinstance(current, float):
+                parsed = float(value)
+            else:
+                parsed = value
+            setattr(self, name, parsed)
+
+
+config = Config()
+config.apply_flags(os.environ.get("SYMGRAPH_FLAGS", ""))

@@ -1,0 +1,363 @@
+"""`function()`: inputs and outputs -> rewrite passes -> generated code -> a callable.
+
+Compile once, call many times: the graph is cloned, rewritten and turned into source
+once; each call only checks its arguments (skippable with `f.trust_input = True`) and
+runs the generated function.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .config import config
+from .fgraph import FunctionGraph
+from .graph import (
+    Apply,
+    Constant,
+    SharedVariable,
+    Variable,
+    as_list,
+    clone_replace,
+    format_trace,
+    free_inputs,
+)
+from .rewrite import RewriteLog, rewrite_graph
+from .tensor import TensorType, as_tensor
+
+# How many functions were compiled (tests assert "compiled exactly once" with it).
+stats: Counter = Counter()
+
+
+class SymgraphRuntimeError(RuntimeError):
+    """An op failed while running a compiled function."""
+
+
+def function(inputs: Sequence[Variable] | Variable, outputs: Any = None, updates: Any = None,
+             givens: Any = None, backend: str | None = None, rewrites: Any = None,
+             allow_input_downcast: bool = False, on_unused_input: str = "raise",
+             name: str | None = None, include: Sequence[str] = (),
+             exclude: Sequence[str] = (), check_rewrites: bool = False,
+             trust_input: bool = False) -> Function:
+    """Compile `outputs` (one variable or a list) as a function of `inputs`.
+
+    `updates` (a dict or list of (shared, new value) pairs) are applied after every
+    output is computed, all at once. `givens` replaces variables before compiling.
+    """
+    return Function(inputs, outputs, updates, givens, backend or config.backend,
+                    rewrites or config.rewrites, allow_input_downcast, on_unused_input, name,
+                    include, exclude, check_rewrites, trust_input)
+
+
+def _pairs(x: Any, what: str) -> list[tuple[Any, Any]]:
+    if x is None:
+        return []
+    if isinstance(x, dict):
+        return list(x.items())
+    try:
+        pairs = [tuple(p) for p in x]
+    except TypeError as e:
+        raise TypeError(f"{what} must be a dict or a list of pairs") from e
+    if any(len(p) != 2 for p in pairs):
+        raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs")
+    return pairs
+
+
+class Function:
+    """A compiled function: `f(*arrays)`; `f.source`, `f.graph`, `f.rewrite_log`, `f.dump()`."""
+
+    def __init__(self, inputs: Any, outputs: Any, updates: Any, givens: Any, backend: str,
+                 rewrites: Any, allow_input_downcast: bool, on_unused_input: str,
+                 name: str | None, include: Sequence[str], exclude: Sequence[str],
+                 check_rewrites: bool, trust_input: bool):
+        self.name = name or "f"
+        self.inputs: list[Variable] = self._check_inputs(as_list(inputs))
+        self.single = outputs is not None and not isinstance(outputs, (list, tuple))
+        self.outputs: list[Variable] = [as_tensor(o) for o in as_list(outputs)] \
+            if outputs is not None else []
+        self.updates = self._check_updates(_pairs(updates, "updates"))
+        self.allow_input_downcast = allow_input_downcast
+        self.trust_input = trust_input
+        if on_unused_input not in ("raise", "warn", "ignore"):
+            raise ValueError("on_unused_input must be 'raise', 'warn' or 'ignore'")
+
+        values = self.outputs + [v for _, v in self.updates]
+        give = _pairs(givens, "givens")
+        if give:
+            rep = {}
+            for old, new in give:
+                new = as_tensor(new)
+                if old.type.ndim != new.type.ndim:
+                    raise TypeError(f"givens: {old!r} and its replacement {new!r} differ in "
+                                    f"rank")
+                rep[old] = new if new.dtype == old.dtype else new.astype(old.dtype)
+            values = clone_replace(values, rep)
+        self._check_used(values, on_unused_input)
+        self.original = (list(self.inputs), list(values))
+
+        fgraph = FunctionGraph(self.inputs, values)
+        self.rewrite_log: RewriteLog = RewriteLog()
+        self.rewrites = rewrites
+        checker = None
+        if check_rewrites:
+            from .rewrite.check import RewriteChecker
+            checker = RewriteChecker(self.inputs, values)
+        rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
+                      after_pass=checker)
+        self.fgraph = fgraph
+        self.backend = self._choose_backend(backend)
+        self._compile()
+        stats["compiled"] += 1
+
+    # ---- construction helpers
+    @staticmethod
+    def _check_inputs(inputs: list[Any]) -> list[Variable]:
+        seen: set[Variable] = set()
+        for i, v in enumerate(inputs):
+            if not isinstance(v, Variable):
+                raise TypeError(f"function input {i} is {v!r}, not a symbolic variable")
+            if isinstance(v, SharedVariable):
+                raise TypeError(f"function input {i} ({v.name or v!r}) is a shared variable: "
+                                f"shared variables are implicit inputs, do not list them")
+            if isinstance(v, Constant):
+                raise TypeError(f"function input {i} is a constant; inputs must be symbolic "
+                                f"variables such as sg.matrix('x')")
+            if v.owner is not None:
+                raise TypeError(f"function input {i} ({v!r}) is computed by "
+                                f"{v.owner.op}; inputs must be leaves (use givens= to "
+                                f"replace an intermediate)")
+            if v in seen:
+                raise ValueError(f"function input {v.name or i} is listed twice")
+            seen.add(v)
+        return inputs
+
+    @staticmethod
+    def _check_updates(pairs: list[tuple[Any, Any]]) -> list[tuple[SharedVariable, Variable]]:
+        out: list[tuple[SharedVariable, Variable]] = []
+        seen: set[Variable] = set()
+        for var, value in pairs:
+            if not isinstance(var, SharedVariable):
+                raise TypeError(f"updates: {var!r} is not a shared variable; only "
+                                f"sg.shared(...) variables can be updated")
+            if var in seen:
+                raise ValueError(f"updates: shared variable {var.name!r} is updated twice")
+            seen.add(var)
+            if not isinstance(var.type, TensorType):
+                out.append((var, value))
+                continue
+            value = as_tensor(value)
+            if value.ndim != var.ndim:
+                raise TypeError(f"updates: {var.name or 'shared'} is {var.type}, its new value "
+                                f"is {value.type} (different rank)")
+            for a, b in zip(value.type.shape, var.type.shape, strict=True):
+                if a is not None and b is not None and a != b:
+                    raise ValueError(f"updates: {var.name or 'shared'} has static shape "
+                                     f"{var.type.shape}, its new value has {value.type.shape}")
+            if value.dtype != var.dtype:
+                if not np.can_cast(value.dtype, var.dtype, casting="same_kind"):
+                    raise TypeError(f"updates: {var.name or 'shared'} is {var.dtype}, its new "
+                                    f"value is {value.dtype}")
+                value = value.astype(var.dtype)
+            out.append((var, value))
+        return out
+
+    def _check_used(self, values: list[Variable], on_unused: str) -> None:
+        needed = free_inputs(values)
+        given = set(self.inputs)
+        missing = [v for v in needed if v not in given]
+        if missing:
+            v = missing[0]
+            raise ValueError(f"{self.name}: the outputs depend on input {v.name or v!r} "
+                             f"({v.type}, created at {format_trace(v.trace)}), which is not "
+                             f"in the inputs list")
+        unused = [v for v in self.inputs if v not in set(needed)]
+        if unused and on_unused != "ignore":
+            msg = (f"{self.name}: input(s) {', '.join(v.name or '?' for v in unused)} are not "
+                   f"used to compute the outputs (pass on_unused_input='ignore' to allow it)")
+            if on_unused == "raise":
+                raise ValueError(msg)
+            import warnings
+            warnings.warn(msg, stacklevel=4)
+
+    @staticmethod
+    def _choose_backend(backend: str) -> str:
+        if backend not in ("auto", "numpy", "c"):
+            raise ValueError(f"backend must be 'auto', 'numpy' or 'c', got {backend!r}")
+        if backend == "c":
+            raise NotImplementedError("backend='c': the C backend is not available in this "
+                                      "version; use backend='numpy' (or 'auto')")
+        return "numpy"
+
+    def _compile(self) -> None:
+        from .codegen.numpy_backend import generate
+        gen = generate(self.fgraph, len(self.outputs), [s for s, _ in self.updates],
+                       self.name, self.single)
+        self._gen = gen
+        self._fn = gen.fn
+        self._in_types = [v.type for v in self.inputs]
+        self._fast = [(np.dtype(t.dtype), t.ndim, t.shape if any(
+            d is not None for d in t.shape) else None) for t in self._in_types]
+
+    # ---- public views
+    @property
+    def source(self) -> str:
+        """The generated Python source."""
+        return self._gen.source
+
+    @property
+    def graph(self) -> FunctionGraph:
+        """The rewritten graph."""
+        return self.fgraph
+
+    def dump(self, before: bool = False, file: Any = None) -> str:
+        """Print the compiled graph (and, with before=True, the graph before rewriting)."""
+        from .printing import dump_function
+        text = dump_function(self, before)
+        print(text, file=file)
+        return text
+
+    def __str__(self) -> str:
+        from .printing import function_listing
+        return function_listing(self)
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{v.name or '?'}:{v.type}" for v in self.inputs)
+        return f"<symgraph.Function {self.name}({ins})>"
+
+    # ---- calling
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._bind_kwargs(args, kwargs)
+        if not self.trust_input:
+            args = self._check_args(args)
+        try:
+            return self._fn(*args)
+        except Exception as e:
+            raise self._explain(e) from e
+
+    def _bind_kwargs(self, args: tuple, kwargs: dict) -> tuple:
+        by_name = {v.name: i for i, v in enumerate(self.inputs) if v.name}
+        full: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
+        for k, val in kwargs.items():
+            if k not in by_name:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument {k!r}")
+            if full[by_name[k]] is not _MISSING:
+                raise TypeError(f"{self.name}() got multiple values for argument {k!r}")
+            full[by_name[k]] = val
+        if any(a is _MISSING for a in full):
+            missing = [self.inputs[i].name or str(i) for i, a in enumerate(full) if a is _MISSING]
+            raise TypeError(f"{self.name}() missing argument(s): {', '.join(missing)}")
+        return tuple(full)
+
+    def _check_args(self, args: tuple) -> tuple:
+        if len(args) != len(self.inputs):
+            sig = ", ".join(f"{v.name or '?'}:{v.type}" for v in self.inputs)
+            raise TypeError(f"{self.name}({sig}) takes {len(self.inputs)} argument(s), "
+                            f"got {len(args)}")
+        out = list(args)
+        for i, (a, (dt, nd, shape)) in enumerate(zip(args, self._fast, strict=True)):
+            if type(a) is np.ndarray and a.dtype == dt and a.ndim == nd:
+                if shape is not None and not self._in_types[i].accepts_shape(a.shape):
+                    raise ValueError(self._arg_msg(i, f"got shape {a.shape}, expected "
+                                                      f"{_shape_text(shape)}"))
+                continue
+            out[i] = self._convert(i, a)
+        return tuple(out)
+
+    def _arg_msg(self, i: int, what: str) -> str:
+        v = self.inputs[i]
+        return f"{self.name}: argument {i} ({v.name or '?'}: {v.type}) {what}"
+
+    def _convert(self, i: int, a: Any) -> np.ndarray:
+        t = self._in_types[i]
+        if isinstance(a, Variable):
+            raise TypeError(self._arg_msg(i, "got a symbolic variable; compiled functions "
+                                             "take arrays"))
+        is_pyscalar = isinstance(a, (bool, int, float)) and not isinstance(a, np.generic)
+        arr = np.asarray(a)
+        if arr.dtype == object:
+            raise TypeError(self._arg_msg(i, f"got {type(a).__name__}, not a numeric array"))
+        if arr.dtype.name != t.dtype:
+            ok = np.can_cast(arr.dtype, t.dtype, casting="safe")
+            if not ok and is_pyscalar and isinstance(a, (bool, int)) and \
+                    dtypes.is_float(t.dtype) and float(a) == np.asarray(a, t.dtype):
+                ok = True  # a Python int that is exactly representable
+            if not ok and self.allow_input_downcast and np.can_cast(
+                    arr.dtype, t.dtype, casting="same_kind"):
+                ok = True
+            if not ok:
+                hint = " (pass allow_input_downcast=True to sg.function to cast it)" if \
+                    np.can_cast(arr.dtype, t.dtype, casting="same_kind") else ""
+                raise TypeError(self._arg_msg(
+                    i, f"got dtype {arr.dtype.name}, which cannot be converted to {t.dtype} "
+                       f"without loss{hint}"))
+            arr = arr.astype(t.dtype)
+        if arr.ndim != t.ndim:
+            raise TypeError(self._arg_msg(i, f"got a {arr.ndim}-d array of shape {arr.shape}, "
+                                             f"expected {t.ndim} dims"))
+        if not t.accepts_shape(arr.shape):
+            raise ValueError(self._arg_msg(i, f"got shape {arr.shape}, expected "
+                                              f"{_shape_text(t.shape)}"))
+        return arr
+
+    def _explain(self, e: Exception) -> Exception:
+        """Name the op, its input shapes and the user's line for an error raised inside."""
+        tb = e.__traceback__
+        node: Apply | None = None
+        frame_locals: dict[str, Any] = {}
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self._gen.filename:
+                node = self._gen.line_nodes.get(tb.tb_lineno)
+                frame_locals = tb.tb_frame.f_locals
+            tb = tb.tb_next
+        if node is None:
+            return e
+        names = self._gen.names
+        parts = []
+        for v in node.inputs:
+            val = frame_locals.get(names.get(v, ""), None)
+            if isinstance(v, Constant):
+                val = v.data
+            if isinstance(val, (np.ndarray, np.generic)):
+                parts.append(f"{np.asarray(val).dtype.name}{list(np.shape(val))}")
+            else:
+                parts.append(str(v.type))
+        msg = (f"{type(e).__name__} in {node.op} (inputs {', '.join(parts)}), "
+               f"node built at {format_trace(node.trace)}: {e}")
+        try:
+            new = type(e)(msg)
+        except Exception:
+            new = SymgraphRuntimeError(msg)
+        return new
+
+    def copy(self) -> Function:
+        """This function again (functions hold no per-call state; shared storage is shared)."""
+        return self
+
+
+_MISSING = object()
+
+
+def _shape_text(shape: Sequence[int | None]) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+_EVAL_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def eval_expression(var: Variable, inputs: dict[Variable, Any]) -> np.ndarray:
+    """`var.eval({x: value})`: compiled once per (variable, input set), then cached."""
+    keys = tuple(inputs)
+    per_var = _EVAL_CACHE.setdefault(var, {})
+    fn = per_var.get(keys)
+    if fn is None:
+        fn = function(list(keys), var, on_unused_input="ignore", name="eval",
+                      allow_input_downcast=True)
+        per_var[keys] = fn
+    return fn(*(inputs[k] for k in keys))

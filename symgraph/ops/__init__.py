@@ -1,0 +1,104 @@
+"""The op library: the math namespace re-exported at `symgraph` top level."""
+
+from types import ModuleType as _ModuleType
+
+from . import nnet
+from .control import IfElse, ifelse
+from .elemwise import (
+    TABLE,
+    Elemwise,
+    ScalarOp,
+    abs,
+    add,
+    and_,
+    arccos,
+    arcsin,
+    arctan,
+    cast,
+    ceil,
+    clip,
+    cos,
+    cosh,
+    eq,
+    erf,
+    erfc,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    floor_div,
+    ge,
+    gt,
+    identity,
+    invert,
+    isinf,
+    isnan,
+    le,
+    log,
+    log1p,
+    log2,
+    log10,
+    lt,
+    maximum,
+    minimum,
+    mod,
+    mul,
+    neg,
+    neq,
+    not_,
+    or_,
+    pow,
+    reciprocal,
+    relu,
+    round,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    softplus,
+    softsign,
+    sqrt,
+    square,
+    sub,
+    switch,
+    tan,
+    tanh,
+    true_div,
+    where,
+    xor,
+)
+from .indexing import getitem, inc_subtensor, set_subtensor, take
+from .linalg import dot, matmul, outer, tensordot
+from .reduce import all, any, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .registry import OPS, Op
+from .shape import (
+    alloc,
+    arange,
+    broadcast_to,
+    concatenate,
+    dimshuffle,
+    expand_dims,
+    eye,
+    flatten,
+    ones,
+    ones_like,
+    repeat,
+    reshape,
+    shape,
+    shape_i,
+    squeeze,
+    stack,
+    tile,
+    transpose,
+    zeros,
+    zeros_like,
+)
+
+true_divide = div = true_div
+int_div = floor_div
+neq = neq
+ne = neq
+and_ = and_
+
+__all__ = [n for n, v in dict(globals()).items()
+           if not n.startswith("_") and not isinstance(v, _ModuleType)] + ["nnet"]

@@ -1,0 +1,688 @@
+"""Shape ops: shape, reshape, dimshuffle/transpose, concatenate/stack, repeat/tile, alloc."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..graph import Apply, Constant, Variable
+from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
+from .registry import Op, RenderContext, normalize_axis
+
+INT = "int64"
+
+
+# ---------------------------------------------------------------- static peeking
+
+
+def static_int(v: Any) -> int | None:
+    """The value of a symbolic int scalar when it is known at graph-build time."""
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, Constant) and v.data.ndim == 0 and v.data.dtype.kind in "iu":
+        return int(v.data)
+    owner = getattr(v, "owner", None)
+    if owner is not None and isinstance(owner.op, ShapeI):
+        return owner.inputs[0].type.shape[owner.op.i]
+    if owner is not None and isinstance(owner.op, Shape):
+        return None
+    return None
+
+
+def static_vector(v: Variable) -> tuple[int | None, ...] | None:
+    """Element values of a symbolic int vector of known length (None where unknown)."""
+    if isinstance(v, Constant):
+        return tuple(int(e) for e in v.data.reshape(-1))
+    owner = v.owner
+    if owner is not None and isinstance(owner.op, Stack) and owner.op.axis == 0 and \
+            all(i.ndim == 0 for i in owner.inputs):
+        return tuple(static_int(i) for i in owner.inputs)
+    if owner is not None and isinstance(owner.op, Shape):
+        return owner.inputs[0].type.shape
+    if v.type.shape and v.type.shape[0] is not None:
+        return (None,) * v.type.shape[0]
+    return None
+
+
+def _as_int_scalar(x: Any, op: str) -> Variable:
+    v = as_tensor(x) if not isinstance(x, (int, np.integer)) else constant(int(x), INT)
+    if v.ndim != 0 or not dtypes.is_int(v.dtype):
+        raise TypeError(f"{op}: expected an integer scalar, got {v.type}")
+    return v
+
+
+def as_shape_vector(shape: Any, op: str) -> Variable:
+    """A shape given as ints, symbolic scalars, or a symbolic vector -> an int64 vector."""
+    if isinstance(shape, Variable):
+        if shape.ndim != 1 or not dtypes.is_int(shape.dtype):
+            raise TypeError(f"{op}: a shape must be an int vector, got {shape.type}")
+        return shape
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    items = list(shape)
+    if all(isinstance(d, (int, np.integer)) for d in items):
+        return constant(np.array(items, dtype=INT))
+    return stack([_as_int_scalar(d, op) for d in items])
+
+
+# ---------------------------------------------------------------- shape
+
+
+@dataclass(frozen=True)
+class Shape(Op):
+    """x.shape as an int64 vector."""
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor(x)
+        return Apply(self, [x], [TensorType(INT, (x.ndim,))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.array(np.shape({ins[0]}), dtype=np.int64)"
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None]
+
+    def infer_shape(self, node, input_shapes):
+        return [[constant(node.inputs[0].ndim, INT)]]
+
+
+@dataclass(frozen=True)
+class ShapeI(Op):
+    """x.shape[i] as an int64 scalar."""
+
+    i: int
+
+    @property
+    def name(self) -> str:
+        return "shape_i"
+
+    def __str__(self) -> str:
+        return f"shape_i{{{self.i}}}"
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor(x)
+        if not 0 <= self.i < x.ndim:
+            raise ValueError(f"shape_i{{{self.i}}}: input {x.type} has only {x.ndim} dims")
+        return Apply(self, [x], [TensorType(INT, ())])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.int64(np.shape({ins[0]})[{self.i}])"
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None]
+
+    def infer_shape(self, node, input_shapes):
+        return [[]]
+
+
+def shape(x: Any) -> Variable:
+    """The runtime shape of x, an int64 vector."""
+    return Shape()(as_tensor(x))
+
+
+def shape_i(x: Any, i: int) -> Variable:
+    """x.shape[i]: a constant when the static shape knows it."""
+    x = as_tensor(x)
+    i = i % x.ndim if x.ndim else i
+    d = x.type.shape[i] if 0 <= i < x.ndim else None
+    return constant(d, INT) if d is not None else ShapeI(i)(x)
+
+
+def shape_tuple(x: Variable) -> list[Variable]:
+    """Symbolic scalars for each dimension (constants where static)."""
+    return [shape_i(x, i) for i in range(x.ndim)]
+
+
+def broadcast_shape_symbolic(inputs: Sequence[Variable], input_shapes: Sequence[Sequence[Any]],
+                             out: Variable) -> list[Variable]:
+    """Symbolic output shape of a broadcasting op (for shape inference)."""
+    from .elemwise import maximum
+    nd = out.ndim
+    result = []
+    for axis in range(nd):
+        if out.type.shape[axis] is not None:
+            result.append(constant(out.type.shape[axis], INT))
+            continue
+        cands = []
+        for x, shp in zip(inputs, input_shapes, strict=True):
+            k = axis - nd + x.ndim
+            if k >= 0 and x.type.shape[k] != 1:
+                cands.append(shp[k])
+        dim = cands[0]
+        for c in cands[1:]:
+            dim = maximum(dim, c)
+        result.append(dim)
+    return result
+
+
+# ---------------------------------------------------------------- reshape
+
+
+@dataclass(frozen=True)
+class Reshape(Op):
+    """x reshaped to the int64 vector `shape` (-1 allowed once, NumPy's rule)."""
+
+    ndim: int
+
+    def make_node(self, x: Any, shp: Any) -> Apply:
+        x = as_tensor(x)
+        shp = as_shape_vector(shp, "reshape")
+        if shp.type.shape[0] is not None and shp.type.shape[0] != self.ndim:
+            raise ValueError(f"reshape: shape vector has {shp.type.shape[0]} entries, "
+                             f"expected {self.ndim}")
+        static = list(static_vector(shp) or (None,) * self.ndim)
+        if static.count(-1) > 1:
+            raise ValueError(f"reshape: at most one -1 in the shape, got {tuple(static)}")
+        total = _prod(x.type.shape)
+        if -1 in static:
+            rest = _prod([d for d in static if d != -1])
+            k = static.index(-1)
+            static[k] = None if total is None or rest is None or rest == 0 else total // rest
+            if total is not None and rest not in (None, 0) and total % rest:
+                raise ValueError(f"reshape: cannot reshape {x.type} to {tuple(static)}")
+        known = _prod(static)
+        if total is not None and known is not None and total != known:
+            raise ValueError(f"reshape: cannot reshape an array of static shape "
+                             f"{x.type.shape} ({total} elements) into shape {tuple(static)}")
+        return Apply(self, [x, shp], [TensorType(x.dtype, tuple(static))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.reshape({ins[0]}, {ins[1]})"
+
+    def grad(self, inputs, outputs, output_grads):
+        x, _ = inputs
+        return [reshape(output_grads[0], shape(x)), None]
+
+    def infer_shape(self, node, input_shapes):
+        out = node.outputs[0]
+        shp = node.inputs[1]
+        return [[constant(d, INT) if d is not None else shp[i]
+                 for i, d in enumerate(out.type.shape)]] if -1 not in (
+            static_vector(shp) or ()) else None
+
+
+def _prod(dims: Sequence[int | None]) -> int | None:
+    total = 1
+    for d in dims:
+        if d is None:
+            return None
+        total *= d
+    return total
+
+
+def reshape(x: Any, newshape: Any, ndim: int | None = None) -> Variable:
+    """x with a new shape; entries may be ints, symbolic scalars, or one -1."""
+    x = as_tensor(x)
+    shp = as_shape_vector(newshape, "reshape")
+    n = shp.type.shape[0] if ndim is None else ndim
+    if n is None:
+        raise ValueError("reshape: the length of a symbolic shape vector must be known; "
+                         "pass ndim=")
+    if isinstance(newshape, (tuple, list)) and tuple(newshape) == x.type.shape and \
+            None not in x.type.shape:
+        return x
+    return Reshape(n)(x, shp)
+
+
+def flatten(x: Any, ndim: int = 1) -> Variable:
+    """Keep the first ndim-1 dimensions, collapse the rest (Theano's flatten)."""
+    x = as_tensor(x)
+    if not 1 <= ndim <= max(x.ndim, 1):
+        raise ValueError(f"flatten: ndim={ndim} is out of range for a {x.ndim}-d input")
+    if ndim == x.ndim:
+        return x
+    return reshape(x, [shape_i(x, i) for i in range(ndim - 1)] + [-1])
+
+
+# ---------------------------------------------------------------- dimshuffle
+
+
+@dataclass(frozen=True)
+class DimShuffle(Op):
+    """Permute, drop (size-1) and insert ('x') dimensions: Theano's dimshuffle."""
+
+    pattern: tuple
+    view_map = {0: 0}
+
+    @property
+    def name(self) -> str:
+        return "dimshuffle"
+
+    def __str__(self) -> str:
+        return "dimshuffle{" + ",".join(str(p) for p in self.pattern) + "}"
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor(x)
+        kept = [p for p in self.pattern if p != "x"]
+        if sorted(kept) != sorted(set(kept)) or any(
+                not isinstance(p, int) or not 0 <= p < x.ndim for p in kept):
+            raise ValueError(f"dimshuffle: pattern {self.pattern} is invalid for a "
+                             f"{x.ndim}-d input")
+        for d in range(x.ndim):
+            if d not in kept and x.type.shape[d] not in (1, None):
+                raise ValueError(f"dimshuffle: cannot drop dimension {d} of {x.type}: "
+                                 f"its size is {x.type.shape[d]}, not 1")
+        shape = tuple(1 if p == "x" else x.type.shape[p] for p in self.pattern)
+        return Apply(self, [x], [TensorType(x.dtype, shape)])
+
+    def parts(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(dropped dims, permutation of kept dims, positions of new axes)."""
+        kept = [p for p in self.pattern if p != "x"]
+        dropped = tuple(d for d in range(ndim) if d not in kept)
+        order = sorted(kept)
+        perm = tuple(order.index(p) for p in kept)
+        new = tuple(i for i, p in enumerate(self.pattern) if p == "x")
+        return dropped, perm, new
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        expr = ins[0]
+        dropped, perm, new = self.parts(node.inputs[0].ndim)
+        if dropped:
+            expr = f"np.squeeze({expr}, axis={dropped})"
+        if perm != tuple(range(len(perm))):
+            expr = f"np.transpose({expr}, {perm})"
+        if new:
+            idx = ", ".join("None" if p == "x" else ":" for p in self.pattern)
+            expr = f"{expr}[{idx}]"
+        return expr
+
+    def grad(self, inputs, outputs, output_grads):
+        (x,) = inputs
+        g = output_grads[0]
+        dropped, perm, new = self.parts(x.ndim)
+        # Undo: drop the inserted axes, invert the permutation, re-insert the dropped ones.
+        kept_pattern = [i for i, p in enumerate(self.pattern) if p != "x"]
+        g = dimshuffle(g, tuple(kept_pattern)) if new else g
+        inv = tuple(int(i) for i in np.argsort(perm))
+        g = dimshuffle(g, inv) if inv != tuple(range(len(inv))) else g
+        if dropped:
+            pattern, k = [], 0
+            for d in range(x.ndim):
+                if d in dropped:
+                    pattern.append("x")
+                else:
+                    pattern.append(k)
+                    k += 1
+            g = dimshuffle(g, tuple(pattern))
+        return [g]
+
+    def infer_shape(self, node, input_shapes):
+        shp = input_shapes[0]
+        return [[constant(1, INT) if p == "x" else shp[p] for p in self.pattern]]
+
+
+def dimshuffle(x: Any, pattern: Sequence[Any]) -> Variable:
+    """Theano's dimshuffle: ints pick dimensions, 'x' inserts a broadcastable one."""
+    x = as_tensor(x)
+    pattern = tuple(p if p == "x" else int(p) for p in pattern)
+    if pattern == tuple(range(x.ndim)):
+        return x
+    return DimShuffle(pattern)(x)
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Variable:
+    """Permute dimensions (reverse them by default)."""
+    x = as_tensor(x)
+    if axes is None:
+        axes = tuple(reversed(range(x.ndim)))
+    axes = tuple(int(a) % x.ndim for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
+    return dimshuffle(x, axes)
+
+
+def expand_dims(x: Any, axis: int | Sequence[int]) -> Variable:
+    """Insert size-1 dimensions at `axis` (NumPy's rule for negatives)."""
+    x = as_tensor(x)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    nd = x.ndim + len(axes)
+    axes = sorted(a % nd for a in axes)
+    pattern: list[Any] = []
+    k = 0
+    for i in range(nd):
+        if i in axes:
+            pattern.append("x")
+        else:
+            pattern.append(k)
+            k += 1
+    return dimshuffle(x, pattern)
+
+
+def squeeze(x: Any, axis: Any = None) -> Variable:
+    """Drop size-1 dimensions (all statically-1 ones when axis is None)."""
+    x = as_tensor(x)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(x.type.shape) if d == 1)
+    else:
+        axes = normalize_axis(axis, x.ndim, "squeeze") or ()
+    return dimshuffle(x, [i for i in range(x.ndim) if i not in axes])
+
+
+# ---------------------------------------------------------------- joining
+
+
+def _join_types(xs: Sequence[Variable], axis: int, op: str, new_axis: bool) -> TensorType:
+    nd = xs[0].ndim
+    if any(x.ndim != nd for x in xs):
+        raise ValueError(f"{op}: all inputs need the same number of dims, got "
+                         f"{', '.join(str(x.type) for x in xs)}")
+    dtype = dtypes.upcast(*(x.dtype for x in xs))
+    shape: list[int | None] = []
+    for d in range(nd):
+        dims = [x.type.shape[d] for x in xs]
+        if d == axis and not new_axis:
+            shape.append(None if None in dims else sum(dims))
+            continue
+        known = {v for v in dims if v is not None}
+        if len(known) > 1:
+            raise ValueError(f"{op}: input shapes {', '.join(str(x.type) for x in xs)} "
+                             f"differ along axis {d}")
+        shape.append(known.pop() if known else None)
+    if new_axis:
+        shape.insert(axis, len(xs))
+    return TensorType(dtype, tuple(shape))
+
+
+@dataclass(frozen=True)
+class Concatenate(Op):
+    """Join tensors along an existing axis."""
+
+    axis: int
+
+    def make_node(self, *xs: Any) -> Apply:
+        xs = [as_tensor(x) for x in xs]
+        return Apply(self, xs, [_join_types(xs, self.axis, "concatenate", False)])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        dt = node.outputs[0].dtype
+        return f"np.concatenate([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
+
+    def grad(self, inputs, outputs, output_grads):
+        from .indexing import getitem
+        g = output_grads[0]
+        result, start = [], constant(0, INT)
+        for x in inputs:
+            stop = start + shape_i(x, self.axis)
+            key = (slice(None),) * self.axis + (slice(start, stop),)
+            result.append(getitem(g, key))
+            start = stop
+        return result
+
+
+@dataclass(frozen=True)
+class Stack(Op):
+    """Join tensors along a new axis (stack of scalars makes a vector)."""
+
+    axis: int
+
+    def make_node(self, *xs: Any) -> Apply:
+        xs = [as_tensor(x) for x in xs]
+        return Apply(self, xs, [_join_types(xs, self.axis, "stack", True)])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        dt = node.outputs[0].dtype
+        if node.inputs[0].ndim == 0 and self.axis == 0:
+            return f"np.array([{', '.join(ins)}], dtype=np.{dt})"
+        return f"np.stack([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
+
+    def grad(self, inputs, outputs, output_grads):
+        from .indexing import getitem
+        g = output_grads[0]
+        return [getitem(g, (slice(None),) * self.axis + (i,)) for i in range(len(inputs))]
+
+    def infer_shape(self, node, input_shapes):
+        shp = list(input_shapes[0])
+        shp.insert(self.axis, constant(len(node.inputs), INT))
+        return [shp]
+
+
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Variable:
+    """Join along an existing axis (np.concatenate)."""
+    xs = [as_tensor(x) for x in xs]
+    if not xs:
+        raise ValueError("concatenate: need at least one input")
+    if len(xs) == 1:
+        return xs[0]
+    axis = normalize_axis(axis, xs[0].ndim, "concatenate")[0]
+    return Concatenate(axis)(*xs)
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
+    """Join along a new axis (np.stack)."""
+    xs = [as_tensor(x) for x in xs]
+    if not xs:
+        raise ValueError("stack: need at least one input")
+    axis = normalize_axis(axis, xs[0].ndim + 1, "stack")[0]
+    return Stack(axis)(*xs)
+
+
+# ---------------------------------------------------------------- repeat / tile
+
+
+@dataclass(frozen=True)
+class Repeat(Op):
+    """np.repeat(x, repeats, axis) with a scalar or per-element int repeats."""
+
+    axis: int | None
+
+    def make_node(self, x: Any, repeats: Any) -> Apply:
+        x, r = as_tensor(x), as_tensor(repeats)
+        if not dtypes.is_int(r.dtype) or r.ndim > 1:
+            raise TypeError(f"repeat: repeats must be an int scalar or vector, got {r.type}")
+        if self.axis is None:
+            n = _prod(x.type.shape)
+            k = static_int(r) if r.ndim == 0 else None
+            return Apply(self, [x, r], [TensorType(x.dtype, (None if n is None or k is None
+                                                              else n * k,))])
+        shape = list(x.type.shape)
+        k = static_int(r) if r.ndim == 0 else None
+        d = shape[self.axis]
+        shape[self.axis] = d * k if d is not None and k is not None else None
+        return Apply(self, [x, r], [TensorType(x.dtype, tuple(shape))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.repeat({ins[0]}, {ins[1]}, axis={self.axis})"
+
+    def grad(self, inputs, outputs, output_grads):
+        x, r = inputs
+        g = output_grads[0]
+        k = static_int(r) if r.ndim == 0 else None
+        if k is None:
+            raise NotImplementedError("repeat: gradient needs a constant scalar repeats")
+        from .reduce import sum as sum_
+        if self.axis is None:
+            return [reshape(sum_(reshape(g, [-1, k]), axis=1), shape(x)), None]
+        dims = shape_tuple(x)
+        split = dims[:self.axis] + [dims[self.axis], constant(k, INT)] + dims[self.axis + 1:]
+        return [sum_(reshape(g, split), axis=self.axis + 1), None]
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
+    """np.repeat."""
+    x = as_tensor(x)
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim, "repeat")[0]
+    if isinstance(repeats, (int, np.integer)):
+        repeats = constant(int(repeats), INT)
+    return Repeat(axis)(x, repeats)
+
+
+@dataclass(frozen=True)
+class Tile(Op):
+    """np.tile with constant repetitions."""
+
+    reps: tuple[int, ...]
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor(x)
+        nd = max(x.ndim, len(self.reps))
+        xs = (1,) * (nd - x.ndim) + x.type.shape
+        reps = (1,) * (nd - len(self.reps)) + self.reps
+        shape = tuple(None if d is None else d * r for d, r in zip(xs, reps, strict=True))
+        return Apply(self, [x], [TensorType(x.dtype, shape)])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.tile({ins[0]}, {self.reps})"
+
+    def grad(self, inputs, outputs, output_grads):
+        from .reduce import sum as sum_
+        (x,) = inputs
+        g = output_grads[0]
+        nd = outputs[0].ndim
+        reps = (1,) * (nd - len(self.reps)) + self.reps
+        xd = [constant(1, INT)] * (nd - x.ndim) + shape_tuple(x)
+        split: list[Any] = []
+        for r, d in zip(reps, xd, strict=True):
+            split += [constant(r, INT), d]
+        summed = sum_(reshape(g, split), axis=tuple(range(0, 2 * nd, 2)))
+        return [reshape(summed, shape(x))]
+
+
+def tile(x: Any, reps: Any) -> Variable:
+    """np.tile (reps must be constant ints)."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    return Tile(reps)(as_tensor(x))
+
+
+# ---------------------------------------------------------------- allocation
+
+
+@dataclass(frozen=True)
+class Alloc(Op):
+    """An array of the given shape filled with a scalar value."""
+
+    dtype: str
+
+    def make_node(self, value: Any, *dims: Any) -> Apply:
+        v = as_tensor(value)
+        if v.ndim != 0:
+            raise ValueError(f"alloc: the fill value must be a scalar, got {v.type}")
+        ds = [_as_int_scalar(d, "alloc") for d in dims]
+        return Apply(self, [v, *ds], [TensorType(self.dtype, tuple(static_int(d) for d in ds))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        dims = ins[1:]
+        shp = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+        return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
+
+    def grad(self, inputs, outputs, output_grads):
+        from .reduce import sum as sum_
+        return [sum_(output_grads[0])] + [None] * (len(inputs) - 1)
+
+    def infer_shape(self, node, input_shapes):
+        return [list(node.inputs[1:])]
+
+
+def alloc(value: Any, *shape: Any, dtype: str | None = None) -> Variable:
+    """An array of `shape` filled with `value`."""
+    v = as_tensor(value)
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else v.dtype
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+        shape = tuple(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], Variable) and shape[0].ndim == 1:
+        vec = shape[0]
+        n = vec.type.shape[0]
+        if n is None:
+            raise ValueError("alloc: the length of a symbolic shape vector must be known")
+        from .indexing import getitem
+        shape = tuple(getitem(vec, i) for i in range(n))
+    return Alloc(dtype)(v, *shape)
+
+
+def alloc_like(value: Any, x: Any, dtype: str | None = None) -> Variable:
+    """An array shaped like x filled with `value` (dtype of x by default)."""
+    x = as_tensor(x)
+    return Alloc(dtypes.as_dtype(dtype) if dtype else x.dtype)(value, *shape_tuple(x))
+
+
+def zeros(shape: Any, dtype: str | None = None) -> Variable:
+    """An array of zeros (dtype floatX by default)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer, Variable)) and not (
+        isinstance(shape, Variable) and shape.ndim == 1) else shape
+    return alloc(0, *(shape if isinstance(shape, (list, tuple)) else (shape,)),
+                 dtype=dtypes.as_dtype(dtype))
+
+
+def ones(shape: Any, dtype: str | None = None) -> Variable:
+    """An array of ones (dtype floatX by default)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer, Variable)) and not (
+        isinstance(shape, Variable) and shape.ndim == 1) else shape
+    return alloc(1, *(shape if isinstance(shape, (list, tuple)) else (shape,)),
+                 dtype=dtypes.as_dtype(dtype))
+
+
+def zeros_like(x: Any, dtype: str | None = None) -> Variable:
+    return alloc_like(0, x, dtype)
+
+
+def ones_like(x: Any, dtype: str | None = None) -> Variable:
+    return alloc_like(1, x, dtype)
+
+
+@dataclass(frozen=True)
+class Arange(Op):
+    """np.arange(start, stop, step)."""
+
+    dtype: str
+
+    def make_node(self, start: Any, stop: Any, step: Any) -> Apply:
+        xs = [as_tensor(v) for v in (start, stop, step)]
+        if any(v.ndim for v in xs):
+            raise ValueError("arange: start, stop and step must be scalars")
+        vals = [static_int(v) for v in xs]
+        n = None
+        if None not in vals and vals[2] != 0:
+            n = max(0, -(-(vals[1] - vals[0]) // vals[2]))
+        return Apply(self, xs, [TensorType(self.dtype, (n,))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.arange({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None, None, None]
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: str | None = None) -> Variable:
+    """np.arange with symbolic or constant bounds."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        dt = dtypes.upcast(*(as_tensor(v).dtype for v in (start, stop, step)))
+    else:
+        dt = dtypes.as_dtype(dtype)
+    return Arange(dt)(start, stop, step)
+
+
+@dataclass(frozen=True)
+class Eye(Op):
+    """np.eye(n, m, k)."""
+
+    dtype: str
+
+    def make_node(self, n: Any, m: Any, k: Any) -> Apply:
+        xs = [_as_int_scalar(v, "eye") for v in (n, m, k)]
+        return Apply(self, xs, [TensorType(self.dtype, (static_int(xs[0]), static_int(xs[1])))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"np.eye({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None, None, None]
+
+
+def eye(n: Any, m: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
+    """The identity matrix (np.eye)."""
+    return Eye(dtypes.as_dtype(dtype))(n, n if m is None else m, k)
+
+
+def broadcast_to(x: Any, shape: Sequence[Any]) -> Variable:
+    """x broadcast to `shape` (as a sum with zeros, so gradients flow back)."""
+    x = as_tensor(x)
+    z = alloc(0, *shape, dtype=x.dtype)
+    broadcast_shapes(x.type.shape, z.type.shape, op="broadcast_to")
+    from .elemwise import add
+    return add(x, z)

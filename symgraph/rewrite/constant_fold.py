@@ -1,0 +1,71 @@
+"""constant folding: nodes whose inputs are all constants are computed at compile time.
+
+Not folded: random draws (fresh numbers each call), and results larger than
+`config.constant_fold_max_size` elements -- or, for ops that only allocate (alloc, eye,
+arange), larger than the op's own `fold_max_size`, so `zeros((784, 512))` stays a cheap
+allocation instead of a baked-in 1.6 MB constant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config import config
+from ..fgraph import FunctionGraph
+from ..graph import Apply, Constant
+from ..ops.shape import Alloc, Arange, Eye, Shape, ShapeI
+from ..tensor import TensorType, constant
+from .driver import Pass, Rewrite
+
+_ALLOCATING = (Alloc, Eye, Arange)
+_ALLOC_FOLD_MAX = 64
+
+
+def _fold(fgraph: FunctionGraph, node: Apply) -> Any:
+    """op(c1, c2, ...) -> its value, computed now."""
+    if getattr(node.op, "nondeterministic", False):
+        return None
+    if not all(isinstance(v, Constant) for v in node.inputs):
+        return None
+    if not all(isinstance(o.type, TensorType) for o in node.outputs):
+        return None
+    limit = _ALLOC_FOLD_MAX if isinstance(node.op, _ALLOCATING) else \
+        config.constant_fold_max_size
+    for o in node.outputs:
+        known = [d for d in o.type.shape if d is not None]
+        if len(known) == o.ndim and int(np.prod(known, dtype=np.int64)) > limit:
+            return None
+    try:
+        with np.errstate(all="ignore"):
+            value = node.op.perform(node, *(v.data for v in node.inputs))
+    except Exception:
+        return None  # leave it for run time, where the error names the user's line
+    values = value if len(node.outputs) > 1 else [value]
+    out = []
+    for o, val in zip(node.outputs, values, strict=True):
+        arr = np.asarray(val)
+        if arr.size > limit or arr.dtype.name != o.dtype or not o.type.accepts_shape(arr.shape):
+            return None
+        c = constant(arr, dtype=o.dtype)
+        c.type = TensorType(o.dtype, tuple(arr.shape))
+        out.append(c)
+    return out
+
+
+def _shape_of_static(fgraph: FunctionGraph, node: Apply) -> Any:
+    """shape(x) -> a constant when x's static shape is fully known."""
+    x = node.inputs[0]
+    if isinstance(node.op, Shape) and None not in x.type.shape:
+        return [constant(np.array(x.type.shape, dtype=np.int64))]
+    if isinstance(node.op, ShapeI) and x.type.shape[node.op.i] is not None:
+        return [constant(x.type.shape[node.op.i], "int64")]
+    return None
+
+
+constant_fold = Pass("constant_fold", [
+    Rewrite("constant_fold", _fold, None, "op(constants) -> constant"),
+    Rewrite("shape_of_static", _shape_of_static, ("shape", "shape_i"),
+            "shape(x) -> constant when x's static shape is known"),
+], doc="subgraphs with only constant inputs are evaluated at compile time")
