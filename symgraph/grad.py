@@ -170,7 +170,7 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
     wrt_list, as_list = _as_wrt_list(wrt)
     for w in wrt_list:
         if not dtypes.is_differentiable(w.dtype):
-            raise TypeError(f"grad: cannot differentiate with respect to {w.name or w!r} of "
+            raise TypeError(f"grad: cannot differentiate with respect to {w.name or repr(w)} of "
                             f"dtype {w.dtype}: integer and boolean values carry no gradient")
     seeds: dict[Variable, Variable] = {}
     if cost is not None:
@@ -191,7 +191,7 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
     for w in wrt_list:
         g = grads.get(w)
         if g is None:
-            msg = (f"grad: the cost does not depend on {w.name or w!r} ({w.type}); pass "
+            msg = (f"grad: the cost does not depend on {w.name or repr(w)} ({w.type}); pass "
                    f"disconnected_inputs='ignore' to get zeros")
             if disconnected_inputs == "raise":
                 raise DisconnectedInputError(msg)

@@ -85,7 +85,7 @@ class Scan(Op):
 
     def make_node(self, n_steps: Any, *inputs: Any) -> Apply:
         n = as_tensor(n_steps)
-        ins = [as_tensor(v) for v in inputs]
+        ins = [v if isinstance(v, Variable) else as_tensor(v) for v in inputs]
         step_outs = self.step.outputs
         from .shape import static_int
         steps = static_int(n)
