@@ -19,6 +19,9 @@ _CHOICES = {
     "rewrites": ("fast_run", "fast_compile", "none"),
 }
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
 
 def _default_cache_dir() -> str:
     env = os.environ.get("SYMGRAPH_CACHE_DIR")
@@ -47,12 +50,15 @@ class Config:
     trace_source: bool = True
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _check_name(self, name: str) -> None:
         known = {f.name for f in fields(self)}
         if name not in known:
             raise AttributeError(
                 f"sg.config has no setting {name!r}; known settings: {', '.join(sorted(known))}"
             )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._check_name(name)
         if name in _CHOICES and value not in _CHOICES[name]:
             raise ValueError(
                 f"sg.config.{name} must be one of {_CHOICES[name]}, got {value!r}"
@@ -62,6 +68,8 @@ class Config:
     @contextlib.contextmanager
     def change(self, **settings: Any) -> Iterator[Config]:
         """Temporarily change settings: ``with sg.config.change(floatX='float64'): ...``."""
+        for k in settings:
+            self._check_name(k)
         old = {k: getattr(self, k) for k in settings}
         try:
             for k, v in settings.items():
@@ -77,9 +85,13 @@ class Config:
             if "=" not in item:
                 raise ValueError(f"SYMGRAPH_FLAGS entry {item!r} is not of the form name=value")
             name, value = (s.strip() for s in item.split("=", 1))
-            current = getattr(self, name) if hasattr(self, name) else None
+            self._check_name(name)
+            current = getattr(self, name)
             if isinstance(current, bool):
-                parsed: Any = value.lower() in ("1", "true", "yes", "on")
+                if value.lower() not in _TRUE + _FALSE:
+                    raise ValueError(f"SYMGRAPH_FLAGS: {name}={value!r} is not a boolean "
+                                     f"(use one of {', '.join(_TRUE + _FALSE)})")
+                parsed: Any = value.lower() in _TRUE
             elif isinstance(current, int):
                 parsed = int(value)
             elif isinstance(current, float):

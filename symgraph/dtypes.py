@@ -42,18 +42,22 @@ def short(dtype: str) -> str:
 
 
 def is_float(dtype: str) -> bool:
+    """True for float16/32/64."""
     return dtype in FLOAT_DTYPES
 
 
 def is_int(dtype: str) -> bool:
+    """True for signed and unsigned integer dtypes (not bool)."""
     return dtype in INT_DTYPES
 
 
 def is_bool(dtype: str) -> bool:
+    """True for bool."""
     return dtype == "bool"
 
 
 def is_complex(dtype: str) -> bool:
+    """True for complex64/128."""
     return dtype.startswith("complex")
 
 
@@ -76,11 +80,16 @@ def result_dtype_with_scalar(dtype: str, value: Any) -> str:
 
 
 def python_scalar_dtype(value: Any) -> str:
-    """Dtype of a lone Python scalar: bools are bool, ints int64, floats floatX."""
-    if isinstance(value, (bool, np.bool_)):
+    """Dtype of a lone Python scalar: bools are bool, ints int64, floats floatX.
+
+    NumPy scalars keep their own dtype: np.float64(1.5) is float64, not floatX.
+    """
+    if isinstance(value, np.generic):
+        return value.dtype.name
+    if isinstance(value, bool):
         return "bool"
-    if isinstance(value, (int, np.integer)):
-        return "int64" if not isinstance(value, np.integer) else np.asarray(value).dtype.name
+    if isinstance(value, int):
+        return "int64"
     if isinstance(value, float):
         return config.floatX
     if isinstance(value, complex):

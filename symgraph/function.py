@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from . import dtypes
 from .config import config
 from .fgraph import FunctionGraph
 from .graph import (
@@ -278,15 +277,17 @@ class Function:
         if isinstance(a, Variable):
             raise TypeError(self._arg_msg(i, "got a symbolic variable; compiled functions "
                                              "take arrays"))
-        is_pyscalar = isinstance(a, (bool, int, float)) and not isinstance(a, np.generic)
         arr = np.asarray(a)
-        if arr.dtype == object:
+        if arr.dtype.kind not in "biufc":
             raise TypeError(self._arg_msg(i, f"got {type(a).__name__}, not a numeric array"))
         if arr.dtype.name != t.dtype:
             ok = np.can_cast(arr.dtype, t.dtype, casting="safe")
-            if not ok and is_pyscalar and isinstance(a, (bool, int)) and \
-                    dtypes.is_float(t.dtype) and float(a) == np.asarray(a, t.dtype):
-                ok = True  # a Python int that is exactly representable
+            if not ok and not isinstance(a, (np.ndarray, np.generic)):
+                # Python data (numbers, nested lists) converts when no value changes, as in
+                # Theano: f([1, 2]) and f([0.5]) work on a float32 input, f([0.1]) does not;
+                # a lone Python float is accepted for a floatX input (learning rates).
+                ok = (type(a) is float and t.dtype == config.floatX) or \
+                    _converts_exactly(arr, t.dtype)
             if not ok and self.allow_input_downcast and np.can_cast(
                     arr.dtype, t.dtype, casting="same_kind"):
                 ok = True
@@ -341,6 +342,15 @@ class Function:
 
 
 _MISSING = object()
+
+
+def _converts_exactly(arr: np.ndarray, dtype: str) -> bool:
+    """True when casting `arr` to `dtype` keeps every value (NaNs included)."""
+    if arr.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        return False
+    with np.errstate(all="ignore"):
+        cast = arr.astype(dtype)
+        return bool(np.array_equal(cast, arr, equal_nan=arr.dtype.kind in "fc"))
 
 
 def _shape_text(shape: Sequence[int | None]) -> str:

@@ -53,11 +53,19 @@ class TensorType:
 
     def filter(self, value: Any, var: Variable | None = None, strict: bool = False) -> np.ndarray:
         """Validate `value` for storage in a variable of this type (shared variables)."""
-        label = f"shared variable {var.name!r}" if var is not None and var.name else "value"
+        label = "value" if var is None else \
+            f"shared variable {var.name!r}" if var.name else "the shared variable"
         arr = np.asarray(value)
         if arr.dtype.name != self.dtype:
+            if arr.dtype.kind not in "biufc":
+                raise TypeError(f"{label} has dtype {self.dtype}; cannot store a value of "
+                                f"dtype {arr.dtype.name} ({type(value).__name__}) in it")
             if strict or not np.can_cast(arr.dtype, self.dtype, casting="same_kind"):
-                if not (arr.ndim == 0 and np.isscalar(value)):
+                # A Python number that converts exactly (2.0 into an int variable) is fine.
+                exact = isinstance(value, (bool, int, float, complex)) and \
+                    not isinstance(value, np.generic) and \
+                    np.asarray(value).astype(self.dtype) == value
+                if not exact:
                     raise TypeError(f"{label} has dtype {self.dtype}; cannot store a value "
                                     f"of dtype {arr.dtype.name} in it")
             arr = arr.astype(self.dtype)
@@ -120,7 +128,8 @@ def as_operand(x: Any, like: Sequence[TensorVariable]) -> TensorVariable:
     """Convert an operand of a mixed expression; Python scalars take NumPy's weak dtype."""
     if isinstance(x, Variable):
         return as_tensor(x)
-    if isinstance(x, (bool, int, float, complex)) and like:
+    # Only Python scalars are weak; NumPy scalars (np.float64(2)) keep their dtype (NEP 50).
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic) and like:
         dt = dtypes.upcast(*(v.dtype for v in like))
         try:
             return constant(x, dtype=dtypes.result_dtype_with_scalar(dt, x))
@@ -134,7 +143,7 @@ def constant(value: Any, dtype: str | None = None, name: str | None = None) -> T
     if isinstance(value, Variable):
         raise TypeError(f"sg.constant() takes a value, not the symbolic {value!r}")
     if dtype is None:
-        if isinstance(value, (bool, int, float, complex)):
+        if isinstance(value, (bool, int, float, complex, np.generic)):
             dtype = dtypes.python_scalar_dtype(value)
         else:
             arr = np.asarray(value)
@@ -150,7 +159,16 @@ def constant(value: Any, dtype: str | None = None, name: str | None = None) -> T
     if arr.dtype.kind in "fc" and np.dtype(dtype).kind in "iub" and not np.all(
             np.isfinite(arr) & (arr == np.round(arr))):
         raise TypeError(f"constant {value!r} does not fit dtype {dtype}")
+    if arr.dtype.kind in "iub" and np.dtype(dtype).kind in "iu" and arr.size and \
+            not np.array_equal(arr.astype(dtype), arr):
+        # NumPy would wrap silently (int32(2**40) == 0); NEP 50 raises OverflowError here.
+        raise OverflowError(f"constant {_short_repr(value)} is out of bounds for {dtype}")
     return TensorConstant(TensorType(dtype, arr.shape), arr, name)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def shared(value: Any, name: str | None = None, dtype: str | None = None,
@@ -161,11 +179,11 @@ def shared(value: Any, name: str | None = None, dtype: str | None = None,
     """
     if isinstance(value, Variable):
         raise TypeError("sg.shared() takes a value, not a symbolic variable")
-    arr = np.array(value, copy=not borrow) if not isinstance(value, (int, float, bool)) \
-        else np.asarray(value)
+    # np.float64 subclasses float; only true Python scalars take the floatX / int64 default.
+    is_py_scalar = isinstance(value, (int, float, bool)) and not isinstance(value, np.generic)
+    arr = np.asarray(value) if is_py_scalar else np.array(value, copy=not borrow)
     if dtype is None:
-        dtype = dtypes.python_scalar_dtype(value) if isinstance(value, (int, float, bool)) \
-            else arr.dtype.name
+        dtype = dtypes.python_scalar_dtype(value) if is_py_scalar else arr.dtype.name
     static = tuple(arr.shape) if shape is None else tuple(shape)
     if len(static) != arr.ndim:
         raise ValueError(f"shared {name!r}: shape {static} has {len(static)} dims, "
@@ -338,6 +356,15 @@ class TensorVariable(Variable):
     def __array__(self, dtype: Any = None, copy: Any = None):
         raise TypeError(f"{self!r} is symbolic: it has no value until compiled; "
                         "use sg.function([...], expr) or expr.eval({...})")
+
+    def __float__(self) -> float:
+        return self.__array__()
+
+    def __int__(self) -> int:
+        return self.__array__()
+
+    def __complex__(self) -> complex:
+        return self.__array__()
 
 
 class TensorConstant(TensorVariable, Constant):

@@ -31,6 +31,7 @@ from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
 from ..ops.control import is_lazy
 from ..ops.registry import RenderContext
+from ..tensor import TensorType
 
 _counter = itertools.count()
 Region = tuple[Apply, str] | None
@@ -192,13 +193,22 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
 
     results = [names[v] for v in fgraph.outputs]
     user_out = []
+    returned: set[Variable] = set()
     for v, text in zip(fgraph.outputs[:n_outputs], results[:n_outputs], strict=True):
-        if _aliases_storage(v):
-            text = f"np.array({text})"  # never hand out a shared/constant buffer
+        if aliased_leaves(v) or v in returned:
+            # Never hand out a buffer the caller does not own: shared storage, a constant,
+            # the caller's own argument, or an array already returned as another output.
+            text = f"np.array({text})"
         elif v.type.ndim == 0 and getattr(v.type, "dtype", "rng") != "rng":
             text = f"np.asarray({text})"
+        returned.add(v)
         user_out.append(text)
-    for shared, text in zip(updates, results[n_outputs:], strict=True):
+    for shared, v, text in zip(updates, fgraph.outputs[n_outputs:], results[n_outputs:],
+                               strict=True):
+        if aliased_leaves(v) - {shared} and isinstance(shared.type, TensorType):
+            # Shared storage must not alias the caller's array, a read-only constant or
+            # another shared variable's buffer.
+            text = f"np.array({text})"
         body.append((1, f"{ctx.ref(shared.container, 'c_' + names.get(shared, 'shared'))}"
                         f".value = {text}", None))
     if single and n_outputs == 1:
@@ -229,13 +239,31 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
     return Generated(source, namespace[fname], filename, line_nodes, dict(names))
 
 
-def _aliases_storage(v: Variable) -> bool:
-    """True when `v` may be (a view of) a shared variable's or constant's buffer."""
-    seen = 0
-    while v.owner is not None and seen < 64:
-        vm = getattr(v.owner.op, "view_map", {})
-        if v.index not in vm:
-            return False
-        v = v.owner.inputs[vm[v.index]]
-        seen += 1
-    return isinstance(v, (SharedVariable, Constant))
+def aliased_leaves(v: Variable) -> set[Variable]:
+    """The leaves (inputs, shared variables, constants) whose buffers `v` may be a view of."""
+    leaves: set[Variable] = set()
+    stack, seen = [v], set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        if v.owner is None:
+            leaves.add(v)
+        else:
+            stack.extend(_view_sources(v.owner, v.index))
+    return leaves
+
+
+def _view_sources(node: Apply, index: int) -> list[Variable]:
+    """Inputs that output `index` of `node` may share memory with."""
+    if is_lazy(node):  # ifelse hands one branch's value through unchanged
+        n = node.op.n
+        return [node.inputs[1 + index], node.inputs[1 + n + index]]
+    vm = dict(getattr(node.op, "view_map", {}))
+    # np.reshape and the identity row return views / the input itself without declaring a
+    # view_map; treat them as views so shared storage never leaks out through them.
+    scalar = getattr(node.op, "scalar", None)
+    if type(node.op).__name__ == "Reshape" or getattr(scalar, "name", None) == "identity":
+        vm.setdefault(0, 0)
+    return [node.inputs[vm[index]]] if index in vm else []
