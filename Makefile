@@ -1,4 +1,6 @@
-# Set-up is two commands: `make demo` and `make test`.
+# Set-up is two commands: `make demo` and `make test`. Each creates .venv when missing and
+# (re)installs the project into it whenever setup.cfg or pyproject.toml changed.
+# Needs only python3 (3.11+) with pip; nothing else is called.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,13 +8,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench lint clean
 
+# Some distributions ship python3 without ensurepip: then make the venv without pip and
+# install pip into it with the system's pip.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) && \
+		$(PYTHON) -m pip --python $(PY) install --quiet pip; }
 
 $(STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(PY) -c "import pathlib; pathlib.Path('$(STAMP)').touch()"
 
 demo: $(STAMP)
 	$(PY) -m symgraph.demo
@@ -22,9 +27,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.overhead
+	$(PY) -m bench.train_step
 
-lint:
-	$(PY) -m pip install --quiet ruff && $(PY) -m ruff check symgraph keras_front tests bench
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff
+	$(PY) -m ruff check symgraph keras_front tests bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	$(PYTHON) -c "import shutil; [shutil.rmtree(p, ignore_errors=True) for p in ('$(VENV)', 'build', 'symgraph.egg-info', '.pytest_cache')]"

@@ -25,6 +25,8 @@ _uids = itertools.count()
 _INTERNAL_DIRS: list[str] = [os.path.dirname(os.path.abspath(__file__)) + os.sep,
                              os.path.dirname(os.path.abspath(np.__file__)) + os.sep]
 _trace_override: list[tuple[str, int] | None] = []
+# Files inside those directories that are written as user code (symgraph/demo.py).
+_USER_FILES: set[str] = set()
 
 
 def register_internal_package(path: str) -> None:
@@ -32,6 +34,11 @@ def register_internal_package(path: str) -> None:
     d = os.path.dirname(os.path.abspath(path)) + os.sep
     if d not in _INTERNAL_DIRS:
         _INTERNAL_DIRS.append(d)
+
+
+def register_user_file(path: str) -> None:
+    """Treat `path` as user code even inside a library directory (for demos and examples)."""
+    _USER_FILES.add(os.path.abspath(path))
 
 
 def user_source_line() -> tuple[str, int] | None:
@@ -44,7 +51,8 @@ def user_source_line() -> tuple[str, int] | None:
     dirs = tuple(_INTERNAL_DIRS)
     while frame is not None:
         fname = frame.f_code.co_filename
-        if not fname.startswith(dirs) and not fname.startswith("<frozen"):
+        if (not fname.startswith(dirs) and not fname.startswith("<frozen")) or \
+                fname in _USER_FILES:
             return (fname, frame.f_lineno)
         frame = frame.f_back
     return None
@@ -61,6 +69,7 @@ def trace_as(trace: tuple[str, int] | None) -> Iterator[None]:
 
 
 def format_trace(trace: tuple[str, int] | None) -> str:
+    """'file:line' of a trace, or '<unknown>'."""
     if trace is None:
         return "<unknown>"
     fname, line = trace

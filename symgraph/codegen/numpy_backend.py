@@ -68,8 +68,10 @@ def constant_literal(c: Constant) -> str | None:
     if d.dtype == bool:
         return "np.True_" if v else "np.False_"
     if isinstance(v, float):
+        # str() of the NumPy scalar is the shortest text that round-trips in its own dtype:
+        # np.float32(0.1), not np.float32(0.10000000149011612).
         text = "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else \
-            "np.nan" if v != v else repr(v)
+            "np.nan" if v != v else str(d[()])
     else:
         text = repr(v)
     return f"np.{d.dtype.name}({text})"
