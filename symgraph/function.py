@@ -121,7 +121,7 @@ class Function:
             if not isinstance(v, Variable):
                 raise TypeError(f"function input {i} is {v!r}, not a symbolic variable")
             if isinstance(v, SharedVariable):
-                raise TypeError(f"function input {i} ({v.name or v!r}) is a shared variable: "
+                raise TypeError(f"function input {i} ({v.name or repr(v)}) is a shared variable: "
                                 f"shared variables are implicit inputs, do not list them")
             if isinstance(v, Constant):
                 raise TypeError(f"function input {i} is a constant; inputs must be symbolic "
@@ -171,7 +171,7 @@ class Function:
         missing = [v for v in needed if v not in given]
         if missing:
             v = missing[0]
-            raise ValueError(f"{self.name}: the outputs depend on input {v.name or v!r} "
+            raise ValueError(f"{self.name}: the outputs depend on input {v.name or repr(v)} "
                              f"({v.type}, created at {format_trace(v.trace)}), which is not "
                              f"in the inputs list")
         unused = [v for v in self.inputs if v not in set(needed)]
@@ -199,8 +199,11 @@ class Function:
         self._gen = gen
         self._fn = gen.fn
         self._in_types = [v.type for v in self.inputs]
+        # (dtype, ndim, static shape if any dim is known) per tensor input; None for
+        # non-tensor inputs (random generators inside scan steps), which pass unchecked.
         self._fast = [(np.dtype(t.dtype), t.ndim, t.shape if any(
-            d is not None for d in t.shape) else None) for t in self._in_types]
+            d is not None for d in t.shape) else None) if isinstance(t, TensorType) else None
+            for t in self._in_types]
 
     # ---- public views
     @property
@@ -258,15 +261,22 @@ class Function:
             sig = ", ".join(f"{v.name or '?'}:{v.type}" for v in self.inputs)
             raise TypeError(f"{self.name}({sig}) takes {len(self.inputs)} argument(s), "
                             f"got {len(args)}")
-        out = list(args)
-        for i, (a, (dt, nd, shape)) in enumerate(zip(args, self._fast, strict=True)):
-            if type(a) is np.ndarray and a.dtype == dt and a.ndim == nd:
+        out: list[Any] | None = None  # copied only when an argument needs converting
+        for i, a in enumerate(args):
+            fast = self._fast[i]
+            if fast is None:
+                continue
+            dt, nd, shape = fast
+            # The common case, kept cheap: an ndarray of exactly the declared dtype and rank.
+            if type(a) is np.ndarray and (a.dtype is dt or a.dtype == dt) and a.ndim == nd:
                 if shape is not None and not self._in_types[i].accepts_shape(a.shape):
                     raise ValueError(self._arg_msg(i, f"got shape {a.shape}, expected "
                                                       f"{_shape_text(shape)}"))
                 continue
+            if out is None:
+                out = list(args)
             out[i] = self._convert(i, a)
-        return tuple(out)
+        return args if out is None else tuple(out)
 
     def _arg_msg(self, i: int, what: str) -> str:
         v = self.inputs[i]
