@@ -333,11 +333,12 @@ def test_error_while_running_names_op_shapes_and_the_users_line():
 
 def test_error_inside_an_elementwise_op_names_it():
     x, y = sg.dvector("x"), sg.dvector("y")
-    total, line = x + y, here()
-    f = sg.function([x, y], total * 2)
-    with pytest.raises(ValueError, match=rf"add.*float64\[3\], float64\[2\].*"
-                                         rf"test_function.py:{line}"):
-        f(np.ones(3), np.ones(2))
+    out, line = (x + y) * 2, here()
+    for rewrites in ("none", "fast_run"):  # fast_run may fuse add and mul into one kernel
+        f = sg.function([x, y], out, rewrites=rewrites)
+        with pytest.raises(ValueError, match=rf"(add|\+).*\(inputs float64\[3\], "
+                                             rf"float64\[2\]\).*test_function.py:{line}"):
+            f(np.ones(3), np.ones(2))
 
 
 # ---------------------------------------------------------------- shared variables
@@ -451,26 +452,28 @@ def test_logistic_regression_with_hand_written_gradients_matches_numpy():
 def test_merge_and_constant_folding_shrink_the_compiled_graph():
     x = sg.dvector("x")
     y = sg.exp(x) * (sg.constant(2.0) * sg.constant(3.0)) + sg.exp(x)
-    f = sg.function([x], y)
-    names = f.rewrite_log.names()
-    assert "merge" in names and "constant_fold" in names
     raw = sg.function([x], y, rewrites="none")
     assert raw.rewrite_log.names() == []
-    assert len(f.fgraph) < len(raw.fgraph) == len(sg.toposort([y]))
+    assert len(raw.fgraph) == len(sg.toposort([y])) == 5
+    f = sg.function([x], y, rewrites=["merge", "constant_fold"])
+    assert {"merge", "constant_fold"} <= set(f.rewrite_log.names())
+    assert sorted(n.op.name for n in f.fgraph.apply_nodes) == ["add", "exp", "mul"]
+    full = sg.function([x], y)  # the whole fast_run pipeline starts with the same two
+    assert {"merge", "constant_fold"} <= set(full.rewrite_log.names())
+    assert len(full.fgraph) < len(raw.fgraph)
     arg = f64(0.5, 1.0)
     expected = np.exp(arg) * 6 + np.exp(arg)
-    np.testing.assert_allclose(f(arg), expected)
-    np.testing.assert_allclose(raw(arg), expected)
-    assert "exp" in f.source and f.source.count("np.exp") == 1
+    for fn in (raw, f, full):
+        np.testing.assert_allclose(fn(arg), expected)
 
 
 def test_rewrite_modes_and_pass_lists_are_accepted():
     x = sg.dvector("x")
     y = sg.exp(x) + sg.exp(x)
-    for rewrites in ("fast_run", "fast_compile", "none", ["merge"]):
+    for rewrites in ("fast_run", "fast_compile", "none", ["merge"], []):
         f = sg.function([x], y, rewrites=rewrites)
         np.testing.assert_allclose(f(f64(0.0)), [2.0])
-    assert sg.function([x], y, rewrites="fast_compile").rewrite_log.names() == ["merge"]
+    assert "merge" in sg.function([x], y, rewrites="fast_compile").rewrite_log.names()
     assert "merge" not in sg.function([x], y, exclude=["merge"]).rewrite_log.names()
 
 
@@ -503,9 +506,11 @@ def test_user_graph_is_not_mutated_by_compiling():
 def test_source_names_each_nodes_user_line():
     x = sg.dvector("x")
     y, line = sg.exp(x), here()
-    f = sg.function([x], y)
+    f = sg.function([x], y, rewrites="none")
     assert f.source.startswith("def f(x):")
     assert f"# exp @ test_function.py:{line}" in f.source
+    z, line2 = y * 2 + 1, here()
+    assert f"test_function.py:{line2}" in sg.function([x], z).source  # after rewrites too
     assert sg.function([x], y, name="forward").source.startswith("def forward(x):")
 
 

@@ -121,10 +121,10 @@ def test_two_inputs_named_x_stay_distinct():
     assert not (x1 == x2)  # `==` is identity for variables
     assert len({x1, x2}) == 2
     # identical expressions of two different inputs must not merge
-    f = sg.function([x1, x2], [sg.exp(x1), sg.exp(x2)])
+    f = sg.function([x1, x2], [sg.exp(x1), sg.exp(x2)], rewrites=["merge"])
     a, b = f(np.array([0.0]), np.array([1.0]))
     assert a[0] == 1.0 and b[0] == np.exp(1.0)
-    assert f.source.count("np.exp") == 2
+    assert [n.op.name for n in f.fgraph.toposort()] == ["exp", "exp"]
     assert f.source.startswith("def f(x, x_1):")
 
 
@@ -191,7 +191,7 @@ def test_trace_source_off_records_nothing():
     with sg.config.change(trace_source=False):
         y = sg.exp(x)
     assert y.owner.trace is None
-    assert "np.exp(x)" in sg.function([x], y).source
+    assert "np.exp(x)" in sg.function([x], y, rewrites="none").source
 
 
 def test_variable_repr_names_the_type():
