@@ -1,0 +1,179 @@
+"""Compiling and differentiating for K: function, gradients, the learning phase, switches.
+
+`K.function(inputs, outputs, updates)` compiles once (symgraph's function with Theano's
+`allow_input_downcast=True, on_unused_input='ignore'`) and is called with a LIST of
+arrays, returning a list. The learning phase is an ordinary uint8 scalar input named
+`keras_learning_phase`: the engine lists it among the inputs and feeds 1 to train, 0 to
+test; `set_learning_phase(0|1)` replaces it by a constant for the whole session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import symgraph as sg
+from symgraph.graph import Variable, ancestors
+
+from .common import reset_uids
+
+_PHASE_PLACEHOLDER = sg.tensor("keras_learning_phase", dtype="uint8", shape=())
+_learning_phase: Variable | int = _PHASE_PLACEHOLDER
+
+# symgraph.function options K.function passes through (Keras forwards its **kwargs).
+_FUNCTION_KWARGS = ("givens", "backend", "rewrites", "name", "include", "exclude",
+                    "check_rewrites", "trust_input")
+
+
+def learning_phase() -> Variable | int:
+    """The learning-phase placeholder (0 = test, 1 = train), or the int fixed by
+    set_learning_phase."""
+    return _learning_phase
+
+
+def set_learning_phase(value: int) -> None:
+    """Fix the learning phase to 0 (test) or 1 (train) for every graph built from now on."""
+    global _learning_phase
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1, got {value!r}.")
+    _learning_phase = int(value)
+
+
+def uses_learning_phase(x: Any) -> bool:
+    """True when computing x needs the learning-phase placeholder as an input."""
+    xs = x if isinstance(x, (list, tuple)) else [x]
+    xs = [v for v in xs if isinstance(v, Variable)]
+    return _PHASE_PLACEHOLDER in set(ancestors(xs))
+
+
+def clear_session() -> None:
+    """Forget layer-name counters and any learning phase fixed by set_learning_phase."""
+    global _learning_phase
+    reset_uids()
+    _learning_phase = _PHASE_PLACEHOLDER
+
+
+# ---------------------------------------------------------------- function
+
+
+class Function:
+    """A compiled K.function: call it with a list of arrays, get a list of arrays."""
+
+    def __init__(self, inputs: Sequence[Variable], outputs: Any,
+                 updates: Any = (), name: str | None = None, **kwargs: Any):
+        self.inputs = list(inputs)
+        self.outputs = outputs
+        self.updates = _unique_updates(updates)
+        self.name = name
+        self.function = sg.function(self.inputs, outputs, updates=self.updates,
+                                    allow_input_downcast=True, on_unused_input="ignore",
+                                    name=name, **kwargs)
+
+    def __call__(self, inputs: Sequence[Any]) -> Any:
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError(f"K.function expects a list of input arrays, got "
+                            f"{type(inputs).__name__}")
+        if len(inputs) != len(self.inputs):
+            raise ValueError(f"K.function{' ' + self.name if self.name else ''}: expected "
+                             f"{len(self.inputs)} input array(s), got {len(inputs)}")
+        return self.function(*(_downcast(v, a, i) for i, (v, a) in
+                               enumerate(zip(self.inputs, inputs, strict=True))))
+
+
+def _downcast(var: Variable, value: Any, i: int) -> np.ndarray:
+    """Theano's allow_input_downcast: convert any numeric value to the input's dtype."""
+    if type(value) is np.ndarray and value.dtype == var.dtype:
+        return value
+    if isinstance(value, Variable):
+        raise TypeError(f"K.function: input {i} ({var.name or '?'}) got the symbolic "
+                        f"{value!r}; feed arrays")
+    try:
+        return np.asarray(value, dtype=var.dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"K.function: input {i} ({var.name or '?'}: {var.type}) cannot take "
+                        f"a {type(value).__name__}: {e}") from e
+
+
+def _unique_updates(updates: Any) -> list[tuple[Any, Any]]:
+    """Updates as (variable, new value) pairs; a variable updated twice keeps its first."""
+    if updates is None:
+        return []
+    pairs = list(updates.items()) if isinstance(updates, dict) else list(updates)
+    seen: dict[Any, Any] = {}
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"K.function: each update must be a (variable, new_value) pair, "
+                            f"got {pair!r}")
+        var, value = pair
+        if var not in seen:
+            seen[var] = value
+    return list(seen.items())
+
+
+def function(inputs: Sequence[Variable], outputs: Any, updates: Any = (),
+             **kwargs: Any) -> Function:
+    """Compile outputs (and updates) as a function of the listed inputs."""
+    for key in kwargs:
+        if key not in _FUNCTION_KWARGS:
+            raise ValueError(f'Invalid argument "{key}" passed to K.function with the '
+                             f'symgraph backend (accepted: {", ".join(_FUNCTION_KWARGS)})')
+    return Function(inputs, outputs, updates=updates, **kwargs)
+
+
+def gradients(loss: Any, variables: Any) -> Any:
+    """d loss / d variables as symbolic tensors (a list when variables is a list)."""
+    return sg.grad(loss, variables)
+
+
+def stop_gradient(variables: Any) -> Any:
+    """The same value(s), with no gradient flowing back through them."""
+    if isinstance(variables, (list, tuple)):
+        return [sg.stop_gradient(v) for v in variables]
+    return sg.stop_gradient(variables)
+
+
+# ---------------------------------------------------------------- control flow
+
+
+def switch(condition: Any, then_expression: Any, else_expression: Any) -> Variable:
+    """Elementwise then/else by condition (callables are called first).
+
+    A condition with fewer dims than the branches gets size-1 axes appended (Keras 2's
+    rule), so a (batch,) condition selects whole rows of (batch, dim) branches.
+    """
+    then_expression = then_expression() if callable(then_expression) else then_expression
+    else_expression = else_expression() if callable(else_expression) else else_expression
+    cond = sg.as_tensor(condition)
+    expr_ndim = max(sg.as_tensor(then_expression).ndim, sg.as_tensor(else_expression).ndim)
+    if 0 < cond.ndim < expr_ndim:
+        cond = sg.expand_dims(cond, tuple(range(cond.ndim, expr_ndim)))
+    return sg.switch(cond, then_expression, else_expression)
+
+
+def in_train_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """x in the training phase, alt otherwise (only the branch taken is computed)."""
+    if training is None:
+        training = learning_phase()
+    if not isinstance(training, Variable):
+        chosen = x if training else alt
+        return chosen() if callable(chosen) else chosen
+    x = _call(x)
+    alt = _call(alt)
+    x, alt = sg.as_tensor(x), sg.as_tensor(alt)
+    # A branch of lower rank (e.g. a scalar 0 for "no penalty") is broadcast to the other.
+    if alt.ndim < x.ndim:
+        alt = alt + sg.zeros_like(x)
+    elif x.ndim < alt.ndim:
+        x = x + sg.zeros_like(alt)
+    return sg.ifelse(training, x, alt)
+
+
+def in_test_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """x in the test phase, alt otherwise."""
+    return in_train_phase(alt, x, training=training)
+
+
+def _call(f: Callable[[], Any] | Any) -> Any:
+    return f() if callable(f) else f
