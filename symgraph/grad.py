@@ -280,7 +280,10 @@ def Lop(f: Any, wrt: Any, eval_points: Any, consider_constant: Any = None,
     es = eval_points if isinstance(eval_points, (list, tuple)) else [eval_points]
     if len(fs) != len(es):
         raise ValueError("Lop: f and eval_points differ in length")
-    known = {as_tensor(a): as_tensor(b) for a, b in zip(fs, es, strict=True)}
+    known: dict[Variable, Variable] = {}
+    for a, b in zip(fs, es, strict=True):
+        a, b = as_tensor(a), as_tensor(b)
+        known[a] = known[a] + b if a in known else b  # the same output twice: both count
     return grad(None, wrt, consider_constant, disconnected_inputs, known_grads=known)
 
 

@@ -155,3 +155,17 @@ def test_errors_name_the_problem():
         sg.scan(lambda v, h: v, sequences=[x], outputs_info=[{"initial": x, "taps": [-2]}])
     with pytest.raises(ValueError, match="give sequences or n_steps"):
         sg.scan(lambda: x, outputs_info=None)
+
+
+def test_gradient_when_a_step_output_is_both_state_and_per_step_output():
+    h0 = sg.constant(np.zeros(2))
+
+    def step(x_t, h):
+        o = sg.tanh(x_t + h)
+        return [o, o]  # the same variable as a per-step output and as the new state
+
+    def loss(xs):
+        (per_step, states), _ = sg.scan(step, sequences=[xs], outputs_info=[None, h0])
+        return sg.sum(states[-1]) + sg.sum(per_step * 0.5)
+
+    sg.verify_grad(loss, [np.full((3, 2), 0.3)])
