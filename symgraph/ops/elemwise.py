@@ -99,8 +99,13 @@ class Elemwise(Op):
             ins = [a if v.dtype == out_dtype else f"{a}.astype(np.{out_dtype})"
                    for a, v in zip(ins, node.inputs, strict=True)]
         if row.py == "@":  # a helper function, not an expression
-            return f"{ctx.ref(row.fn, row.name)}({', '.join(ins)})"
-        return row.py.format(*ins)
+            expr = f"{ctx.ref(row.fn, row.name)}({', '.join(ins)})"
+        else:
+            expr = row.py.format(*ins)
+        if row.dtype == "float" and _natural_dtype(row, out_dtype) != out_dtype:
+            # SciPy's special functions have no float16 loop: erf(f16) computes in f32/f64.
+            return f"({expr}).astype(np.{out_dtype})"
+        return expr
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
@@ -156,6 +161,16 @@ def output_dtype(row: ScalarOp, in_dtypes: Sequence[str]) -> str:
     return out
 
 
+def _natural_dtype(row: ScalarOp, dtype: str) -> str:
+    """Dtype `row.fn` itself returns when all its inputs have `dtype` (probed once)."""
+    key = (row.name, "natural", dtype)
+    if key not in _DTYPE_CACHE:
+        with np.errstate(all="ignore"):
+            probe = row.fn(*(np.zeros(0, dtype) for _ in range(row.nin)))
+        _DTYPE_CACHE[key] = np.asarray(probe).dtype.name
+    return _DTYPE_CACHE[key]
+
+
 # ---------------------------------------------------------------- implementations
 # Small NumPy helpers for rows NumPy has no single ufunc for; each is the row's `fn`.
 
@@ -178,6 +193,12 @@ def _switch(c, a, b):
 
 def _identity(x):
     return x
+
+
+def _clip_grad(x, lo, hi, g):
+    """np.clip is minimum(maximum(x, lo), hi): ties go to x, and lo > hi gives hi."""
+    below_hi = le(maximum(x, lo), hi)
+    return (g * and_(ge(x, lo), below_hi), g * and_(lt(x, lo), below_hi), g * not_(below_hi))
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -296,8 +317,7 @@ isinf = row("isinf", 1, np.isinf, "np.isinf({0})", "isinf({0})", "bool")
 switch = row("switch", 3, _switch, "np.where({0}, {1}, {2})", "({0} ? {1} : {2})", "switch",
              lambda c, a, b, out, g: (None, switch(c, g, 0), switch(c, 0, g)))
 clip = row("clip", 3, np.clip, "np.clip({0}, {1}, {2})", "sg_clip({0}, {1}, {2})", None,
-           lambda x, lo, hi, out, g: (g * and_(ge(x, lo), le(x, hi)), g * lt(x, lo),
-                                      g * gt(x, hi)))
+           lambda x, lo, hi, out, g: _clip_grad(x, lo, hi, g))
 where = switch
 
 

@@ -115,6 +115,18 @@ def _check_int(dim: int | None, i: Any, x: Variable, axis: int) -> None:
                          f"(indexing {x.type})")
 
 
+def _check_int_array(dim: int | None, arr: Variable, x: Variable, axis: int) -> None:
+    """A constant index array is checked against a known dimension at build time."""
+    data = getattr(arr, "data", None)
+    if dim is None or data is None or data.size == 0:
+        return
+    lo, hi = int(data.min()), int(data.max())
+    if lo < -dim or hi >= dim:
+        bad = lo if lo < -dim else hi
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {dim} "
+                         f"(indexing {x.type} with an index array)")
+
+
 def _basic_shape(x: Variable, entries: Sequence[Entry]) -> tuple[int | None, ...]:
     out: list[int | None] = []
     axis = 0
@@ -160,6 +172,7 @@ def _advanced_shape(x: Variable, entries: Sequence[Entry],
                 adv_shapes.append((count,))
                 axis += k
             else:
+                _check_int_array(x.type.shape[axis], arr, x, axis)
                 adv_shapes.append(arr.type.shape)
                 axis += 1
             adv_pos.append(pos)
@@ -364,8 +377,28 @@ class _IncBase(Op):
             gx = type(self)(self.idx, True)(g, constant(0, g.dtype), *rest)
         else:
             gx = g
-        gy = sum_to_shape_of(sub(g, *rest), y) if dtypes.is_differentiable(y.dtype) else None
+        gy = None
+        if dtypes.is_differentiable(y.dtype):
+            g_sub = sub(g, *rest)
+            if self.set_instead_of_inc and isinstance(self, AdvancedIncSubtensor):
+                g_sub = g_sub * self._surviving_writes(x, g_sub, rest)
+            gy = sum_to_shape_of(g_sub, y)
         return [gx if dtypes.is_differentiable(x.dtype) else None, gy] + [None] * len(rest)
+
+    def _surviving_writes(self, x: Variable, g_sub: Variable, rest: Sequence[Variable],
+                          ) -> Variable:
+        """True where a value written by set_subtensor is still there afterwards.
+
+        With repeated indices only the last write to an element survives, so only it gets
+        a gradient: write distinct marks with the same index and see which ones stayed.
+        """
+        from .elemwise import eq
+        from .reduce import prod
+        from .shape import arange, reshape, shape, zeros_like
+        dims = shape(g_sub)
+        marks = reshape(arange(1, prod(dims) + 1, dtype="int64"), dims, ndim=g_sub.ndim)
+        written = AdvancedIncSubtensor(self.idx, True)(zeros_like(x, "int64"), marks, *rest)
+        return eq(AdvancedSubtensor(self.idx)(written, *rest), marks)
 
 
 @dataclass(frozen=True)

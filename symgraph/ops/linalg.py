@@ -101,13 +101,14 @@ class Tensordot(Op):
         na = len(free_a)
         g_a_dims = tuple(range(na))
         g_b_dims = tuple(range(na, na + len(free_b)))
-        # ga: contract g's b-free dims with b's free dims -> dims (free_a..., axes_b order)
+        # ga = g . b over b's free dims: its dims are a's free dims, then b's summed dims in
+        # b's own (sorted) order -- each of which pairs with one summed dim of a.
         ga = tensordot(g, b, (g_b_dims, tuple(free_b)))
-        # ga dims are free_a then self.axes_b order mapped to axes_a positions
-        order_a = free_a + list(self.axes_a)
+        order_a = free_a + [self.axes_a[self.axes_b.index(j)] for j in sorted(self.axes_b)]
         ga = transpose(ga, [order_a.index(i) for i in range(a.ndim)])
+        # gb = a . g over a's free dims: a's summed dims in a's order, then b's free dims.
         gb = tensordot(a, g, (tuple(free_a), g_a_dims))
-        order_b = list(self.axes_b) + free_b
+        order_b = [self.axes_b[self.axes_a.index(i)] for i in sorted(self.axes_a)] + free_b
         gb = transpose(gb, [order_b.index(i) for i in range(b.ndim)])
         return [_like(ga, a), _like(gb, b)]
 
@@ -125,7 +126,11 @@ class Matmul(Op):
             raise ValueError(f"matmul op: inputs need 2+ dims, got {a.type} and {b.type}")
         sa, sb = a.type.shape, b.type.shape
         _inner(sa[-1], sb[-2], "matmul", a.type, b.type)
-        batch = broadcast_shapes(sa[:-2], sb[:-2], op="matmul")
+        try:
+            batch = broadcast_shapes(sa[:-2], sb[:-2], op="matmul")
+        except ValueError:
+            raise ValueError(f"matmul: the batch dims of shapes {sa} and {sb} cannot be "
+                             f"broadcast together; inputs {a.type} and {b.type}") from None
         shape = batch + (sa[-2], sb[-1])
         return Apply(self, [a, b], [TensorType(_matrix_dtype(a, b, "matmul"), shape)])
 

@@ -111,7 +111,9 @@ def relu(x: Any, alpha: float = 0.0, max_value: float | None = None) -> Variable
 def elu(x: Any, alpha: float = 1.0) -> Variable:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     x = as_tensor(x)
-    return ew.switch(ew.gt(x, 0), x, alpha * ew.expm1(x))
+    # expm1 of min(x, 0): the branch not taken stays finite, so for x = 1000 the gradient
+    # is not 0 * inf = nan.
+    return ew.switch(ew.gt(x, 0), x, alpha * ew.expm1(ew.minimum(x, 0)))
 
 
 def selu(x: Any) -> Variable:

@@ -80,7 +80,7 @@ class RandomVariable(Op):
         if static is None:
             raise ValueError(f"{self.name}: the number of dims of `size` must be known")
         if self.dist not in ("choice", "permutation"):
-            broadcast_shapes(static, *(p.type.shape for p in ps), op=self.name)
+            _check_params_fit(self.name, static, [p.type.shape for p in ps])
         return Apply(self, [rng, size_v, *ps], [TensorType(self.dtype, static)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
@@ -93,6 +93,19 @@ class RandomVariable(Op):
 
     def grad(self, inputs, outputs, output_grads):
         return [None] * len(inputs)
+
+
+def _check_params_fit(op: str, size: tuple, param_shapes: list[tuple]) -> None:
+    """NumPy's rule: the parameters broadcast to `size` (not to something bigger)."""
+    try:
+        fits = broadcast_shapes(size, *param_shapes, op=op)
+        fits = len(fits) == len(size) and all(
+            s is None or f is None or s == f for s, f in zip(size, fits, strict=True))
+    except ValueError:
+        fits = False
+    if not fits:
+        shapes = ", ".join(str(s) for s in param_shapes)
+        raise ValueError(f"{op}: parameter shapes {shapes} do not broadcast to size {size}")
 
 
 class RandomStream:

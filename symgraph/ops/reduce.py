@@ -35,12 +35,16 @@ def _numpy_dtype(kind: str, dtype: str) -> str:
 
 @dataclass(frozen=True)
 class Reduce(Op):
-    """A NumPy reduction over `axis` (None = all axes); `dtype` sets the accumulator."""
+    """A NumPy reduction over `axis` (None = all axes); `dtype` sets the accumulator.
+
+    `initial` (max/min only) is the result over an empty axis instead of an error.
+    """
 
     kind: str
     axis: tuple[int, ...] | None = None
     keepdims: bool = False
     dtype: str | None = None
+    initial: float | None = None
 
     @property
     def name(self) -> str:
@@ -52,6 +56,8 @@ class Reduce(Op):
             parts.append("keepdims")
         if self.dtype:
             parts.append(f"dtype={self.dtype}")
+        if self.initial is not None:
+            parts.append(f"initial={self.initial}")
         return f"{self.kind}{{{', '.join(parts)}}}"
 
     def make_node(self, x: Any) -> Apply:
@@ -64,7 +70,9 @@ class Reduce(Op):
             out_dtype = self.dtype
         else:
             out_dtype = _numpy_dtype(self.kind, x.dtype)
-        if self.kind in ("max", "min") and self.axis is not None:
+        if self.initial is not None and self.kind not in ("max", "min"):
+            raise ValueError(f"{self.kind}: `initial` is only supported for max and min")
+        if self.kind in ("max", "min") and self.axis is not None and self.initial is None:
             for a in self.axis:
                 if x.type.shape[a] == 0:
                     raise ValueError(f"{self.kind}: cannot reduce over axis {a} of size 0 "
@@ -80,6 +88,8 @@ class Reduce(Op):
             args.append("keepdims=True")
         if self.dtype is not None:
             args.append(f"dtype=np.{self.dtype}")
+        if self.initial is not None:
+            args.append(f"initial={_float_literal(self.initial)}")
         expr = f"{_NUMPY[self.kind]}({', '.join(args)})"
         if self.kind in ("max", "min", "all", "any") and self.dtype is None:
             return expr
@@ -117,6 +127,10 @@ class Reduce(Op):
         if self.keepdims:
             return [[constant(1, INT) if i in axes else d for i, d in enumerate(shp)]]
         return [[d for i, d in enumerate(shp) if i not in axes]]
+
+
+def _float_literal(v: float) -> str:
+    return "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else repr(float(v))
 
 
 def _expand_back(v: Variable, x: Variable, axis: tuple[int, ...] | None,
@@ -215,7 +229,8 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     if not dtypes.is_float(x.dtype):
         x = ew.cast(x, "float64")
     ax = normalize_axis(axis, x.ndim, "logsumexp")
-    m = disconnected_grad(max(x, ax, keepdims=True))
+    # initial=-inf: over an empty axis the max is -inf and the result log(0) = -inf.
+    m = disconnected_grad(Reduce("max", ax, True, None, -np.inf)(x) if x.ndim else x)
     m_safe = ew.switch(ew.isinf(m), 0, m)
     out = ew.log(sum(ew.exp(x - m_safe), ax, keepdims=True)) + m_safe
     if not keepdims:

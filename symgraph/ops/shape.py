@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..graph import Apply, Constant, Variable
-from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
+from ..tensor import TensorType, as_tensor, constant
 from .registry import Op, RenderContext, normalize_axis
 
 INT = "int64"
@@ -48,7 +48,8 @@ def static_vector(v: Variable) -> tuple[int | None, ...] | None:
     return None
 
 
-def _as_int_scalar(x: Any, op: str) -> Variable:
+def as_int_scalar(x: Any, op: str) -> Variable:
+    """`x` as a symbolic integer scalar (Python ints become int64 constants)."""
     v = as_tensor(x) if not isinstance(x, (int, np.integer)) else constant(int(x), INT)
     if v.ndim != 0 or not dtypes.is_int(v.dtype):
         raise TypeError(f"{op}: expected an integer scalar, got {v.type}")
@@ -66,7 +67,7 @@ def as_shape_vector(shape: Any, op: str) -> Variable:
     items = list(shape)
     if all(isinstance(d, (int, np.integer)) for d in items):
         return constant(np.array(items, dtype=INT))
-    return stack([_as_int_scalar(d, op) for d in items])
+    return stack([as_int_scalar(d, op) for d in items])
 
 
 # ---------------------------------------------------------------- shape
@@ -139,8 +140,12 @@ def shape_tuple(x: Variable) -> list[Variable]:
 
 def broadcast_shape_symbolic(inputs: Sequence[Variable], input_shapes: Sequence[Sequence[Any]],
                              out: Variable) -> list[Variable]:
-    """Symbolic output shape of a broadcasting op (for shape inference)."""
-    from .elemwise import maximum
+    """Symbolic output shape of a broadcasting op (for shape inference).
+
+    Two compatible dims a, b broadcast to `b if a == 1 else a` -- not max(a, b), which is
+    wrong when the other dim is 0.
+    """
+    from .elemwise import eq, switch
     nd = out.ndim
     result = []
     for axis in range(nd):
@@ -154,7 +159,7 @@ def broadcast_shape_symbolic(inputs: Sequence[Variable], input_shapes: Sequence[
                 cands.append(shp[k])
         dim = cands[0]
         for c in cands[1:]:
-            dim = maximum(dim, c)
+            dim = switch(eq(dim, 1), c, dim)
         result.append(dim)
     return result
 
@@ -492,13 +497,24 @@ class Repeat(Op):
         g = output_grads[0]
         k = static_int(r) if r.ndim == 0 else None
         if k is None:
-            raise NotImplementedError("repeat: gradient needs a constant scalar repeats")
+            return [_repeat_grad_scatter(x, r, g, self.axis), None]
         from .reduce import sum as sum_
         if self.axis is None:
             return [reshape(sum_(reshape(g, [-1, k]), axis=1), shape(x)), None]
         dims = shape_tuple(x)
         split = dims[:self.axis] + [dims[self.axis], constant(k, INT)] + dims[self.axis + 1:]
         return [sum_(reshape(g, split), axis=self.axis + 1), None]
+
+
+def _repeat_grad_scatter(x: Variable, r: Variable, g: Variable, axis: int | None) -> Variable:
+    """Gradient of repeat for per-element or symbolic repeats: output position j came from
+    source index repeat(arange(n), r)[j], so g is added back there (repeats accumulate)."""
+    from .indexing import getitem, inc_subtensor
+    flat = x if axis is not None else reshape(x, [-1])
+    ax = 0 if axis is None else axis
+    source = Repeat(0)(arange(shape_i(flat, ax), dtype=INT), r)
+    gx = inc_subtensor(getitem(zeros_like(flat), (slice(None),) * ax + (source,)), g)
+    return gx if axis is not None else reshape(gx, shape(x))
 
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
@@ -549,140 +565,26 @@ def tile(x: Any, reps: Any) -> Variable:
 
 
 # ---------------------------------------------------------------- allocation
+# Defined in alloc.py (it builds on the helpers above); re-exported so the names used
+# throughout (`from .shape import zeros_like`, `shape.Alloc`) keep working.
+from .alloc import (  # noqa: E402
+    Alloc,
+    Arange,
+    Eye,
+    alloc,
+    alloc_like,
+    arange,
+    broadcast_to,
+    eye,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 
-
-@dataclass(frozen=True)
-class Alloc(Op):
-    """An array of the given shape filled with a scalar value."""
-
-    dtype: str
-
-    def make_node(self, value: Any, *dims: Any) -> Apply:
-        v = as_tensor(value)
-        if v.ndim != 0:
-            raise ValueError(f"alloc: the fill value must be a scalar, got {v.type}")
-        ds = [_as_int_scalar(d, "alloc") for d in dims]
-        return Apply(self, [v, *ds], [TensorType(self.dtype, tuple(static_int(d) for d in ds))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        dims = ins[1:]
-        shp = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
-        return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
-
-    def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
-        return [sum_(output_grads[0])] + [None] * (len(inputs) - 1)
-
-    def infer_shape(self, node, input_shapes):
-        return [list(node.inputs[1:])]
-
-
-def alloc(value: Any, *shape: Any, dtype: str | None = None) -> Variable:
-    """An array of `shape` filled with `value`."""
-    v = as_tensor(value)
-    dtype = dtypes.as_dtype(dtype) if dtype is not None else v.dtype
-    if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
-        shape = tuple(shape[0])
-    if len(shape) == 1 and isinstance(shape[0], Variable) and shape[0].ndim == 1:
-        vec = shape[0]
-        n = vec.type.shape[0]
-        if n is None:
-            raise ValueError("alloc: the length of a symbolic shape vector must be known")
-        from .indexing import getitem
-        shape = tuple(getitem(vec, i) for i in range(n))
-    return Alloc(dtype)(v, *shape)
-
-
-def alloc_like(value: Any, x: Any, dtype: str | None = None) -> Variable:
-    """An array shaped like x filled with `value` (dtype of x by default)."""
-    x = as_tensor(x)
-    return Alloc(dtypes.as_dtype(dtype) if dtype else x.dtype)(value, *shape_tuple(x))
-
-
-def zeros(shape: Any, dtype: str | None = None) -> Variable:
-    """An array of zeros (dtype floatX by default)."""
-    shape = (shape,) if isinstance(shape, (int, np.integer, Variable)) and not (
-        isinstance(shape, Variable) and shape.ndim == 1) else shape
-    return alloc(0, *(shape if isinstance(shape, (list, tuple)) else (shape,)),
-                 dtype=dtypes.as_dtype(dtype))
-
-
-def ones(shape: Any, dtype: str | None = None) -> Variable:
-    """An array of ones (dtype floatX by default)."""
-    shape = (shape,) if isinstance(shape, (int, np.integer, Variable)) and not (
-        isinstance(shape, Variable) and shape.ndim == 1) else shape
-    return alloc(1, *(shape if isinstance(shape, (list, tuple)) else (shape,)),
-                 dtype=dtypes.as_dtype(dtype))
-
-
-def zeros_like(x: Any, dtype: str | None = None) -> Variable:
-    return alloc_like(0, x, dtype)
-
-
-def ones_like(x: Any, dtype: str | None = None) -> Variable:
-    return alloc_like(1, x, dtype)
-
-
-@dataclass(frozen=True)
-class Arange(Op):
-    """np.arange(start, stop, step)."""
-
-    dtype: str
-
-    def make_node(self, start: Any, stop: Any, step: Any) -> Apply:
-        xs = [as_tensor(v) for v in (start, stop, step)]
-        if any(v.ndim for v in xs):
-            raise ValueError("arange: start, stop and step must be scalars")
-        vals = [static_int(v) for v in xs]
-        n = None
-        if None not in vals and vals[2] != 0:
-            n = max(0, -(-(vals[1] - vals[0]) // vals[2]))
-        return Apply(self, xs, [TensorType(self.dtype, (n,))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"np.arange({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
-
-    def grad(self, inputs, outputs, output_grads):
-        return [None, None, None]
-
-
-def arange(start: Any, stop: Any = None, step: Any = 1, dtype: str | None = None) -> Variable:
-    """np.arange with symbolic or constant bounds."""
-    if stop is None:
-        start, stop = 0, start
-    if dtype is None:
-        dt = dtypes.upcast(*(as_tensor(v).dtype for v in (start, stop, step)))
-    else:
-        dt = dtypes.as_dtype(dtype)
-    return Arange(dt)(start, stop, step)
-
-
-@dataclass(frozen=True)
-class Eye(Op):
-    """np.eye(n, m, k)."""
-
-    dtype: str
-
-    def make_node(self, n: Any, m: Any, k: Any) -> Apply:
-        xs = [_as_int_scalar(v, "eye") for v in (n, m, k)]
-        return Apply(self, xs, [TensorType(self.dtype, (static_int(xs[0]), static_int(xs[1])))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"np.eye({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
-
-    def grad(self, inputs, outputs, output_grads):
-        return [None, None, None]
-
-
-def eye(n: Any, m: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
-    """The identity matrix (np.eye)."""
-    return Eye(dtypes.as_dtype(dtype))(n, n if m is None else m, k)
-
-
-def broadcast_to(x: Any, shape: Sequence[Any]) -> Variable:
-    """x broadcast to `shape` (as a sum with zeros, so gradients flow back)."""
-    x = as_tensor(x)
-    z = alloc(0, *shape, dtype=x.dtype)
-    broadcast_shapes(x.type.shape, z.type.shape, op="broadcast_to")
-    from .elemwise import add
-    return add(x, z)
+__all__ = ["INT", "Alloc", "Arange", "Concatenate", "DimShuffle", "Eye", "Repeat", "Reshape",
+           "Shape", "ShapeI", "Stack", "Tile", "alloc", "alloc_like", "arange", "as_int_scalar",
+           "as_shape_vector", "broadcast_shape_symbolic", "broadcast_to", "concatenate",
+           "dimshuffle", "expand_dims", "eye", "flatten", "ones", "ones_like", "repeat",
+           "reshape", "shape", "shape_i", "shape_tuple", "squeeze", "stack", "static_int",
+           "static_vector", "tile", "transpose", "zeros", "zeros_like"]
