@@ -49,8 +49,8 @@ def function(inputs: Sequence[Variable] | Variable, outputs: Any = None, updates
     output is computed, all at once. `givens` replaces variables before compiling.
     """
     return Function(inputs, outputs, updates, givens, backend or config.backend,
-                    rewrites or config.rewrites, allow_input_downcast, on_unused_input, name,
-                    include, exclude, check_rewrites, trust_input)
+                    config.rewrites if rewrites is None else rewrites, allow_input_downcast,
+                    on_unused_input, name, include, exclude, check_rewrites, trust_input)
 
 
 def _pairs(x: Any, what: str) -> list[tuple[Any, Any]]:
@@ -208,8 +208,9 @@ class Function:
     # ---- public views
     @property
     def source(self) -> str:
-        """The generated Python source."""
-        return self._gen.source
+        """The generated Python source (fused kernels first, then the function)."""
+        kernels = [getattr(v, "__symgraph_source__", None) for v in self._fn.__globals__.values()]
+        return "".join(k + "\n" for k in kernels if isinstance(k, str)) + self._gen.source
 
     @property
     def graph(self) -> FunctionGraph:

@@ -1,13 +1,27 @@
 """Rewrite passes, run in order: merge -> constant folding -> canonicalize -> stabilize ->
-specialize -> fusion. `rewrite_graph` is what `function()` calls."""
+specialize -> fusion -> inplace. `rewrite_graph` is what `function()` calls.
+
+`function(rewrites=...)` picks the passes: 'fast_run' (all), 'fast_compile' (merge and
+constant folding), 'none', or a list of pass names. `include=` / `exclude=` name passes or
+single rewrites; naming one that does not exist is an error. A rewrite named in `include=`
+whose pass is not selected runs alone in that pass.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..fgraph import FunctionGraph
 from .constant_fold import constant_fold
-from .driver import Pass, Rewrite, RewriteLog, RewriteRecord, expr_str, run_to_fixpoint
+from .driver import (
+    Pass,
+    Rewrite,
+    RewriteLog,
+    RewriteRecord,
+    Selection,
+    expr_str,
+    run_to_fixpoint,
+)
 from .merge import merge
 from .pattern import P, fit_to, rule
 
@@ -20,6 +34,8 @@ MODES: dict[str, list[str] | None] = {
     "fast_compile": ["merge", "constant_fold"],
     "none": [],
 }
+
+AfterPass = Callable[[str, FunctionGraph, RewriteLog], None]
 
 
 def register_pass(p: Pass, after: str | None = None) -> Pass:
@@ -34,16 +50,26 @@ def register_pass(p: Pass, after: str | None = None) -> Pass:
     return p
 
 
-register_pass(merge)
-register_pass(constant_fold)
+def register_rewrite(pass_name: str, rewrite: Rewrite) -> Rewrite:
+    """Add `rewrite` to the pass `pass_name` (tests register deliberately broken ones)."""
+    if pass_name not in PASSES:
+        raise ValueError(f"no rewrite pass named {pass_name!r} (passes: {', '.join(PIPELINE)})")
+    PASSES[pass_name].add(rewrite)
+    return rewrite
+
+
+def unregister_rewrite(pass_name: str, name: str) -> None:
+    """Remove the rewrite `name` from the pass `pass_name`."""
+    PASSES[pass_name].remove(name)
 
 
 def all_rewrite_names() -> set[str]:
-    names: set[str] = set()
+    """Every pass and rewrite name `include=` / `exclude=` accept."""
+    names: set[str] = {"merge"}  # merging also happens inside every fixpoint pass
     for p in PASSES.values():
         names.update(p.rewrite_names())
         names.add(p.name)
-    names.update({"merge_constants"})
+    names.add("merge_constants")
     return names
 
 
@@ -64,27 +90,51 @@ def resolve(rewrites: str | Sequence[str] = "fast_run") -> list[str]:
 
 def rewrite_graph(fgraph: FunctionGraph, rewrites: str | Sequence[str] = "fast_run",
                   include: Iterable[str] = (), exclude: Iterable[str] = (),
-                  log: RewriteLog | None = None, after_pass=None) -> RewriteLog:
-    """Run the selected passes over `fgraph` in pipeline order; returns the log."""
+                  log: RewriteLog | None = None, after_pass: AfterPass | None = None,
+                  after_rewrite: Callable | None = None,
+                  only: Iterable[str] | None = None) -> RewriteLog:
+    """Run the selected passes over `fgraph` in pipeline order; returns the log.
+
+    `after_pass(name, fgraph, log)` runs after each pass and `after_rewrite(pass, record,
+    fgraph)` after each applied rewrite (check mode uses both). `only` switches on exactly
+    the named rewrites in the selected passes (check mode's replay).
+    """
     log = RewriteLog() if log is None else log
-    exclude, include = set(exclude), set(include)
+    exclude, include = frozenset(exclude), frozenset(include)
     known = all_rewrite_names()
-    for name in exclude | include:
+    for name in sorted(exclude | include):
         if name not in known:
             raise ValueError(f"no rewrite or pass named {name!r} (known: "
                              f"{', '.join(sorted(known))})")
-    names = resolve(rewrites)
-    for n in PIPELINE:
-        if n in include and n not in names:
-            names.append(n)
-    names = [n for n in PIPELINE if n in names and n not in exclude]
-    for name in names:
-        PASSES[name].run(fgraph, log, exclude)
+    base = Selection(exclude, include, None if only is None else frozenset(only))
+    selected = resolve(rewrites)
+    plan: list[tuple[str, Selection]] = []
+    for name in PIPELINE:
+        p = PASSES[name]
+        if name in exclude:
+            continue
+        if name in selected or name in include:
+            plan.append((name, base))
+        elif only is None:
+            wanted = include & set(p.rewrite_names())
+            if wanted:  # a rewrite included on its own, in a pass not otherwise selected
+                plan.append((name, Selection(only=frozenset(wanted - exclude))))
+    for name, select in plan:
+        PASSES[name].run(fgraph, log, select, after_rewrite)
         if after_pass is not None:
             after_pass(name, fgraph, log)
     return log
 
 
+register_pass(merge)
+register_pass(constant_fold)
+
+# Importing the pass modules registers them, in pipeline order.
+from . import canonicalize, canonicalize_shape, fusion, inplace, specialize, stabilize  # noqa: E402, I001
+
+for _module in (canonicalize, stabilize, specialize, fusion, inplace):
+    register_pass(_module.PASS)
+
 __all__ = ["P", "PASSES", "PIPELINE", "Pass", "Rewrite", "RewriteLog", "RewriteRecord",
-           "expr_str", "fit_to", "register_pass", "resolve", "rewrite_graph", "rule",
-           "run_to_fixpoint"]
+           "Selection", "expr_str", "fit_to", "register_pass", "register_rewrite",
+           "resolve", "rewrite_graph", "rule", "run_to_fixpoint", "unregister_rewrite"]

@@ -2,9 +2,13 @@
 
 A *rewrite* looks at one node and returns replacements for its outputs (or nothing).
 A *pass* runs its rewrites over the whole graph until none applies, within a budget on
-sweeps and graph growth, and records each applied rewrite in a `RewriteLog` so
+applied rewrites and graph growth, and records each applied rewrite in a `RewriteLog` so
 `f.rewrite_log` can explain the compiled graph. A pass may instead be a whole-graph
 transform (merge, fusion): a plain function registered under a name.
+
+While a pass runs, nodes that become identical (same op on the same inputs, or on equal
+constants) are merged on the spot, so rewrites that build the same subexpression twice
+leave one node (logged as `merge`). The cost is one dict lookup per visited node.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import config
-from ..fgraph import FunctionGraph
+from ..fgraph import FunctionGraph, RewriteTypeError, check_replacement
 from ..graph import Apply, Constant, Variable, format_trace, trace_as
 
 LocalFn = Callable[[FunctionGraph, Apply], Any]
+AfterRewrite = Callable[[str, "RewriteRecord", FunctionGraph], None]
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,16 @@ class RewriteLog(list):
     """The applied rewrites, in order."""
 
     def counts(self) -> Counter:
+        """How often each rewrite fired."""
         return Counter(r.rewrite for r in self)
 
     def names(self) -> list[str]:
+        """Rewrite names in the order they fired."""
         return [r.rewrite for r in self]
+
+    def of(self, rewrite: str) -> list[RewriteRecord]:
+        """The records of one rewrite."""
+        return [r for r in self if r.rewrite == rewrite]
 
     def __str__(self) -> str:
         return "\n".join(str(r) for r in self) if self else "(no rewrites applied)"
@@ -52,12 +63,36 @@ class RewriteLog(list):
 
 @dataclass
 class Rewrite:
-    """A named local rewrite; `tracks` limits it to ops with these names (None = all)."""
+    """A named local rewrite; `tracks` limits it to ops with these names (None = all).
+
+    `default=False` rewrites run only when named in `include=` (experimental or
+    test-only rewrites).
+    """
 
     name: str
     fn: LocalFn
     tracks: tuple[str, ...] | None = None
     doc: str = ""
+    default: bool = True
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rewrites are on: the defaults, minus `exclude`, plus `include`.
+
+    `only` (used by check mode's replay) switches on exactly the named rewrites.
+    """
+
+    exclude: frozenset[str] = frozenset()
+    include: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None
+
+    def enabled(self, name: str, default: bool = True) -> bool:
+        if self.only is not None:
+            return name in self.only
+        if name in self.exclude:
+            return False
+        return default or name in self.include
 
 
 @dataclass
@@ -73,18 +108,31 @@ class Pass:
         return [r.name for r in self.rewrites] if self.transform is None else [self.name]
 
     def add(self, *rewrites: Rewrite) -> Pass:
-        self.rewrites.extend(rewrites)
+        """Register rewrites in this pass (a name may appear once per pass)."""
+        for rw in rewrites:
+            if any(r.name == rw.name for r in self.rewrites):
+                raise ValueError(f"pass {self.name!r} already has a rewrite named {rw.name!r}")
+            self.rewrites.append(rw)
         return self
 
-    def run(self, fgraph: FunctionGraph, log: RewriteLog,
-            exclude: Iterable[str] = ()) -> None:
+    def remove(self, name: str) -> None:
+        """Unregister the rewrite called `name`."""
+        self.rewrites[:] = [r for r in self.rewrites if r.name != name]
+
+    def run(self, fgraph: FunctionGraph, log: RewriteLog, select: Selection = Selection(),
+            after_rewrite: AfterRewrite | None = None) -> None:
+        """Apply this pass to `fgraph`, appending what it did to `log`."""
         if self.transform is not None:
-            if self.name not in set(exclude):
+            if select.enabled(self.name):
+                start = len(log)
                 self.transform(fgraph, log, self)
+                if after_rewrite is not None and len(log) > start:
+                    after_rewrite(self.name, log[-1], fgraph)
             return
-        active = [r for r in self.rewrites if r.name not in set(exclude)]
+        active = [r for r in self.rewrites if select.enabled(r.name, r.default)]
         if active:
-            run_to_fixpoint(fgraph, active, log, self.name)
+            run_to_fixpoint(fgraph, active, log, self.name, select.enabled("merge"),
+                            after_rewrite)
 
 
 def node_key(node: Apply) -> str:
@@ -93,9 +141,29 @@ def node_key(node: Apply) -> str:
     return scalar.name if scalar is not None else node.op.name
 
 
+def merge_key(node: Apply) -> tuple | None:
+    """Nodes with equal keys compute equal values (None: never merge this node)."""
+    if getattr(node.op, "nondeterministic", False):
+        return None
+    key = (node.op, tuple(v.signature() if isinstance(v, Constant) else v
+                          for v in node.inputs))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: RewriteLog,
-                    pass_name: str) -> None:
-    """Apply `rewrites` until none fires; stop with a warning past the budget."""
+                    pass_name: str, merge: bool = True,
+                    after_rewrite: AfterRewrite | None = None) -> None:
+    """Apply `rewrites` until none fires; stop with a warning past the budget.
+
+    A worklist holds the nodes to look at, inputs before users; when a rewrite fires, the
+    nodes it created and the users of its results are queued again. Each visit costs a
+    dict lookup for merging plus the rewrites tracking the node's op, so a pass over a
+    graph that needs few changes is linear in its size.
+    """
     by_key: dict[str, list[Rewrite]] = {}
     generic: list[Rewrite] = []
     for r in rewrites:
@@ -107,38 +175,99 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
     start_size = max(len(fgraph), 1)
     budget = config.rewrite_max_sweeps * (start_size + 10)
     max_size = config.rewrite_max_growth * start_size + 200
+    fired: Counter = Counter()
     applied = 0
+    seen: dict[tuple, Apply] = {}
     worklist = deque(fgraph.toposort())
     queued = set(worklist)
+
+    def requeue(nodes: Iterable[Apply]) -> None:
+        for n in nodes:
+            if n not in queued:
+                queued.add(n)
+                worklist.append(n)
+
     while worklist:
         node = worklist.popleft()
         queued.discard(node)
         if node not in fgraph.apply_nodes:
+            continue
+        if merge and _merge_into_twin(fgraph, node, seen, log, pass_name, after_rewrite,
+                                      requeue):
             continue
         for rw in by_key.get(node_key(node), []) + generic:
             pairs = _apply(rw, fgraph, node)
             if not pairs:
                 continue
             before = [expr_str(old) for old, _ in pairs]
-            try:
-                new_nodes = fgraph.replace_all(pairs, reason=f"{pass_name}.{rw.name}")
-            except AssertionError:
-                raise
+            reason = f"{pass_name}.{rw.name}"
+            _check_acyclic(pairs, reason)
+            keep_names(pairs)
+            new_nodes = fgraph.replace_all(pairs, reason=reason)
             for (_, new), b in zip(pairs, before, strict=True):
-                log.append(RewriteRecord(pass_name, rw.name, b, expr_str(new),
-                                         format_trace(node.trace)))
+                record = RewriteRecord(pass_name, rw.name, b, expr_str(new),
+                                       format_trace(node.trace))
+                log.append(record)
+            if after_rewrite is not None:
+                after_rewrite(pass_name, log[-1], fgraph)
             applied += 1
-            for n in new_nodes + _clients_of(fgraph, [v for _, v in pairs]):
-                if n not in queued:
-                    queued.add(n)
-                    worklist.append(n)
+            fired[rw.name] += 1
+            requeue(new_nodes + _clients_of(fgraph, [v for _, v in pairs]))
             if applied > budget or len(fgraph) > max_size:
+                top, count = fired.most_common(1)[0]
                 warnings.warn(f"rewrite pass {pass_name!r} stopped: budget exceeded "
-                              f"({applied} rewrites, graph grew from {start_size} to "
-                              f"{len(fgraph)} nodes); last rewrite applied: {rw.name!r}",
+                              f"({applied} rewrites applied, graph grew from {start_size} "
+                              f"to {len(fgraph)} nodes); rewrite {top!r} fired {count} "
+                              f"times, the last one applied was {rw.name!r}",
                               RuntimeWarning, stacklevel=2)
                 return
             break
+
+
+def _merge_into_twin(fgraph: FunctionGraph, node: Apply, seen: dict[tuple, Apply],
+                     log: RewriteLog, pass_name: str, after_rewrite: AfterRewrite | None,
+                     requeue: Callable[[Iterable[Apply]], None]) -> bool:
+    """Replace `node` by an earlier node computing the same thing; True if it did."""
+    key = merge_key(node)
+    if key is None:
+        return False
+    twin = seen.get(key)
+    if twin is None or twin is node or twin not in fgraph.apply_nodes or \
+            merge_key(twin) != key:
+        seen[key] = node
+        return False
+    pairs = [(o, t) for o, t in zip(node.outputs, twin.outputs, strict=True)
+             if fgraph.clients.get(o)]
+    try:
+        for old, new in pairs:
+            check_replacement(old, new)
+    except RewriteTypeError:  # only static shapes differ: keep both
+        seen[key] = node
+        return False
+    before = expr_str(node.outputs[0])
+    fgraph.replace_all(pairs, reason=f"{pass_name}.merge")
+    log.append(RewriteRecord(pass_name, "merge", before,
+                             f"(same as the node at {format_trace(twin.trace)})",
+                             format_trace(node.trace)))
+    if after_rewrite is not None:
+        after_rewrite(pass_name, log[-1], fgraph)
+    requeue(_clients_of(fgraph, twin.outputs))
+    return True
+
+
+def keep_names(pairs: Sequence[tuple[Variable, Variable]]) -> None:
+    """A computed replacement takes the user's name for the value (listings stay readable)."""
+    for old, new in pairs:
+        if old.name and new.name is None and new.owner is not None:
+            new.name = old.name
+
+
+def _check_acyclic(pairs: Sequence[tuple[Variable, Variable]], reason: str) -> None:
+    """A replacement computed from the variable it replaces would make a cycle."""
+    for old, new in pairs:
+        if new.owner is not None and old in new.owner.inputs:
+            raise AssertionError(f"rewrite {reason} replaced {expr_str(old)} by an "
+                                 f"expression that uses it: {expr_str(new)}")
 
 
 def _clients_of(fgraph: FunctionGraph, vars_: Sequence[Variable]) -> list[Apply]:
@@ -154,7 +283,7 @@ def _apply(rw: Rewrite, fgraph: FunctionGraph, node: Apply) -> list[tuple[Variab
     """Run one rewrite on one node; normalize its result to (old, new) pairs."""
     with trace_as(node.trace):
         result = rw.fn(fgraph, node)
-    if not result:
+    if result is None or result is False:
         return []
     if isinstance(result, dict):
         pairs = list(result.items())

@@ -1,0 +1,136 @@
+"""Gemm: beta * z + alpha * dot(x, y) in one BLAS call (scipy.linalg.blas.{s,d}gemm).
+
+The specialize pass builds it from `z - lr * dot(a, b)` (SGD updates) and similar sums;
+users do not call it. The in-place variant (`inplace=True`, destroy_map {0: 0}) writes the
+result into z's buffer; the inplace pass picks it only when nothing else needs z.
+
+NumPy arrays are row-major and BLAS is column-major: a C-contiguous z is handed to BLAS as
+its (column-major) transpose, computing z.T = alpha * y.T @ x.T + beta * z.T, so no operand
+is copied. With beta = 0 BLAS ignores z's contents (a nan in z does not propagate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg.blas as blas
+
+from .. import dtypes
+from ..graph import Apply, Variable
+from ..tensor import TensorType, as_tensor, broadcast_shapes
+from . import elemwise as ew
+from .registry import Op, RenderContext
+
+_GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
+
+
+def _operand(a: np.ndarray, want_transposed: bool) -> tuple[np.ndarray, int]:
+    """(column-major array, trans flag) whose op() is `a.T` if want_transposed else `a`."""
+    if a.flags.f_contiguous:
+        return a, int(want_transposed)
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    return a.T, int(not want_transposed)
+
+
+def gemm(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
+         overwrite: bool = False) -> np.ndarray:
+    """beta * z + alpha * (x @ y); the result is written into z itself when `overwrite`.
+
+    A z that only broadcasts against x @ y (a shape the graph could not rule out) is
+    handled by NumPy instead of BLAS.
+    """
+    if z.shape != (x.shape[0], y.shape[1]):
+        return np.asarray(beta * z + alpha * np.dot(x, y), dtype=z.dtype)
+    out = z if overwrite and z.flags.writeable and (
+        z.flags.c_contiguous or z.flags.f_contiguous) else np.array(z, order="C")
+    alpha, beta = float(alpha), float(beta)
+    if out.size == 0:
+        return out
+    if x.shape[1] == 0:  # BLAS wants k >= 1; an empty product adds nothing
+        out *= beta
+        return out
+    fn = _GEMM[out.dtype.name]
+    if out.flags.c_contiguous:  # out.T (column-major) = alpha * y.T @ x.T + beta * out.T
+        a, ta = _operand(y, True)
+        b, tb = _operand(x, True)
+        target = out.T
+    else:
+        a, ta = _operand(x, False)
+        b, tb = _operand(y, False)
+        target = out
+    res = fn(alpha, a, b, beta, target, trans_a=ta, trans_b=tb, overwrite_c=1)
+    if res is not target and not np.shares_memory(res, target):
+        target[...] = res
+    return out
+
+
+@dataclass(frozen=True)
+class Gemm(Op):
+    """beta * z + alpha * dot(x, y) for float32/float64 matrices, through BLAS gemm.
+
+    z may broadcast against dot(x, y) (its dims unknown when the graph was built); the
+    BLAS call is made when it has the product's shape, which is what the rewrite expects.
+    """
+
+    inplace: bool = False
+
+    @property
+    def destroy_map(self) -> dict[int, int]:  # type: ignore[override]
+        return {0: 0} if self.inplace else {}
+
+    @property
+    def name(self) -> str:
+        return "gemm_inplace" if self.inplace else "gemm"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def make_node(self, z: Any, alpha: Any, x: Any, y: Any, beta: Any) -> Apply:
+        z, x, y = as_tensor(z), as_tensor(x), as_tensor(y)
+        alpha, beta = as_tensor(alpha), as_tensor(beta)
+        if (z.ndim, x.ndim, y.ndim) != (2, 2, 2):
+            raise TypeError(f"gemm: z, x and y must be matrices, got {z.type}, {x.type}, "
+                            f"{y.type}")
+        if z.dtype not in _GEMM or not z.dtype == x.dtype == y.dtype:
+            raise TypeError(f"gemm: z, x and y need one dtype, float32 or float64; got "
+                            f"{z.type}, {x.type}, {y.type}")
+        if alpha.ndim or beta.ndim or not all(
+                dtypes.is_float(s.dtype) or dtypes.is_int(s.dtype) for s in (alpha, beta)):
+            raise TypeError(f"gemm: alpha and beta must be numeric scalars, got {alpha.type} "
+                            f"and {beta.type}")
+        (m, k1), (k2, n) = x.type.shape, y.type.shape
+        try:
+            if k1 is not None and k2 is not None and k1 != k2:
+                raise ValueError
+            shape = broadcast_shapes(z.type.shape, (m, n))
+        except ValueError:
+            raise ValueError(f"gemm: shapes do not line up: z {z.type}, x {x.type}, "
+                             f"y {y.type}") from None
+        alpha, beta = ew.cast(alpha, z.dtype), ew.cast(beta, z.dtype)
+        return Apply(self, [z, alpha, x, y, beta], [TensorType(z.dtype, shape)])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        fn = ctx.ref(gemm, "gemm")
+        return f"{fn}({', '.join(ins)}, overwrite={self.inplace})"
+
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
+        from .linalg import dot
+        from .reduce import sum as sum_
+        from .shape import transpose
+        z, alpha, x, y, beta = inputs
+        (g,) = output_grads
+        return [g * beta, sum_(g * dot(x, y)), alpha * dot(g, transpose(y)),
+                alpha * dot(transpose(x), g), sum_(g * z)]
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
+        from .shape import broadcast_shape_symbolic
+        (zs, _, xs, ys, _), out = input_shapes, node.outputs[0]
+        dot_like = TensorType(out.dtype, (node.inputs[2].type.shape[0],
+                                          node.inputs[3].type.shape[1])).make_variable()
+        return [broadcast_shape_symbolic([node.inputs[0], dot_like], [zs, [xs[0], ys[1]]],
+                                         out)]

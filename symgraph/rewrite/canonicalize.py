@@ -1,0 +1,322 @@
+"""canonicalize: arithmetic simplifications that make equal things look equal and drop no-ops.
+
+Domain choices (the same as Theano's, so compiled graphs treat floats as real numbers):
+
+- `x - x -> 0`, `x * 0 -> 0` and `zeros * x -> zeros` are applied to floats too, so an
+  inf or nan in x gives 0 where the unrewritten graph gives nan.
+- `x / x -> 1` is applied to floats only (so 0/0 gives 1, not nan); never to integers,
+  where x = 0 is an ordinary value and the division must warn and give nan.
+- `exp(log(x)) -> x` assumes x >= 0 (for x < 0 the unrewritten graph gives nan);
+  `log(exp(x)) -> x` is exact (and better: log(exp(1000)) would be inf).
+- cancelling `a / b * b -> a` assumes b is finite and nonzero; this is what turns the
+  gradients of log(softmax) / log(sigmoid) into stable expressions.
+
+The shape rewrites of this pass (dimshuffle, reshape, sums, shape lifting) live in
+canonicalize_shape.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..fgraph import FunctionGraph
+from ..graph import Apply, Constant, Variable
+from ..ops import elemwise as ew
+from ..ops.control import IfElse
+from ..ops.shape import Alloc, alloc_like
+from ..tensor import constant
+from .constant_fold import constant_fold
+from .driver import Pass, Rewrite
+from .pattern import P, fit_to, rule
+from .shape_info import covers, dims_key, same_shape, zeros_of
+
+x, y = P.var("x"), P.var("y")
+CAST_ROWS = tuple(f"cast{{{d}}}" for d in dtypes.ALL_DTYPES)
+
+
+# ---------------------------------------------------------------- small predicates
+
+
+def is_float(v: Variable) -> bool:
+    return dtypes.is_float(getattr(v.type, "dtype", ""))
+
+
+def single_client(fgraph: FunctionGraph, v: Variable) -> bool:
+    """v is used exactly once (so folding it into its user duplicates nothing)."""
+    return len(fgraph.clients.get(v, ())) == 1
+
+
+def scalar_const(v: Variable) -> np.ndarray | None:
+    """The value of a constant whose dims are all 1 (it broadcasts like a scalar)."""
+    if isinstance(v, Constant) and all(d == 1 for d in v.data.shape):
+        return v.data
+    return None
+
+
+def is_zeros(v: Variable) -> bool:
+    """v is a constant or an alloc that is zero everywhere."""
+    if isinstance(v, Constant):
+        with np.errstate(all="ignore"):
+            return v.data.size > 0 and bool(np.all(v.data == 0))
+    if v.owner is not None and isinstance(v.owner.op, Alloc):
+        return is_zeros(v.owner.inputs[0])
+    return False
+
+
+def ones_like(v: Variable) -> Variable:
+    return alloc_like(1, v)
+
+
+# ---------------------------------------------------------------- identities
+# Each rule's pattern is its math; `fit_to` casts the result to the replaced dtype and
+# refuses results whose shape could differ (x * ones((1, 1)) may add a dim).
+
+identities = [
+    rule("mul_one", x * 1, lambda x: x, doc="x * 1 -> x"),
+    rule("add_zero", x + 0, lambda x: x, doc="x + 0 -> x"),
+    rule("sub_zero", x - 0, lambda x: x, doc="x - 0 -> x"),
+    rule("zero_sub", 0 - x, lambda x: -x, doc="0 - x -> -x"),
+    rule("div_one", x / 1, lambda x: x, doc="x / 1 -> x"),
+    rule("neg_neg", P.neg(P.neg(x)), lambda x: x, doc="-(-x) -> x"),
+    rule("sub_self", x - x, lambda x: alloc_like(0, x),
+         doc="x - x -> 0 (floats too: inf - inf gives 0, as in Theano)"),
+    rule("div_self", x / x, lambda x: ones_like(x), when=lambda x: is_float(x),
+         doc="x / x -> 1 for floats only (integer x may be 0)"),
+    rule("log_exp", P.log(P.exp(x)), lambda x: x, doc="log(exp(x)) -> x"),
+    rule("exp_log", P.exp(P.log(x)), lambda x: x, doc="exp(log(x)) -> x (x >= 0)"),
+    rule("useless_identity", P.identity(x), lambda x: x, doc="identity(x) -> x"),
+    rule("useless_disconnected_grad", P.disconnected_grad(x), lambda x: x,
+         doc="disconnected_grad(x) -> x (it only matters to grad(), which already ran)"),
+    rule("switch_same", P.switch(P.var("c"), x, x), lambda c, x: x,
+         doc="switch(c, x, x) -> x"),
+]
+
+
+# ---------------------------------------------------------------- zeros
+
+
+def _mul_zero(fgraph: FunctionGraph, node: Apply) -> Any:
+    """x * 0 -> zeros (shaped like the product); floats too, as in Theano."""
+    if any(is_zeros(v) for v in node.inputs):
+        return [zeros_of(node)]
+    return None
+
+
+def _add_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
+    """x + zeros -> x, x - zeros -> x, when x already has the result's shape."""
+    out = node.outputs[0]
+    a, b = node.inputs
+    sub = node.op.scalar.name == "sub"
+    for keep, zero in ((a, b), (b, a)) if not sub else ((a, b),):
+        if is_zeros(zero) and same_shape(keep, out):
+            return [fit_to(keep, out)]
+    if sub and is_zeros(a) and same_shape(b, out):
+        return [fit_to(ew.neg(b), out)]
+    return None
+
+
+def _broadcast_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
+    """f(a + zeros, b) -> f(a, b) when a and b span the zeros' shape anyway.
+
+    Gradients broadcast with `g + zeros_like(x)`; once the sum meets another operand of
+    x's shape, the zeros array only costs an allocation and an addition.
+    """
+    if not isinstance(node.op, ew.Elemwise) or node.op.scalar.nin < 2:
+        return None
+    out = node.outputs[0]
+    for k, u in enumerate(node.inputs):
+        if not ew.is_elemwise(u, "add") or not single_client(fgraph, u):
+            continue
+        a, z = u.owner.inputs
+        if is_zeros(a):
+            a, z = z, a
+        if not is_zeros(z) or a.dtype != u.dtype:
+            continue
+        others = [a] + [v for j, v in enumerate(node.inputs) if j != k]
+        if _covered(z, others, out):
+            inputs = list(node.inputs)
+            inputs[k] = a
+            return [fit_to(node.op(*inputs), out)]
+    return None
+
+
+# ---------------------------------------------------------------- casts
+
+
+def _lossless(src: str, dst: str) -> bool:
+    """Every `src` value survives a trip through `dst` (ints through float: mantissa)."""
+    if src == dst:
+        return True
+    if dtypes.is_int(src) or src == "bool":
+        if dtypes.is_float(dst):
+            bits = np.iinfo(src).bits if src != "bool" else 1
+            return bits < np.finfo(dst).nmant + 1
+        return dtypes.is_int(dst) and np.can_cast(src, dst, casting="safe")
+    return dtypes.is_float(src) and dtypes.is_float(dst) and \
+        np.can_cast(src, dst, casting="safe")
+
+
+def _useless_cast(fgraph: FunctionGraph, node: Apply) -> Any:
+    """cast{d}(x) -> x when x already has dtype d."""
+    (v,) = node.inputs
+    return [v] if v.dtype == node.outputs[0].dtype else None
+
+
+def _cast_cast(fgraph: FunctionGraph, node: Apply) -> Any:
+    """cast{a}(cast{b}(x)) -> cast{a}(x) when the trip through b loses nothing."""
+    (mid,) = node.inputs
+    if not ew.is_elemwise(mid) or not mid.owner.op.scalar.name.startswith("cast{"):
+        return None
+    (src,) = mid.owner.inputs
+    if not _lossless(src.dtype, mid.dtype):
+        return None
+    return [ew.cast(src, node.outputs[0].dtype)]
+
+
+# ---------------------------------------------------------------- constant conditions
+
+
+def _switch_const(fgraph: FunctionGraph, node: Apply) -> Any:
+    """switch(True, a, b) -> a; switch(False, a, b) -> b (a constant condition)."""
+    c, a, b = node.inputs
+    if not isinstance(c, Constant) or c.data.size == 0:
+        return None
+    if np.all(c.data):
+        pick = a
+    elif not np.any(c.data):
+        pick = b
+    else:
+        return None
+    new = fit_to(pick, node.outputs[0])
+    return [new] if new is not None else None
+
+
+def _ifelse_const(fgraph: FunctionGraph, node: Apply) -> Any:
+    """ifelse(True, then, else) -> then; with False -> else."""
+    if not isinstance(node.op, IfElse) or not isinstance(node.inputs[0], Constant):
+        return None
+    n = node.op.n
+    start = 1 if bool(node.inputs[0].data) else 1 + n
+    return list(node.inputs[start:start + n])
+
+
+# ---------------------------------------------------------------- products and sums
+
+
+def _flatten(fgraph: FunctionGraph, v: Variable, row: str, dtype: str, top: bool,
+             leaves: list[Variable], consts: list[np.ndarray]) -> bool:
+    """Gather the operands of a tree of `row` nodes (used once each); False if mixed."""
+    owner = v.owner
+    if top or (owner is not None and ew.is_elemwise(owner, row) and v.dtype == dtype and
+               single_client(fgraph, v)):
+        return all(_flatten(fgraph, i, row, dtype, False, leaves, consts)
+                   for i in owner.inputs)
+    c = scalar_const(v)
+    if c is not None and np.can_cast(c.dtype, dtype, casting="same_kind"):
+        consts.append(c)
+        return True
+    leaves.append(v)
+    return v.dtype == dtype
+
+
+def _collect_constants(fgraph: FunctionGraph, node: Apply) -> Any:
+    """2 * x * 3 -> 6 * x; 1 + x + 2 -> 3 + x (constants of a mul/add tree combined)."""
+    row = node.op.scalar.name
+    out = node.outputs[0]
+    leaves: list[Variable] = []
+    consts: list[np.ndarray] = []
+    if not _flatten(fgraph, out, row, out.dtype, True, leaves, consts) or len(consts) < 2:
+        return None
+    ufunc = np.multiply if row == "mul" else np.add
+    with np.errstate(all="ignore"):
+        value = functools.reduce(ufunc, [c.astype(out.dtype) for c in consts])
+    fn = ew.mul if row == "mul" else ew.add
+    acc: Variable = constant(value, out.dtype)
+    for leaf in leaves:
+        acc = fn(acc, leaf)
+    return [fit_to(acc, out)]
+
+
+def _factors(fgraph: FunctionGraph, v: Variable, top: bool, num: list[Variable],
+             den: list[Variable]) -> int:
+    """Split a product tree into numerator and denominator factors; returns the sign."""
+    owner = v.owner
+    expandable = top or (owner is not None and single_client(fgraph, v) and is_float(v))
+    if not top and ew.is_elemwise(owner, "true_div") and is_float(v):
+        # Expanded even when a/b has other uses: cancelling b removes work, and the
+        # gradients of log(softmax) and log(sigmoid) reuse a/b, which is what makes
+        # them unstable.
+        a, b = owner.inputs
+        den.append(b)
+        return _factors(fgraph, a, False, num, den)
+    if expandable and ew.is_elemwise(owner, "mul"):
+        return _factors(fgraph, owner.inputs[0], False, num, den) * \
+            _factors(fgraph, owner.inputs[1], False, num, den)
+    if expandable and ew.is_elemwise(owner, "neg"):
+        return -_factors(fgraph, owner.inputs[0], False, num, den)
+    num.append(v)
+    return 1
+
+
+def _covered(v: Variable, others: Sequence[Variable], out: Variable) -> bool:
+    """Removing factor v cannot shrink the product's shape (others span v's dims)."""
+    if v.ndim > out.ndim:
+        return False
+    vk = dims_key(v)
+    for k in range(v.ndim):
+        axis = k - v.ndim
+        if v.type.shape[k] == 1:
+            continue
+        if not any(o.ndim >= -axis and covers(dims_key(o)[axis], vk[k]) for o in others):
+            return False
+    return True
+
+
+def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
+    """a / b * b -> a, -(a / b) * c * b -> -(a * c): a product's divisors cancelled."""
+    out = node.outputs[0]
+    if not is_float(out):
+        return None
+    num: list[Variable] = []
+    den: list[Variable] = []
+    sign = _factors(fgraph, out, True, num, den)
+    cancelled = False
+    for d in list(den):
+        if d in num:
+            rest = list(num)
+            rest.remove(d)
+            if not _covered(d, rest + [v for v in den if v is not d], out) or not rest:
+                continue
+            num.remove(d)
+            den.remove(d)
+            cancelled = True
+    if not cancelled:
+        return None
+    acc = functools.reduce(ew.mul, num)
+    for d in den:
+        acc = ew.true_div(acc, d)
+    if sign < 0:
+        acc = ew.neg(acc)
+    return [fit_to(acc, out)]
+
+
+_CONST_FOLD = constant_fold.rewrites
+
+PASS = Pass("canonicalize", [
+    *_CONST_FOLD,
+    *identities,
+    Rewrite("mul_zero", _mul_zero, ("mul",), "x * 0 -> zeros"),
+    Rewrite("add_zeros", _add_zeros, ("add", "sub"), "x + zeros(shape of x) -> x"),
+    Rewrite("broadcast_zeros", _broadcast_zeros, None, "f(a + zeros, b) -> f(a, b)"),
+    Rewrite("useless_cast", _useless_cast, CAST_ROWS, "cast{d}(x: d) -> x"),
+    Rewrite("cast_cast", _cast_cast, CAST_ROWS, "cast{a}(cast{b}(x)) -> cast{a}(x)"),
+    Rewrite("switch_const_cond", _switch_const, ("switch",), "switch(True, a, b) -> a"),
+    Rewrite("ifelse_const_cond", _ifelse_const, ("ifelse",), "ifelse(True, a, b) -> a"),
+    Rewrite("collect_constants", _collect_constants, ("mul", "add"), "2 * x * 3 -> 6 * x"),
+    Rewrite("cancel_div", _cancel_div, ("mul",), "a / b * b -> a"),
+], doc="simplify arithmetic, drop no-ops, lift shapes (see canonicalize_shape)")

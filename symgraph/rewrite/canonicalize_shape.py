@@ -1,0 +1,229 @@
+"""canonicalize, shape half: dimshuffles, reshapes, sums and shapes.
+
+- dimshuffle(dimshuffle(x)) becomes one dimshuffle; an identity dimshuffle disappears;
+- reshape(reshape(x)) becomes one reshape; a reshape to x's own shape disappears;
+- sum(sum(x)) becomes one sum; summing an axis of size 1 (one a dimshuffle inserted, or
+  a static 1) just drops it; sum(alloc(v, dims)) is v times the number of elements;
+- shape(x)[k] is shape_i(x, k), stack(a, b)[0] is a;
+- shape lifting: x.shape and shape_i(x) are computed from the shapes of x's inputs (the
+  op's shape rule), so computing a shape never needs the value;
+- sum_to_shape (the gradient's un-broadcasting) disappears when the shapes provably agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fgraph import FunctionGraph
+from ..graph import Apply, Constant, Variable
+from ..ops import elemwise as ew
+from ..ops.reduce import Reduce
+from ..ops.shape import (
+    INT,
+    Alloc,
+    DimShuffle,
+    Reshape,
+    Shape,
+    Stack,
+    dimshuffle,
+    shape_i,
+    stack,
+)
+from ..tensor import constant
+from .canonicalize import PASS, single_client
+from .driver import Rewrite
+from .pattern import fit_to
+from .shape_info import dims_key, output_dims, scalar_key
+
+# ---------------------------------------------------------------- dimshuffle
+
+
+def _dimshuffle_dimshuffle(fgraph: FunctionGraph, node: Apply) -> Any:
+    """dimshuffle{p2}(dimshuffle{p1}(x)) -> dimshuffle{p1 o p2}(x)."""
+    (inner,) = node.inputs
+    if inner.owner is None or not isinstance(inner.owner.op, DimShuffle):
+        return None
+    p1 = inner.owner.op.pattern
+    p2 = node.op.pattern
+    composed = tuple("x" if p == "x" else p1[p] for p in p2)
+    return [dimshuffle(inner.owner.inputs[0], composed)]
+
+
+def _useless_dimshuffle(fgraph: FunctionGraph, node: Apply) -> Any:
+    """dimshuffle{0,1,...,n-1}(x) -> x."""
+    x = node.inputs[0]
+    return [x] if node.op.pattern == tuple(range(x.ndim)) else None
+
+
+# ---------------------------------------------------------------- reshape
+
+
+def _reshape_reshape(fgraph: FunctionGraph, node: Apply) -> Any:
+    """reshape(reshape(x, s1), s2) -> reshape(x, s2)."""
+    inner, shp = node.inputs
+    if inner.owner is None or not isinstance(inner.owner.op, Reshape):
+        return None
+    return [Reshape(node.op.ndim)(inner.owner.inputs[0], shp)]
+
+
+def _useless_reshape(fgraph: FunctionGraph, node: Apply) -> Any:
+    """reshape(x, shape) -> x when the shape is provably x's own."""
+    x = node.inputs[0]
+    out = node.outputs[0]
+    if x.ndim == out.ndim and dims_key(x) == dims_key(out):
+        return [x]
+    return None
+
+
+# ---------------------------------------------------------------- sums
+
+
+def _is_sum(node: Apply | None) -> bool:
+    return node is not None and isinstance(node.op, Reduce) and node.op.kind == "sum"
+
+
+def _sum_sum(fgraph: FunctionGraph, node: Apply) -> Any:
+    """sum{a2}(sum{a1}(x)) -> sum{a1 + a2}(x), when the inner sum has no other use."""
+    inner = node.inputs[0]
+    op = node.op
+    if not _is_sum(node) or not _is_sum(inner.owner) or not single_client(fgraph, inner):
+        return None
+    iop = inner.owner.op
+    x = inner.owner.inputs[0]
+    if iop.keepdims != op.keepdims or iop.dtype != op.dtype:
+        return None
+    a1 = set(range(x.ndim)) if iop.axis is None else set(iop.axis)
+    kept = list(range(x.ndim)) if iop.keepdims else [i for i in range(x.ndim) if i not in a1]
+    a2 = set(range(len(kept))) if op.axis is None else set(op.axis)
+    axes = tuple(sorted(a1 | {kept[j] for j in a2}))
+    if len(axes) == x.ndim:
+        axes = None
+    return [Reduce("sum", axes, op.keepdims, op.dtype)(x)]
+
+
+def _sum_size1_axes(fgraph: FunctionGraph, node: Apply) -> Any:
+    """sum over an axis of size 1 (a dimshuffle 'x' axis or a static 1) drops that axis."""
+    op = node.op
+    if not _is_sum(node):
+        return None
+    x = node.inputs[0]
+    axes = tuple(range(x.ndim)) if op.axis is None else op.axis
+    ones = [a for a in axes if x.type.shape[a] == 1]
+    if not ones or x.ndim == 0:
+        return None
+    rest = tuple(a for a in axes if a not in ones)
+    out = node.outputs[0]
+    if op.keepdims:  # a kept size-1 axis is already its own sum
+        new = Reduce("sum", rest, True, op.dtype)(x) if rest else x
+        return [fit_to(new, out)]
+    kept = [i for i in range(x.ndim) if i not in ones]
+    squeezed = dimshuffle(x, kept)
+    if not rest:
+        return [fit_to(squeezed, out)]
+    new_axes = tuple(kept.index(a) for a in rest)
+    if len(new_axes) == squeezed.ndim:
+        new_axes = None
+    return [fit_to(Reduce("sum", new_axes, False, op.dtype)(squeezed), out)]
+
+
+def _sum_alloc(fgraph: FunctionGraph, node: Apply) -> Any:
+    """sum{axes}(alloc(v, d0, d1, ...)) -> alloc(v * prod(d_axes), remaining dims)."""
+    op = node.op
+    src = node.inputs[0]
+    if not _is_sum(node) or src.owner is None or not isinstance(src.owner.op, Alloc):
+        return None
+    out = node.outputs[0]
+    value, *dims = src.owner.inputs
+    axes = tuple(range(len(dims))) if op.axis is None else op.axis
+    count: Variable = constant(1, INT)
+    for a in axes:
+        count = ew.mul(count, dims[a])
+    total = ew.mul(ew.cast(value, out.dtype), ew.cast(count, out.dtype))
+    if op.keepdims:
+        rest = [constant(1, INT) if i in axes else d for i, d in enumerate(dims)]
+    else:
+        rest = [d for i, d in enumerate(dims) if i not in axes]
+    if not rest:
+        return [fit_to(total, out)]
+    return [fit_to(Alloc(out.dtype)(total, *rest), out)]
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def _shape_lift(fgraph: FunctionGraph, node: Apply) -> Any:
+    """shape_i(f(a, b), k) -> the k-th dim of f's shape rule on a's and b's shapes."""
+    x = node.inputs[0]
+    if x.owner is None:
+        return None
+    dims = output_dims(x.owner, x.index)
+    if dims is None:
+        return None
+    if isinstance(node.op, Shape):
+        return [stack(dims) if dims else constant([], INT)]
+    return [dims[node.op.i]]
+
+
+def _index_of_shape(fgraph: FunctionGraph, node: Apply) -> Any:
+    """shape(x)[k] -> shape_i(x, k); stack(s0, s1, ...)[k] -> s_k (scalars)."""
+    idx = node.op.idx
+    if len(idx) != 1 or idx[0][0] != "int" or not isinstance(idx[0][1], int):
+        return None
+    vec = node.inputs[0]
+    owner = vec.owner
+    n = vec.type.shape[0]
+    if owner is None or n is None or not -n <= idx[0][1] < n:
+        return None
+    k = idx[0][1] % n
+    if isinstance(owner.op, Shape):
+        return [shape_i(owner.inputs[0], k)]
+    if isinstance(owner.op, Stack) and owner.op.axis == 0 and owner.inputs[k].ndim == 0:
+        return [fit_to(owner.inputs[k], node.outputs[0])]
+    return None
+
+
+def _vector_key(vec: Variable, k: int) -> Any:
+    """The token of element k of an int shape vector (see shape_info.dim_key)."""
+    owner = vec.owner
+    if owner is not None and isinstance(owner.op, Shape):
+        return dims_key(owner.inputs[0])[k]
+    if owner is not None and isinstance(owner.op, Stack) and owner.op.axis == 0:
+        return scalar_key(owner.inputs[k])
+    if isinstance(vec, Constant):
+        return int(vec.data[k])
+    return None
+
+
+def _useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Any:
+    """sum_to_shape(g, shape) -> g when g provably has that shape already."""
+    g, shp = node.inputs
+    n = len(node.op.static)
+    if g.ndim != n:
+        return None
+    gk = dims_key(g)
+    for k in range(n):
+        key = _vector_key(shp, k)
+        if key is None or key != gk[k]:
+            return None
+    return [fit_to(g, node.outputs[0])]
+
+
+PASS.add(
+    Rewrite("dimshuffle_dimshuffle", _dimshuffle_dimshuffle, ("dimshuffle",),
+            "dimshuffle(dimshuffle(x)) -> dimshuffle(x)"),
+    Rewrite("useless_dimshuffle", _useless_dimshuffle, ("dimshuffle",),
+            "dimshuffle{0,1,..}(x) -> x"),
+    Rewrite("reshape_reshape", _reshape_reshape, ("reshape",),
+            "reshape(reshape(x, s1), s2) -> reshape(x, s2)"),
+    Rewrite("useless_reshape", _useless_reshape, ("reshape",), "reshape(x, x.shape) -> x"),
+    Rewrite("sum_sum", _sum_sum, ("sum",), "sum(sum(x, a1), a2) -> sum(x, a1 + a2)"),
+    Rewrite("sum_size1_axes", _sum_size1_axes, ("sum",),
+            "sum over a size-1 (broadcast) axis -> drop the axis"),
+    Rewrite("sum_alloc", _sum_alloc, ("sum",), "sum(alloc(v, dims)) -> v * prod(dims)"),
+    Rewrite("shape_lift", _shape_lift, ("shape", "shape_i"),
+            "shape_i(f(a), k) -> f's shape rule on a's shape"),
+    Rewrite("index_of_shape", _index_of_shape, ("subtensor",),
+            "shape(x)[k] -> shape_i(x, k), stack(a, b)[0] -> a"),
+    Rewrite("useless_sum_to_shape", _useless_sum_to_shape, ("sum_to_shape",),
+            "sum_to_shape(g, shape(x)) -> g when g has x's shape"),
+)

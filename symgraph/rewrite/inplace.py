@@ -1,0 +1,166 @@
+"""inplace: ops write their result into an input's buffer when nothing else can see it.
+
+Runs last, on the final graph (after fusion), because only then is it known which values
+are still needed. A node may overwrite its input v when, following aliases (view_map,
+destroy_map, and the ops NumPy lets return views: reshape, the identity row, ifelse,
+sum_to_shape):
+
+- the buffer behind v was allocated by an op of this graph (never a function input, a
+  shared variable's or a constant's storage);
+- no view of the buffer is a function output, and every other node reading the buffer
+  (or a view of it) is one the overwriting node depends on, so it has run already;
+- v already has the result's dtype and, provably, its shape (no broadcasting into v),
+  and is not a 0-d value (NumPy returns those as scalars, which have no buffer).
+
+Variants: elementwise rows become `InplaceElemwise` (`np.add(a, b, out=a)`), Composites
+write their result into an input, and gemm overwrites z (ops/blas.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fgraph import OUTPUT, FunctionGraph
+from ..graph import Apply, Variable
+from ..ops.blas import Gemm
+from ..ops.composite import Composite, InplaceElemwise
+from ..ops.control import is_lazy
+from ..ops.elemwise import Elemwise
+from ..ops.indexing import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor
+from ..ops.linalg import Dot, Matmul, Tensordot
+from ..ops.nnet import LogSoftmax, Softmax
+from ..ops.reduce import Reduce
+from ..ops.shape import Alloc, Concatenate, Repeat, Stack, Tile
+from .driver import Pass, Rewrite
+from .shape_info import is_tensor, same_shape
+
+# Ops whose output is always a new array of their own (checked for the buffer's origin).
+_FRESH = (Elemwise, Composite, Dot, Matmul, Tensordot, Reduce, Alloc, Concatenate, Stack,
+          Repeat, Tile, Softmax, LogSoftmax, AdvancedSubtensor, IncSubtensor,
+          AdvancedIncSubtensor)
+
+
+def alias_sources(node: Apply, index: int) -> list[int]:
+    """Input positions whose buffer output `index` of `node` may share."""
+    if is_lazy(node):  # ifelse hands a branch's value through
+        n = node.op.n
+        return [1 + index, 1 + n + index]
+    found = dict(getattr(node.op, "view_map", {}))
+    found.update(getattr(node.op, "destroy_map", {}))
+    scalar = getattr(node.op, "scalar", None)
+    if type(node.op).__name__ in ("Reshape", "SumToShape") or \
+            getattr(scalar, "name", None) == "identity":
+        found.setdefault(0, 0)  # np.reshape views; sum_to_shape may return g itself
+    return [found[index]] if index in found else []
+
+
+def _origin(v: Variable) -> Variable | None:
+    """The variable whose own allocation v's buffer is (None: unknown or several)."""
+    for _ in range(1000):
+        if v.owner is None:
+            return None
+        src = alias_sources(v.owner, v.index)
+        if not src:
+            return v
+        if len(src) > 1:
+            return None
+        v = v.owner.inputs[src[0]]
+    return None
+
+
+def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
+    """True when `node` may overwrite its input k: no one else can observe the buffer."""
+    v = node.inputs[k]
+    if not is_tensor(v) or v.ndim == 0:
+        return False
+    root = _origin(v)
+    if root is None or root.owner is None or not isinstance(root.owner.op, _FRESH) or \
+            getattr(root.owner.op.scalar if isinstance(root.owner.op, Elemwise) else None,
+                    "name", None) == "identity":
+        return False
+    stack, seen = [root], set()
+    readers: set[Apply] = set()
+    while stack:  # every variable sharing the buffer, and who reads it
+        u = stack.pop()
+        if u in seen:
+            continue
+        seen.add(u)
+        for client, i in fgraph.clients.get(u, ()):
+            if client == OUTPUT:
+                return False
+            if client is node:
+                if u is not v:
+                    return False  # reading another view of the buffer it writes
+                continue
+            views = [o for j, o in enumerate(client.outputs) if i in alias_sources(client, j)]
+            if views:
+                stack.extend(views)
+            else:
+                readers.add(client)
+    # Other readers are fine if `node` depends on them: they have finished by then.
+    return not readers or readers <= _ancestors(node, readers)
+
+
+def _ancestors(node: Apply, wanted: set[Apply], limit: int = 400) -> set[Apply]:
+    """The nodes of `wanted` that `node` depends on (searching at most `limit` nodes)."""
+    found: set[Apply] = set()
+    stack = [v.owner for v in node.inputs if v.owner is not None]
+    seen: set[Apply] = set()
+    while stack and len(seen) < limit:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in wanted:
+            found.add(n)
+            if found == wanted:
+                break
+        stack.extend(v.owner for v in n.inputs if v.owner is not None)
+    return found
+
+
+def _targets(node: Apply) -> list[int]:
+    """Inputs the result could be written into: same dtype, provably the same shape."""
+    out = node.outputs[0]
+    return [k for k, v in enumerate(node.inputs)
+            if is_tensor(v) and v.dtype == out.dtype and same_shape(v, out)]
+
+
+def _inplace_elemwise(fgraph: FunctionGraph, node: Apply) -> Any:
+    """op(a, b) -> op(a, b, out=a) when a is dead after this node."""
+    if not isinstance(node.op, Elemwise) or not InplaceElemwise.supports(node.op.scalar):
+        return None
+    for k in _targets(node):
+        if destroyable(fgraph, node, k):
+            return [InplaceElemwise(node.op.scalar, k)(*node.inputs)]
+    return None
+
+
+def _inplace_composite(fgraph: FunctionGraph, node: Apply) -> Any:
+    """A fused kernel writes its result into a dead input's buffer."""
+    op = node.op
+    if not isinstance(op, Composite) or op.inplace is not None:
+        return None
+    for k in _targets(node):
+        if node.inputs[k].type == node.outputs[0].type and destroyable(fgraph, node, k):
+            return [Composite(op.nin, op.body, k, op.full_inputs)(*node.inputs)]
+    return None
+
+
+def _gemm_inplace(fgraph: FunctionGraph, node: Apply) -> Any:
+    """gemm(z, ...) -> gemm_inplace(z, ...) when z is dead after it (and not x or y)."""
+    if not isinstance(node.op, Gemm) or node.op.inplace:
+        return None
+    z = node.inputs[0]
+    if z in node.inputs[1:] or not same_shape(z, node.outputs[0]) or \
+            not destroyable(fgraph, node, 0):
+        return None
+    return [Gemm(inplace=True)(*node.inputs)]
+
+
+PASS = Pass("inplace", [
+    Rewrite("inplace_elemwise", _inplace_elemwise, None, "op(a, b) -> op(a, b, out=a)"),
+    Rewrite("inplace_composite", _inplace_composite, ("composite",),
+            "fused(a, b) -> fused(a, b) written into a"),
+    Rewrite("gemm_inplace", _gemm_inplace, ("gemm",), "gemm(z, ...) -> gemm writing into z"),
+], doc="write results into the buffers of dead intermediate values")

@@ -1,0 +1,131 @@
+"""inplace: results are written into dead intermediate buffers, never into anything the
+caller can see (inputs, shared values, constants, outputs, views of those)."""
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.ops.blas import Gemm
+from symgraph.ops.composite import Composite, InplaceElemwise
+
+from .helpers import assert_same, compile_both, fired
+
+A = np.array([[0.5, 1.5, 2.0], [3.0, 0.25, 4.0]])
+NO_FUSION = ["merge", "canonicalize", "inplace"]
+
+
+def inplace_nodes(f):
+    return [n for n in f.graph.apply_nodes if n.op.destroy_map]
+
+
+def test_elementwise_writes_into_a_dead_intermediate():
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], sg.exp(x) + 1.0, rewrites=NO_FUSION)
+    (node,) = inplace_nodes(f)
+    assert isinstance(node.op, InplaceElemwise) and fired(f, "inplace_elemwise") == 1
+    assert "np.add(" in f.source and "out=" in f.source
+    a = A.copy()
+    first = assert_same(f, g, a)
+    second = f(a)
+    assert np.array_equal(a, A) and first is not second and np.array_equal(first, second)
+
+
+def test_never_into_an_input():
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], (x + 1.0) * 2.0, rewrites=NO_FUSION)
+    (node,) = inplace_nodes(f)  # only the product, into x + 1
+    assert node.inputs[node.op.destroy].owner is not None
+    a = A.copy()
+    assert_same(f, g, a)
+    assert np.array_equal(a, A)
+
+
+def test_never_into_a_view_of_an_input():
+    x = sg.dmatrix("x")
+    f, _ = compile_both([x], x.T + 1.0, rewrites=NO_FUSION)
+    assert not inplace_nodes(f)
+
+
+def test_never_into_a_shared_variable_or_constant():
+    w = sg.shared(A.copy(), name="w")
+    c = sg.constant(A)
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], [w * x, c + x], rewrites=NO_FUSION)
+    assert not inplace_nodes(f)
+    f(A)
+    assert np.array_equal(w.get_value(), A) and np.array_equal(c.data, A)
+
+
+def test_never_into_an_output():
+    x = sg.dmatrix("x")
+    e = sg.exp(x)
+    f, g = compile_both([x], [e, e * 2.0], rewrites=NO_FUSION)
+    assert not inplace_nodes(f)
+    out = assert_same(f, g, A)
+    np.testing.assert_allclose(out[0], np.exp(A))
+
+
+def test_never_into_a_buffer_another_node_still_reads():
+    x = sg.dmatrix("x")
+    e = sg.exp(x)
+    f, g = compile_both([x], (e + 1.0) * (e * 2.0), rewrites=NO_FUSION)
+    assert all(n.inputs[n.op.destroy] is not e.owner.outputs[0] for n in inplace_nodes(f))
+    for n in inplace_nodes(f):  # neither e + 1 nor e * 2 may write into e
+        assert n.inputs[n.op.destroy].owner.op.name != "exp"
+    assert_same(f, g, A)
+
+
+def test_a_reader_that_has_finished_does_not_block():
+    x = sg.dmatrix("x")
+    e = sg.exp(x)
+    s = sg.sum(e, axis=1, keepdims=True)  # reads e; e / s runs after it
+    f, g = compile_both([x], e / s, rewrites=NO_FUSION)
+    (node,) = inplace_nodes(f)
+    assert node.op.row.name == "true_div" and node.op.destroy == 0
+    assert_same(f, g, A)
+
+
+def test_no_inplace_when_the_buffer_would_need_to_grow():
+    v, m = sg.dvector("v"), sg.dmatrix("m")
+    f, g = compile_both([v, m], sg.exp(v) + m, rewrites=NO_FUSION)  # exp(v) is one row
+    assert all(n.op.row.name != "add" for n in inplace_nodes(f))
+    assert_same(f, g, A[0], A)
+
+
+def test_composite_writes_into_a_dead_input():
+    x, y = sg.dmatrix("x"), sg.dmatrix("y")
+    p = sg.dot(x, y)
+    f, g = compile_both([x, y], sg.tanh(p * 2.0 + 1.0))
+    (node,) = [n for n in f.graph.apply_nodes if isinstance(n.op, Composite)]
+    assert node.op.inplace == 0 and fired(f, "inplace_composite") == 1
+    assert "np.empty" not in f.source  # the product's buffer is reused
+    assert_same(f, g, A, A.T)
+
+
+def test_gemm_inplace_on_an_intermediate_only():
+    a, d = sg.tensor("a", "float64", (2, 3)), sg.tensor("d", "float64", (2, 3))
+    w = sg.shared(np.ones((3, 3)), name="w")
+    z = sg.exp(a.T.dot(a))
+    f, g = compile_both([a, d], [z - 0.1 * sg.dot(a.T, d), w - 0.1 * sg.dot(d.T, a)])
+    gemms = {n.inputs[0].owner is None: n.op.inplace for n in f.graph.apply_nodes
+             if isinstance(n.op, Gemm)}
+    assert gemms == {False: True, True: False}  # into exp(...), never into w
+    assert_same(f, g, A, A[:, ::-1].copy())
+    assert np.array_equal(w.get_value(), np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_inplace_results_survive_repeated_calls(repeat):
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], [sg.exp(x) * 3.0 + x, sg.sum(sg.tanh(x) - 1.0)])
+    outs = [f(A) for _ in range(3)]
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o[0], outs[0][0])
+    assert_same(f, g, A)
+
+
+def test_inplace_can_be_excluded():
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], sg.exp(x) + 1.0, rewrites=NO_FUSION, exclude=["inplace"])
+    assert not inplace_nodes(f)
+    assert_same(f, g, A)

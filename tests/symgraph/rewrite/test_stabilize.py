@@ -1,0 +1,179 @@
+"""stabilize: unstable expressions (and the gradients built from them) become stable ones,
+finite for inputs of +-1000 and exact for tiny inputs."""
+
+import numpy as np
+import pytest
+import scipy.special as sp
+
+import symgraph as sg
+
+from .helpers import assert_same, compile_both, fired, op_names
+
+BIG = np.array([-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0])
+MILD = np.array([-2.0, -0.5, 0.0, 0.7, 1.9])
+LOGITS = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0], [-1000.0, -999.0, 5.0]])
+ONE_HOT = np.eye(3)[[0, 2, 1]]
+
+
+def np_log_softmax(z):
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def value_and_grad(x, cost, out=None):
+    """A function returning (out or cost, d cost / d x), with and without rewrites."""
+    g = sg.grad(cost, x)
+    return compile_both([x], [cost if out is None else out, g])
+
+
+def finite(*arrays):
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
+def test_log_softmax_value_and_gradient():
+    x = sg.dmatrix("x")
+    w = np.array([[1.0, -2.0, 0.5]])
+    out = sg.log(sg.nnet.softmax(x))
+    f, g = value_and_grad(x, sg.sum(out * w), out)
+    assert fired(f, "log_softmax") == 1 and fired(f, "softmax_grad") == 1
+    assert "log_softmax" in op_names(f) and "log" not in op_names(f)
+    val, grad = f(LOGITS)
+    np.testing.assert_allclose(val, np_log_softmax(LOGITS))
+    sm = np.exp(np_log_softmax(LOGITS))
+    np.testing.assert_allclose(grad, w - sm * w.sum(), atol=1e-12)
+    assert_same(f, g, LOGITS / 1000)
+
+
+def test_handwritten_categorical_crossentropy():
+    x, y = sg.dmatrix("x"), sg.dmatrix("y")
+    loss = sg.mean(-sg.sum(y * sg.log(sg.nnet.softmax(x)), axis=-1))
+    gx = sg.grad(loss, x)
+    f, g = compile_both([x, y], [loss, gx])
+    val, grad = f(LOGITS, ONE_HOT)
+    np.testing.assert_allclose(val, -np.mean(np.sum(ONE_HOT * np_log_softmax(LOGITS), -1)))
+    np.testing.assert_allclose(grad, (np.exp(np_log_softmax(LOGITS)) - ONE_HOT) / 3,
+                               atol=1e-12)
+    assert_same(f, g, LOGITS / 1000, ONE_HOT)
+    with np.errstate(all="ignore"):
+        _, unstable = g(LOGITS, ONE_HOT)
+    assert not finite(unstable)  # what the rewrites saved us from
+
+
+def test_integer_target_crossentropy():
+    x, t = sg.dmatrix("x"), sg.ivector("t")
+    logp = sg.log(sg.nnet.softmax(x))
+    loss = -sg.mean(logp[sg.arange(x.shape[0]), t])
+    f, g = compile_both([x, t], [loss, sg.grad(loss, x)])
+    labels = np.array([0, 2, 1], dtype="int32")
+    val, grad = f(LOGITS, labels)
+    np.testing.assert_allclose(val, -np.mean(np_log_softmax(LOGITS)[[0, 1, 2], labels]))
+    np.testing.assert_allclose(grad, (np.exp(np_log_softmax(LOGITS)) - np.eye(3)[labels]) / 3,
+                               atol=1e-12)
+    assert_same(f, g, LOGITS / 1000, labels)
+
+
+def test_log_sigmoid():
+    x = sg.dvector("x")
+    out = sg.log(sg.sigmoid(x))
+    f, g = value_and_grad(x, sg.sum(out), out)
+    assert fired(f, "log_sigmoid") == 1
+    val, grad = f(BIG)
+    np.testing.assert_allclose(val, -np.logaddexp(0, -BIG))
+    np.testing.assert_allclose(grad, sp.expit(-BIG), atol=1e-300)
+    assert_same(f, g, MILD)
+
+
+def test_log_one_minus_sigmoid():
+    x = sg.dvector("x")
+    out = sg.log(1 - sg.sigmoid(x))
+    f, g = value_and_grad(x, sg.sum(out), out)
+    assert fired(f, "log1m_sigmoid") == 1
+    val, grad = f(BIG)
+    np.testing.assert_allclose(val, -np.logaddexp(0, BIG))
+    np.testing.assert_allclose(grad, -sp.expit(BIG))
+    assert_same(f, g, MILD)
+
+
+def test_handwritten_binary_crossentropy_of_a_sigmoid():
+    z, t = sg.dvector("z"), sg.dvector("t")
+    s = sg.sigmoid(z)
+    loss = -(t * sg.log(s) + (1 - t) * sg.log(1 - s))
+    f, g = compile_both([z, t], [loss, sg.grad(sg.sum(loss), z)])
+    assert fired(f, "sigmoid_grad") == 1
+    targets = np.array([0.0, 1.0, 0.3, 1.0, 0.0, 0.5, 1.0])
+    val, grad = f(BIG, targets)
+    np.testing.assert_allclose(val, np.logaddexp(0, BIG) - targets * BIG)
+    np.testing.assert_allclose(grad, sp.expit(BIG) - targets, atol=1e-15)
+    assert_same(f, g, MILD, targets[:5])
+
+
+def test_nnet_binary_crossentropy_is_stable_by_construction():
+    z, t = sg.dvector("z"), sg.dvector("t")
+    loss = sg.sum(sg.nnet.binary_crossentropy(sg.sigmoid(z), t))
+    f, _ = compile_both([z, t], [loss, sg.grad(loss, z)])
+    val, grad = f(BIG, np.ones_like(BIG))
+    assert finite(val, grad)
+    np.testing.assert_allclose(grad, sp.expit(BIG) - 1, atol=1e-15)
+
+
+def test_log1p_for_tiny_x():
+    x = sg.dvector("x")
+    f, g = compile_both([x], sg.log(1 + x))
+    assert fired(f, "log1p") == 1 and "log1p" in op_names(f)
+    tiny = np.array([1e-20, -1e-18, 3e-17])
+    np.testing.assert_allclose(f(tiny), tiny, rtol=1e-15)
+    assert np.all(g(tiny) == 0)  # 1 + x rounds to 1 without the rewrite
+    assert_same(f, g, np.abs(MILD))
+
+
+def test_expm1_for_tiny_x():
+    x = sg.dvector("x")
+    f, g = compile_both([x], sg.exp(x) - 1)
+    assert fired(f, "expm1") == 1
+    tiny = np.array([1e-20, -1e-18, 3e-17])
+    np.testing.assert_allclose(f(tiny), tiny, rtol=1e-15)
+    assert_same(f, g, MILD)
+
+
+def test_log1p_of_exp_is_softplus():
+    x = sg.dvector("x")
+    f, g = compile_both([x], sg.log(1 + sg.exp(x)))
+    assert fired(f, "log1p") == 1 and fired(f, "log1p_exp") == 1
+    np.testing.assert_allclose(f(BIG), np.logaddexp(0, BIG))
+    assert_same(f, g, MILD)
+
+
+def test_logsumexp_value_and_gradient():
+    x = sg.dmatrix("x")
+    out = sg.log(sg.sum(sg.exp(x), axis=1))
+    f, g = value_and_grad(x, sg.sum(out), out)
+    assert fired(f, "logsumexp") == 1 and fired(f, "logsumexp_grad") == 1
+    val, grad = f(LOGITS)
+    np.testing.assert_allclose(val, sp.logsumexp(LOGITS, axis=1))
+    np.testing.assert_allclose(grad, sp.softmax(LOGITS, axis=1), atol=1e-300)
+    assert_same(f, g, LOGITS / 1000)
+
+
+def test_logsumexp_of_all_elements_and_of_minus_inf():
+    x = sg.dmatrix("x")
+    f, g = compile_both([x], sg.log(sg.sum(sg.exp(x))))
+    assert fired(f, "logsumexp") == 1
+    np.testing.assert_allclose(f(LOGITS), sp.logsumexp(LOGITS))
+    with np.errstate(divide="ignore"):  # log(0), as log(sum(exp(-inf))) is
+        assert f(np.full((2, 2), -np.inf)) == -np.inf
+    assert_same(f, g, LOGITS / 1000)
+
+
+@pytest.mark.parametrize("name, build", [
+    ("log1m_sigmoid", lambda x: sg.log(2 - sg.sigmoid(x))),
+    ("log_sigmoid", lambda x: sg.log(sg.sigmoid(x) + 1)),
+    ("expm1", lambda x: sg.exp(x) - 2),
+    ("log1p", lambda x: sg.log(2 + x * x)),
+    ("logsumexp", lambda x: sg.log(sg.sum(sg.exp(x)) + 1)),
+    ("log_softmax", lambda x: sg.log(sg.exp(x))),
+])
+def test_no_stabilization_where_the_pattern_differs(name, build):
+    x = sg.dvector("x")
+    f, g = compile_both([x], build(x))
+    assert fired(f, name) == 0
+    assert_same(f, g, MILD)
