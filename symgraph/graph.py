@@ -287,9 +287,9 @@ def clone_replace(outputs: Sequence[Variable], replace: dict[Variable, Variable]
         new_inputs = [memo.get(v, v) for v in node.inputs]
         if all(a is b for a, b in zip(new_inputs, node.inputs, strict=True)):
             continue
-        for v_old, v_new in zip(new_inputs, node.inputs, strict=True):
+        for v_old, v_new in zip(node.inputs, new_inputs, strict=True):
             if v_old is not v_new and v_old.type != v_new.type:
-                _check_replace_types(v_new, v_old)
+                _check_replace_types(v_old, v_new)
         new_node = node.op.make_node(*new_inputs)
         for old, new in zip(node.outputs, new_node.outputs, strict=True):
             new.name = old.name
