@@ -1,0 +1,130 @@
+"""Composite (fused elementwise kernels) and InplaceElemwise, tested as ops."""
+
+import numpy as np
+import pytest
+
+import symgraph as sg
+from symgraph.ops.composite import Composite, InplaceElemwise, row_of
+from symgraph.ops.registry import RenderContext
+
+# exp(i0 * i1 + 1.0) - i1
+BODY = (("mul", (("i", 0), ("i", 1))), ("add", (("t", 0), ("c", "float64", "1.0"))),
+        ("exp", (("t", 1),)), ("sub", (("t", 2), ("i", 1))))
+OP = Composite(2, BODY)
+
+
+def expected(a, b):
+    return np.exp(a * b + 1.0) - b
+
+
+def run(op, *values):
+    xs = [sg.tensor(f"i{k}", np.asarray(v).dtype.name, (None,) * np.ndim(v))
+          for k, v in enumerate(values)]
+    return sg.function(xs, op(*xs), rewrites="none")(*values)
+
+
+def test_expression_and_name():
+    assert OP.expression() == "exp(i0 * i1 + 1.0) - i1"
+    assert str(OP) == "composite{exp(i0 * i1 + 1.0) - i1}"
+    nested = Composite(2, (("sub", (("i", 0), ("i", 1))), ("sub", (("i", 0), ("t", 0)))))
+    assert nested.expression() == "i0 - (i0 - i1)"
+
+
+def test_values_with_broadcasting():
+    a = np.linspace(-1, 1, 12).reshape(3, 4)
+    b = np.array([0.5, 1.0, 1.5, 2.0])
+    np.testing.assert_allclose(run(OP, a, b), expected(a, b))
+    np.testing.assert_allclose(run(OP, b, a), expected(b, a))
+
+
+def test_dtype_rules_of_the_rows():
+    i = sg.ivector("i")
+    x = sg.vector("x", dtype="float32")
+    assert OP(i, i).dtype == "float64"  # exp of int32 computes in float64
+    op = Composite(2, (("mul", (("i", 0), ("i", 1))), ("gt", (("t", 0), ("c", "float32",
+                                                                          "0.5")))))
+    assert op(x, x).dtype == "bool"
+    got = run(op, np.array([1.0, 0.1], "float32"), np.array([1.0, 1.0], "float32"))
+    np.testing.assert_array_equal(got, [True, False])
+
+
+def test_float_rows_compute_in_float_on_integers():
+    op = Composite(1, (("reciprocal", (("i", 0),)), ("mul", (("t", 0), ("i", 0)))))
+    got = run(op, np.array([2, 4], "int64"))
+    np.testing.assert_allclose(got, [1.0, 1.0])
+
+
+def test_kernel_reuses_one_buffer_for_a_chain():
+    ctx = RenderContext()
+    x = sg.dmatrix("x")
+    node = OP.make_node(x, x)
+    src = OP.kernel_source(ctx, "_k", node)
+    assert src.count("np.empty(") == 1 and src.count("out=b0") == 4
+    assert src.splitlines()[1] == "    # exp(i0 * i1 + 1.0) - i1"
+
+
+def test_full_inputs_let_partial_looking_steps_use_buffers():
+    x, b = sg.dmatrix("x"), sg.dmatrix("b")
+    op = Composite(2, BODY[:3] + (("sub", (("t", 2), ("i", 1))),), full_inputs=(0,))
+    src = op.kernel_source(RenderContext(), "_k", op.make_node(x, b))
+    assert "t0 =" not in src  # every step writes into a buffer
+
+
+def test_inplace_kernel_writes_into_its_input():
+    op = Composite(2, BODY, inplace=0)
+    assert op.destroy_map == {0: 0}
+    a = np.ones((2, 3))
+    b = np.full((2, 3), 2.0)
+    x, y = sg.dmatrix("x"), sg.dmatrix("y")
+    node = op.make_node(x, y)
+    out = op.perform(node, a, b)
+    assert out is a
+    np.testing.assert_allclose(a, expected(np.ones((2, 3)), b))
+
+
+def test_inplace_needs_an_input_of_the_result_type():
+    with pytest.raises(TypeError, match="composite: cannot write a float64"):
+        Composite(2, BODY, inplace=1)(sg.dmatrix("x"), sg.dvector("y"))
+    with pytest.raises(TypeError, match="takes 2 inputs, got 1"):
+        OP(sg.dvector("x"))
+
+
+def test_gradient_expands_the_expression():
+    sg.verify_grad(lambda a, b: OP(a, b), [np.array([0.1, 0.5]), np.array([1.5, -0.5])])
+
+
+def test_c_code_composes_the_row_templates():
+    lines, result = OP.c_code(["a", "b"], ["float64", "float64"])
+    assert lines == ["npy_float64 t0 = (a * b);",
+                     "npy_float64 t1 = (t0 + ((npy_float64)1.0));",
+                     "npy_float64 t2 = exp(t1);",
+                     "npy_float64 t3 = (t2 - b);"]
+    assert result == "t3"
+    lines, _ = OP.c_code(["a", "b"], ["int32", "int32"])  # exp computes in float64
+    assert lines[:3] == ["npy_int32 t0 = (a * b);",
+                         "npy_float64 t1 = (t0 + ((npy_float64)1.0));",
+                         "npy_float64 t2 = exp(t1);"]
+    sq = Composite(1, (("sqrt", (("i", 0),)),))
+    assert sq.c_code(["a"], ["int16"])[0] == ["npy_float32 t0 = sqrt(((npy_float32)a));"]
+
+
+def test_json_parameters_round_trip():
+    params = OP.to_json_params()
+    assert Composite.from_json_params(params) == OP
+
+
+def test_inplace_elemwise():
+    add = row_of("add")
+    op = InplaceElemwise(add, 0)
+    x, y = sg.dmatrix("x"), sg.dvector("y")
+    node = op.make_node(x, y)
+    assert str(op) == "add{inplace=i0}" and op.destroy_map == {0: 0}
+    assert op.render(RenderContext(), node, ["a", "b"]) == "np.add(a, b, out=a)"
+    a = np.zeros((2, 2))
+    assert op.perform(node, a, np.array([1.0, 2.0])) is a
+    np.testing.assert_array_equal(a, [[1, 2], [1, 2]])
+    with pytest.raises(TypeError, match="cannot write"):
+        InplaceElemwise(add, 1).make_node(x, y)  # y is smaller than the result
+    assert InplaceElemwise.from_json_params(op.to_json_params()) == op
+    assert InplaceElemwise.supports(row_of("relu")) and not InplaceElemwise.supports(
+        row_of("switch"))
