@@ -414,6 +414,26 @@ def test_outputs_never_alias_shared_storage(expr):
         np.testing.assert_array_equal(w.get_value(), np.arange(6.0).reshape(2, 3))
 
 
+@pytest.mark.parametrize("expr", [
+    lambda x, w: sg.exp(x) * 2 + 1 - x,
+    lambda x, w: (x + 1) * 2,
+    lambda x, w: -(x / w + x),
+    lambda x, w: sg.exp(w) * x - w,
+    lambda x, w: sg.nnet.softmax(x.dimshuffle("x", 0) * w),
+    lambda x, w: sg.dot(x, w) + x.sum(),
+], ids=["chain", "add-mul", "neg-div", "shared", "softmax", "dot"])
+def test_running_never_writes_into_arguments_or_shared_storage(expr):
+    x = sg.dvector("x")
+    w = sg.shared(f64(0.5, 1.5, 2.5), "w")
+    f = sg.function([x], expr(x, w))  # fast_run: fusion and in-place kernels
+    reference = sg.function([x], expr(x, w), rewrites="none")
+    arg = f64(1, 2, 3)
+    for _ in range(2):  # a second call would see any damage done by the first
+        np.testing.assert_allclose(f(arg), reference(f64(1, 2, 3)))
+        np.testing.assert_array_equal(arg, [1, 2, 3])
+        np.testing.assert_array_equal(w.get_value(), [0.5, 1.5, 2.5])
+
+
 # ---------------------------------------------------------------- a whole training loop
 
 
