@@ -37,6 +37,7 @@ class View:
 
 
 def is_function(obj: Any) -> bool:
+    """True for a compiled Function (imported late: function.py imports the printers)."""
     from .function import Function
     return isinstance(obj, Function)
 
@@ -82,6 +83,7 @@ def leaf_kind(v: Variable) -> str:
 
 
 def shared_label(v: Variable) -> str:
+    """A shared variable's name, or `<shared>`."""
     return v.name or "<shared>"
 
 
