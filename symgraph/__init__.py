@@ -52,6 +52,7 @@ from .tensor import (
     fmatrix,
     fscalar,
     ftensor3,
+    fvector,
     ftensor4,
     imatrix,
     iscalar,
