@@ -141,6 +141,9 @@ class Eye(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None, None, None]
 
+    def infer_shape(self, node, input_shapes):
+        return [list(node.inputs[:2])]
+
 
 def eye(n: Any, m: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
     """The identity matrix (np.eye)."""

@@ -115,6 +115,24 @@ def _check_int(dim: int | None, i: Any, x: Variable, axis: int) -> None:
                          f"(indexing {x.type})")
 
 
+def slice_length(n: Variable, start: Any, stop: Any, step: int) -> Variable:
+    """len(range(n)[start:stop:step]) as a symbolic int64 (Python's slice rules, step known)."""
+    from .elemwise import cast, clip, lt, maximum, switch
+
+    def bound(i: Any, low: int, high: Variable) -> Variable:
+        i = as_tensor(i) if isinstance(i, Variable) else constant(int(i), "int64")
+        i = i if i.dtype == "int64" else cast(i, "int64")
+        return clip(switch(lt(i, 0), i + n, i), low, high)
+
+    if step > 0:
+        lo = constant(0, "int64") if start is None else bound(start, 0, n)
+        hi = n if stop is None else bound(stop, 0, n)
+        return maximum((hi - lo + (step - 1)) // step, 0)
+    lo = n - 1 if start is None else bound(start, -1, n - 1)
+    hi = constant(-1, "int64") if stop is None else bound(stop, -1, n - 1)
+    return maximum((lo - hi + (-step - 1)) // -step, 0)
+
+
 def _check_int_array(dim: int | None, arr: Variable, x: Variable, axis: int) -> None:
     """A constant index array is checked against a known dimension at build time."""
     data = getattr(arr, "data", None)
@@ -287,6 +305,26 @@ class Subtensor(Op):
         gx = IncSubtensor(self.idx, False)(zeros_like(x), output_grads[0], *rest)
         return [gx] + [None] * len(rest)
 
+    def infer_shape(self, node, input_shapes):
+        scalars = iter(node.inputs[1:])
+        shp = input_shapes[0]
+        out, axis = [], 0
+        for e in self.idx:
+            if e[0] == "new":
+                out.append(constant(1, "int64"))
+                continue
+            if e[0] == "int":
+                if e[1] == SYM:
+                    next(scalars)
+                axis += 1
+                continue
+            start, stop, step = (next(scalars) if v == SYM else v for v in e[1:])
+            if isinstance(step, Variable):
+                return None  # the sign of the step decides the rule: unknown here
+            out.append(slice_length(shp[axis], start, stop, 1 if step is None else step))
+            axis += 1
+        return [out + list(shp[axis:])]
+
 
 @dataclass(frozen=True)
 class AdvancedSubtensor(Op):
@@ -417,6 +455,9 @@ class IncSubtensor(_IncBase):
         self._check(x, y, _basic_shape(x, self.idx))
         return Apply(self, [x, y, *scalars], [x.type])
 
+    def infer_shape(self, node, input_shapes):
+        return [list(input_shapes[0])]
+
 
 @dataclass(frozen=True)
 class AdvancedIncSubtensor(_IncBase):
@@ -434,6 +475,9 @@ class AdvancedIncSubtensor(_IncBase):
         x, y = as_tensor(x), as_tensor(y)
         self._check(x, y, _advanced_shape(x, self.idx, inputs))
         return Apply(self, [x, y, *inputs], [x.type])
+
+    def infer_shape(self, node, input_shapes):
+        return [list(input_shapes[0])]
 
 
 # ---------------------------------------------------------------- user API

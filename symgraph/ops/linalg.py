@@ -14,7 +14,7 @@ from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
 from .registry import Op, RenderContext
-from .shape import dimshuffle, transpose
+from .shape import broadcast_dims, dimshuffle, transpose
 
 
 def _inner(a: int | None, b: int | None, op: str, ta: TensorType, tb: TensorType) -> None:
@@ -65,6 +65,10 @@ class Dot(Op):
             return Tensordot((a.ndim - 1,), (bk,)).grad(inputs, outputs, output_grads)
         return [_like(ga, a), _like(gb, b)]
 
+    def infer_shape(self, node, input_shapes):
+        sa, sb = input_shapes
+        return [list(sa[:-1]) + (list(sb[:-2]) + list(sb[-1:]) if len(sb) >= 2 else [])]
+
 
 def _like(g: Variable, x: Variable) -> Variable | None:
     if not dtypes.is_differentiable(x.dtype):
@@ -112,6 +116,11 @@ class Tensordot(Op):
         gb = transpose(gb, [order_b.index(i) for i in range(b.ndim)])
         return [_like(ga, a), _like(gb, b)]
 
+    def infer_shape(self, node, input_shapes):
+        sa, sb = input_shapes
+        return [[d for i, d in enumerate(sa) if i not in self.axes_a] +
+                [d for i, d in enumerate(sb) if i not in self.axes_b]]
+
 
 @dataclass(frozen=True)
 class Matmul(Op):
@@ -144,6 +153,12 @@ class Matmul(Op):
         ga = sum_to_shape_of(matmul(g, _swap(b)), a)
         gb = sum_to_shape_of(matmul(_swap(a), g), b)
         return [_like(ga, a), _like(gb, b)]
+
+    def infer_shape(self, node, input_shapes):
+        (a, b), (sa, sb) = node.inputs, input_shapes
+        batch = broadcast_dims([a.type.shape[:-2], b.type.shape[:-2]], [sa[:-2], sb[:-2]],
+                               node.outputs[0].type.shape[:-2])
+        return [batch + [sa[-2], sb[-1]]]
 
 
 def _swap(x: Variable) -> Variable:
@@ -237,6 +252,9 @@ class MatrixInverse(Op):
         ait = transpose(ai)
         return [-dot(dot(ait, g), ait)]
 
+    def infer_shape(self, node, input_shapes):
+        return [list(input_shapes[0])]
+
 
 @dataclass(frozen=True)
 class Solve(Op):
@@ -261,6 +279,10 @@ class Solve(Op):
         ga = -(outer(gb, x) if x.ndim == 1 else dot(gb, transpose(x)))
         return [_like(ga, a), _like(gb, b)]
 
+    def infer_shape(self, node, input_shapes):
+        sa, sb = input_shapes
+        return [[sa[1]] + list(sb[1:])]
+
 
 @dataclass(frozen=True)
 class Det(Op):
@@ -277,6 +299,9 @@ class Det(Op):
     def grad(self, inputs, outputs, output_grads):
         (a,), (d,), (g,) = inputs, outputs, output_grads
         return [g * d * transpose(inv(a))]
+
+    def infer_shape(self, node, input_shapes):
+        return [[]]
 
 
 def inv(a: Any) -> Variable:

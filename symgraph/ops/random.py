@@ -94,6 +94,10 @@ class RandomVariable(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None] * len(inputs)
 
+    def infer_shape(self, node, input_shapes):
+        size = node.inputs[1]
+        return [[size[i] for i in range(node.outputs[0].ndim)]]
+
 
 def _check_params_fit(op: str, size: tuple, param_shapes: list[tuple]) -> None:
     """NumPy's rule: the parameters broadcast to `size` (not to something bigger)."""

@@ -271,6 +271,13 @@ class Argmax(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None]
 
+    def infer_shape(self, node, input_shapes):
+        shp = input_shapes[0]
+        axes = range(len(shp)) if self.axis is None else (self.axis,)
+        if self.keepdims:
+            return [[constant(1, INT) if i in axes else d for i, d in enumerate(shp)]]
+        return [[d for i, d in enumerate(shp) if i not in axes]]
+
 
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """Index of the maximum along `axis` (int64)."""

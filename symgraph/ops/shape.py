@@ -140,22 +140,28 @@ def shape_tuple(x: Variable) -> list[Variable]:
 
 def broadcast_shape_symbolic(inputs: Sequence[Variable], input_shapes: Sequence[Sequence[Any]],
                              out: Variable) -> list[Variable]:
-    """Symbolic output shape of a broadcasting op (for shape inference).
+    """Symbolic output shape of a broadcasting op (for shape inference)."""
+    return broadcast_dims([x.type.shape for x in inputs], input_shapes, out.type.shape)
+
+
+def broadcast_dims(static: Sequence[Sequence[int | None]], dims: Sequence[Sequence[Any]],
+                   out_static: Sequence[int | None]) -> list[Variable]:
+    """Symbolic broadcast of several shapes, given their static and symbolic dims.
 
     Two compatible dims a, b broadcast to `b if a == 1 else a` -- not max(a, b), which is
     wrong when the other dim is 0.
     """
     from .elemwise import eq, switch
-    nd = out.ndim
+    nd = len(out_static)
     result = []
     for axis in range(nd):
-        if out.type.shape[axis] is not None:
-            result.append(constant(out.type.shape[axis], INT))
+        if out_static[axis] is not None:
+            result.append(constant(out_static[axis], INT))
             continue
         cands = []
-        for x, shp in zip(inputs, input_shapes, strict=True):
-            k = axis - nd + x.ndim
-            if k >= 0 and x.type.shape[k] != 1:
+        for st, shp in zip(static, dims, strict=True):
+            k = axis - nd + len(st)
+            if k >= 0 and st[k] != 1:
                 cands.append(shp[k])
         dim = cands[0]
         for c in cands[1:]:
@@ -417,6 +423,12 @@ class Concatenate(Op):
             start = stop
         return result
 
+    def infer_shape(self, node, input_shapes):
+        out = list(input_shapes[0])
+        for shp in input_shapes[1:]:
+            out[self.axis] = out[self.axis] + shp[self.axis]
+        return [out]
+
 
 @dataclass(frozen=True)
 class Stack(Op):
@@ -465,109 +477,10 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
     return Stack(axis)(*xs)
 
 
-# ---------------------------------------------------------------- repeat / tile
-
-
-@dataclass(frozen=True)
-class Repeat(Op):
-    """np.repeat(x, repeats, axis) with a scalar or per-element int repeats."""
-
-    axis: int | None
-
-    def make_node(self, x: Any, repeats: Any) -> Apply:
-        x, r = as_tensor(x), as_tensor(repeats)
-        if not dtypes.is_int(r.dtype) or r.ndim > 1:
-            raise TypeError(f"repeat: repeats must be an int scalar or vector, got {r.type}")
-        if self.axis is None:
-            n = _prod(x.type.shape)
-            k = static_int(r) if r.ndim == 0 else None
-            return Apply(self, [x, r], [TensorType(x.dtype, (None if n is None or k is None
-                                                              else n * k,))])
-        shape = list(x.type.shape)
-        k = static_int(r) if r.ndim == 0 else None
-        d = shape[self.axis]
-        shape[self.axis] = d * k if d is not None and k is not None else None
-        return Apply(self, [x, r], [TensorType(x.dtype, tuple(shape))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"np.repeat({ins[0]}, {ins[1]}, axis={self.axis})"
-
-    def grad(self, inputs, outputs, output_grads):
-        x, r = inputs
-        g = output_grads[0]
-        k = static_int(r) if r.ndim == 0 else None
-        if k is None:
-            return [_repeat_grad_scatter(x, r, g, self.axis), None]
-        from .reduce import sum as sum_
-        if self.axis is None:
-            return [reshape(sum_(reshape(g, [-1, k]), axis=1), shape(x)), None]
-        dims = shape_tuple(x)
-        split = dims[:self.axis] + [dims[self.axis], constant(k, INT)] + dims[self.axis + 1:]
-        return [sum_(reshape(g, split), axis=self.axis + 1), None]
-
-
-def _repeat_grad_scatter(x: Variable, r: Variable, g: Variable, axis: int | None) -> Variable:
-    """Gradient of repeat for per-element or symbolic repeats: output position j came from
-    source index repeat(arange(n), r)[j], so g is added back there (repeats accumulate)."""
-    from .indexing import getitem, inc_subtensor
-    flat = x if axis is not None else reshape(x, [-1])
-    ax = 0 if axis is None else axis
-    source = Repeat(0)(arange(shape_i(flat, ax), dtype=INT), r)
-    gx = inc_subtensor(getitem(zeros_like(flat), (slice(None),) * ax + (source,)), g)
-    return gx if axis is not None else reshape(gx, shape(x))
-
-
-def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
-    """np.repeat."""
-    x = as_tensor(x)
-    if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "repeat")[0]
-    if isinstance(repeats, (int, np.integer)):
-        repeats = constant(int(repeats), INT)
-    return Repeat(axis)(x, repeats)
-
-
-@dataclass(frozen=True)
-class Tile(Op):
-    """np.tile with constant repetitions."""
-
-    reps: tuple[int, ...]
-
-    def make_node(self, x: Any) -> Apply:
-        x = as_tensor(x)
-        nd = max(x.ndim, len(self.reps))
-        xs = (1,) * (nd - x.ndim) + x.type.shape
-        reps = (1,) * (nd - len(self.reps)) + self.reps
-        shape = tuple(None if d is None else d * r for d, r in zip(xs, reps, strict=True))
-        return Apply(self, [x], [TensorType(x.dtype, shape)])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"np.tile({ins[0]}, {self.reps})"
-
-    def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
-        (x,) = inputs
-        g = output_grads[0]
-        nd = outputs[0].ndim
-        reps = (1,) * (nd - len(self.reps)) + self.reps
-        xd = [constant(1, INT)] * (nd - x.ndim) + shape_tuple(x)
-        split: list[Any] = []
-        for r, d in zip(reps, xd, strict=True):
-            split += [constant(r, INT), d]
-        summed = sum_(reshape(g, split), axis=tuple(range(0, 2 * nd, 2)))
-        return [reshape(summed, shape(x))]
-
-
-def tile(x: Any, reps: Any) -> Variable:
-    """np.tile (reps must be constant ints)."""
-    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
-    return Tile(reps)(as_tensor(x))
-
-
-# ---------------------------------------------------------------- allocation
-# Defined in alloc.py (it builds on the helpers above); re-exported so the names used
-# throughout (`from .shape import zeros_like`, `shape.Alloc`) keep working.
-from .alloc import (  # noqa: E402
+# ---------------------------------------------------------------- re-exports
+# Defined in allocation.py and tiling.py (they build on the helpers above); re-exported so
+# the names used throughout (`from .shape import zeros_like, Repeat`) keep working.
+from .allocation import (  # noqa: E402
     Alloc,
     Arange,
     Eye,
@@ -581,10 +494,12 @@ from .alloc import (  # noqa: E402
     zeros,
     zeros_like,
 )
+from .tiling import Repeat, Tile, repeat, tile  # noqa: E402
 
 __all__ = ["INT", "Alloc", "Arange", "Concatenate", "DimShuffle", "Eye", "Repeat", "Reshape",
            "Shape", "ShapeI", "Stack", "Tile", "alloc", "alloc_like", "arange", "as_int_scalar",
-           "as_shape_vector", "broadcast_shape_symbolic", "broadcast_to", "concatenate",
+           "as_shape_vector", "broadcast_dims", "broadcast_shape_symbolic", "broadcast_to",
+           "concatenate",
            "dimshuffle", "expand_dims", "eye", "flatten", "ones", "ones_like", "repeat",
            "reshape", "shape", "shape_i", "shape_tuple", "squeeze", "stack", "static_int",
            "static_vector", "tile", "transpose", "zeros", "zeros_like"]

@@ -12,7 +12,7 @@ import symgraph as sg
 from tests.helpers import check_op, compile_and_run
 
 AXES = [None, 0, 1, -1, -3, (0, 2), (-1, 0), (0, 1, 2), ()]
-DTYPES = ["float64", "float32", "int32", "int64", "uint8", "bool"]
+DTYPES = ["float64", "float32", "float16", "int32", "int64", "int8", "uint8", "bool"]
 
 
 def _values(shape, dtype, seed=0):
