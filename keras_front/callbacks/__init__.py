@@ -2,7 +2,17 @@
 additions (`from keras_front.callbacks import ModelCheckpoint, EarlyStopping`).
 
 base.py holds the protocol and the callbacks `fit` installs itself (BaseLogger, History,
-ProgbarLogger).
+ProgbarLogger); monitors.py the callbacks that watch a logged quantity (ModelCheckpoint,
+EarlyStopping, ReduceLROnPlateau, TerminateOnNaN); hooks.py LearningRateScheduler,
+CSVLogger, LambdaCallback, and TensorBoard / RemoteMonitor, which raise (not supported).
 """
 
 from .base import BaseLogger, Callback, CallbackList, History, ProgbarLogger
+from .hooks import (
+    CSVLogger,
+    LambdaCallback,
+    LearningRateScheduler,
+    RemoteMonitor,
+    TensorBoard,
+)
+from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN
