@@ -145,6 +145,39 @@ def _broadcast_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
     return None
 
 
+def _zeros_as(z: Variable, dtype: str) -> Variable:
+    """The zeros z (an alloc or a constant) in another dtype."""
+    if isinstance(z, Constant):
+        return constant(np.zeros(z.data.shape, dtype), dtype)
+    return Alloc(dtype)(constant(0, dtype), *z.owner.inputs[1:])
+
+
+def _sink_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
+    """(a + zeros) * b -> a * b + zeros: the broadcasting zeros move toward an operand that
+    spans them (where broadcast_zeros drops them), past mul, neg, cast and a numerator."""
+    if _broadcast_zeros(fgraph, node) is not None:
+        return None  # the zeros can go right here
+    op = node.op
+    name = op.scalar.name
+    positions = {"mul": (0, 1), "neg": (0,), "true_div": (0,)}.get(
+        name, (0,) if name.startswith("cast{") else ())
+    out = node.outputs[0]
+    for k in positions:
+        u = node.inputs[k]
+        if not ew.is_elemwise(u, "add") or not single_client(fgraph, u):
+            continue
+        a, z = u.owner.inputs
+        if is_zeros(a):
+            a, z = z, a
+        if not is_zeros(z) or a.dtype != u.dtype or \
+                (isinstance(z, Constant) and z.data.ndim > out.ndim):
+            continue
+        inputs = list(node.inputs)
+        inputs[k] = a
+        return [fit_to(ew.add(op(*inputs), _zeros_as(z, out.dtype)), out)]
+    return None
+
+
 # ---------------------------------------------------------------- casts
 
 
@@ -313,6 +346,8 @@ PASS = Pass("canonicalize", [
     Rewrite("mul_zero", _mul_zero, ("mul",), "x * 0 -> zeros"),
     Rewrite("add_zeros", _add_zeros, ("add", "sub"), "x + zeros(shape of x) -> x"),
     Rewrite("broadcast_zeros", _broadcast_zeros, None, "f(a + zeros, b) -> f(a, b)"),
+    Rewrite("sink_zeros", _sink_zeros, ("mul", "neg", "true_div", *CAST_ROWS),
+            "(a + zeros) * b -> a * b + zeros"),
     Rewrite("useless_cast", _useless_cast, CAST_ROWS, "cast{d}(x: d) -> x"),
     Rewrite("cast_cast", _cast_cast, CAST_ROWS, "cast{a}(cast{b}(x)) -> cast{a}(x)"),
     Rewrite("switch_const_cond", _switch_const, ("switch",), "switch(True, a, b) -> a"),

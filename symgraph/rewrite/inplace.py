@@ -98,17 +98,42 @@ def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
             else:
                 readers.add(client)
     # Other readers are fine if `node` depends on them: they have finished by then.
-    return not readers or readers <= _ancestors(node, readers)
+    return not readers or readers <= _ancestors(fgraph, node, readers)
 
 
-def _ancestors(node: Apply, wanted: set[Apply], limit: int = 400) -> set[Apply]:
-    """The nodes of `wanted` that `node` depends on (searching at most `limit` nodes)."""
+def _depth(fgraph: FunctionGraph, node: Apply) -> int:
+    """Longest path from the leaves to `node` (memoized on the graph): an ancestor of a
+    node is always shallower than it."""
+    memo: dict[Apply, int] = fgraph.__dict__.setdefault("_inplace_depth", {})
+    stack = [node]
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        todo = [v.owner for v in n.inputs if v.owner is not None and v.owner not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        memo[n] = 1 + max((memo[v.owner] for v in n.inputs if v.owner is not None),
+                          default=0)
+        stack.pop()
+    return memo[node]
+
+
+def _ancestors(fgraph: FunctionGraph, node: Apply, wanted: set[Apply]) -> set[Apply]:
+    """The nodes of `wanted` that `node` depends on.
+
+    The upward search skips nodes shallower than every wanted node (none of those can
+    lie above them), so it only walks the part of the graph between the two.
+    """
+    floor = min(_depth(fgraph, w) for w in wanted)
     found: set[Apply] = set()
     stack = [v.owner for v in node.inputs if v.owner is not None]
     seen: set[Apply] = set()
-    while stack and len(seen) < limit:
+    while stack:
         n = stack.pop()
-        if n in seen:
+        if n in seen or _depth(fgraph, n) < floor:
             continue
         seen.add(n)
         if n in wanted:

@@ -88,20 +88,43 @@ def infer_shapes(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list | No
         return None
 
 
+_SHAPE_VARS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_INT_CONSTANTS: dict[int, Variable] = {}
+
+
+def int_constant(n: int) -> Variable:
+    """A shared int64 constant (constants are immutable; merging makes them one anyway)."""
+    c = _INT_CONSTANTS.get(n)
+    if c is None:
+        c = _INT_CONSTANTS[n] = constant(n, INT)
+    return c
+
+
+def shape_vars(v: Variable) -> list[Variable]:
+    """shape_i(v, k) for every axis (constants where static), built once per variable."""
+    dims = _SHAPE_VARS.get(v)
+    if dims is None:
+        if not is_tensor(v):
+            return []
+        dims = [int_constant(d) if d is not None else shape_i(v, k)
+                for k, d in enumerate(v.type.shape)]
+        _SHAPE_VARS[v] = dims
+    return dims
+
+
 def output_dims(node: Apply, index: int = 0) -> list[Variable] | None:
     """Int64 scalars for the shape of `node.outputs[index]`, computed from its inputs."""
     out = node.outputs[index]
     if not is_tensor(out):
         return None
-    shapes = [[shape_i(v, k) for k in range(v.ndim)] if is_tensor(v) else []
-              for v in node.inputs]
+    shapes = [shape_vars(v) for v in node.inputs]
     result = infer_shapes(node, shapes)
     if result is None or result[index] is None or len(result[index]) != out.ndim:
         return None
     dims = []
     for k, d in enumerate(result[index]):
         if out.type.shape[k] is not None:
-            d = constant(out.type.shape[k], INT)
+            d = int_constant(out.type.shape[k])
         elif not isinstance(d, Variable):
             d = constant(int(d), INT)
         if d.ndim != 0 or d.dtype != INT:

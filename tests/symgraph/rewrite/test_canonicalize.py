@@ -237,3 +237,19 @@ def test_cancel_div_not_for_integers():
     f, g = canon([a, b], a // b * b)
     assert fired(f, "cancel_div") == 0
     assert_same(f, g, np.array([7, 9], "int32"), np.array([2, 4], "int32"))
+
+
+def test_sink_zeros_moves_broadcasting_zeros_to_an_operand_that_spans_them():
+    v, m = sg.dvector("v"), sg.dmatrix("m")
+    out = ((v + sg.zeros_like(m)) * 2.0) * m  # the zeros meet m one op later
+    f, g = canon([v, m], out)
+    assert fired(f, "sink_zeros") == 1 and fired(f, "broadcast_zeros") == 1
+    assert "alloc" not in op_names(f)
+    assert_same(f, g, X[0], X)
+
+
+def test_sink_zeros_stops_where_nothing_spans_them():
+    v, m, w = sg.dvector("v"), sg.dmatrix("m"), sg.dvector("w")
+    f, g = canon([v, m, w], -(v + sg.zeros_like(m)) * w)
+    assert "alloc" in op_names(f)
+    assert_same(f, g, X[0], X, X[1])
