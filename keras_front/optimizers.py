@@ -74,7 +74,11 @@ class Optimizer:
     @property
     def lr(self) -> Variable:
         """The learning rate variable (`K.set_value(opt.lr, 0.01)` changes it)."""
-        return self.__dict__["_lr"]
+        try:
+            return self.__dict__["_lr"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no learning rate "
+                                 f"(set self.lr in __init__)") from None
 
     @lr.setter
     def lr(self, value: Any) -> None:

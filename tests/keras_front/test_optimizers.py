@@ -419,3 +419,18 @@ def test_collect_updates_calls_user_optimizers_in_their_own_order(float64):
     assert calls == [("keras1", 2, {}), ("keras2", 2)]
     opt = optimizers.Adam()
     assert optimizers.collect_updates(opt, [w, b], {}, loss) is opt.updates
+
+
+def test_base_optimizer_has_no_rule_and_no_learning_rate(float64):
+    opt = optimizers.Optimizer(clipnorm=1.0)
+    assert not hasattr(opt, "lr") and opt.get_config() == {"clipnorm": 1.0}
+    w, b, _, _, loss = symbolic_problem()
+    with pytest.raises(NotImplementedError, match="Optimizer does not define an update rule"):
+        opt.get_updates([w, b], {}, loss)
+
+
+def test_a_parameter_the_loss_does_not_use_is_named_in_the_error(float64):
+    w, b, _, _, loss = symbolic_problem()
+    unused = K.variable(np.zeros(2), name="unused_bias")
+    with pytest.raises(Exception, match="does not depend on unused_bias"):
+        optimizers.SGD().get_updates([w, b, unused], {}, loss)
