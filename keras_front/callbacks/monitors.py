@@ -208,7 +208,7 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = {} if logs is None else logs
         lr_variable = self.model.optimizer.lr
-        logs["lr"] = K.get_value(lr_variable)
+        logs["lr"] = float(K.get_value(lr_variable))
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Learning Rate Plateau Reducing requires {self.monitor} "
@@ -235,7 +235,10 @@ class ReduceLROnPlateau(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training (`model.stop_training = True`) as soon as a batch loss is NaN or inf."""
+    """Stop training (`model.stop_training = True`) as soon as a batch loss is NaN or inf.
+
+    The training loop checks `model.stop_training` after every batch (Keras 2's loop).
+    """
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         loss = (logs or {}).get("loss")
