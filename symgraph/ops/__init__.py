@@ -94,11 +94,10 @@ from .shape import (
     zeros_like,
 )
 
+# Theano's and NumPy's other spellings.
 true_divide = div = true_div
 int_div = floor_div
-neq = neq
 ne = neq
-and_ = and_
 
 __all__ = [n for n, v in dict(globals()).items()
            if not n.startswith("_") and not isinstance(v, _ModuleType)] + ["nnet"]

@@ -84,10 +84,12 @@ def ones(shape: Any, dtype: str | None = None) -> Variable:
 
 
 def zeros_like(x: Any, dtype: str | None = None) -> Variable:
+    """Zeros shaped like x (x's dtype unless `dtype` is given)."""
     return alloc_like(0, x, dtype)
 
 
 def ones_like(x: Any, dtype: str | None = None) -> Variable:
+    """Ones shaped like x (x's dtype unless `dtype` is given)."""
     return alloc_like(1, x, dtype)
 
 

@@ -94,6 +94,7 @@ def ifelse(cond: Any, then_branch: Any, else_branch: Any, name: str | None = Non
 
 
 def is_lazy(node: Apply) -> bool:
+    """True for ifelse nodes, whose branches the backend evaluates lazily."""
     return getattr(node.op, "lazy", False)
 
 

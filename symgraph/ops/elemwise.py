@@ -222,7 +222,8 @@ floor_div = row("floor_div", 2, np.floor_divide, "{0} // {1}", "sg_floordiv({0},
 mod = row("mod", 2, np.remainder, "{0} % {1}", "sg_mod({0}, {1})", None,
           lambda x, y, out, g: (g, -g * floor_div(x, y)))
 pow = row("pow", 2, np.power, "{0} ** {1}", "pow({0}, {1})", None,
-          lambda x, y, out, g: (g * y * pow(x, y - 1), g * out * log(x)))
+          # d/dy x^y = x^y log x, which tends to 0 where x^y = 0 (not 0 * -inf = nan at x = 0)
+          lambda x, y, out, g: (g * y * pow(x, y - 1), g * switch(eq(out, 0), 0, out * log(x))))
 neg = row("neg", 1, np.negative, "-{0}", "(-{0})", None, lambda x, out, g: -g)
 abs = row("abs", 1, np.absolute, "np.abs({0})", "fabs({0})", None,
           lambda x, out, g: g * sign(x))  # d|x|/dx = 0 at 0, as NumPy's sign and Theano
@@ -354,6 +355,7 @@ def cast(x: Any, dtype: Any) -> Variable:
 
 
 def scalar_op_from_json(ref: dict[str, str]) -> ScalarOp:
+    """The table row a JSON graph names (cast rows are made on demand)."""
     name = ref["scalar_op"]
     if name.startswith("cast{"):
         cast_op(name[5:-1])

@@ -177,4 +177,5 @@ class RandomStream:
 
 
 def is_random(node: Apply) -> bool:
+    """True for random draws (never merged, never constant-folded)."""
     return getattr(node.op, "nondeterministic", False)

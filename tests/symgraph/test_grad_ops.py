@@ -177,6 +177,16 @@ def test_convention_piecewise_constant_rows_have_zero_gradient():
         np.testing.assert_array_equal(_grad_at(fn, [-1.5, 0.3, 2.0]), [0.0, 0.0, 0.0])
 
 
+def test_pow_gradient_at_a_zero_base_is_finite():
+    """Regression: d/dy x^y = x^y log x was 0 * -inf = nan at x = 0; its limit is 0."""
+    x, y = sg.dvector("x"), sg.dvector("y")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gx, gy = compile_and_run(sg.grad(sg.sum(x ** y), [x, y]), [x, y],
+                                 [np.array([0.0, 0.0, 2.0]), np.array([2.0, 1.0, 3.0])])
+    np.testing.assert_allclose(gx, [0.0, 1.0, 12.0])
+    np.testing.assert_allclose(gy, [0.0, 0.0, 8.0 * np.log(2.0)])
+
+
 @pytest.mark.parametrize("dtype", ["int32", "int64", "bool", "uint8"])
 def test_grad_with_respect_to_an_int_or_bool_raises_type_error(dtype):
     x = sg.tensor("k", dtype=dtype, shape=(None,))
