@@ -266,9 +266,11 @@ class RewriteChecker:
                 raise _Found
 
         fgraph = FunctionGraph(self.inputs, self.values)
+        # The rewrites that fired, and the passes that ran (whole-graph passes log under
+        # other names): rewrites that never fired cannot change what the others see.
+        only = set(log.names()) | set(self.passes)
         try:
-            rewrite_graph(fgraph, self.passes, only=set(log.names()),
-                          after_rewrite=after_rewrite)
+            rewrite_graph(fgraph, self.passes, only=only, after_rewrite=after_rewrite)
         except _Found:
             return found[0]
         return None, bad
