@@ -49,6 +49,22 @@ def assert_static_matches(var: Variable, value: Any, what: str = "") -> None:
             f"{label}static shape {var.type} but the run produced {arr.shape} (axis {axis})")
 
 
+def assert_every_node_matches(outputs: Sequence[Variable], inputs: Sequence[Variable],
+                              values: Sequence[Any]) -> None:
+    """Every intermediate value under `outputs` has the dtype and known dims its static
+    type claims (compiled without rewrites, so each node runs as built)."""
+    nodes = toposort(list(outputs))
+    seen: set[Variable] = set()
+    inner = [o for n in nodes for o in n.outputs
+             if hasattr(o.type, "ndim") and hasattr(o.type, "shape") and not (
+                 o in seen or seen.add(o))]
+    if not inner:
+        return
+    got = compile_and_run(inner, inputs, values, rewrites="none")
+    for var, value in zip(inner, got, strict=True):
+        assert_static_matches(var, value, f"{var.owner.op} (built at {var.owner.trace})")
+
+
 def assert_infer_shape_matches(outputs: Sequence[Variable], inputs: Sequence[Variable],
                                values: Sequence[Any]) -> None:
     """Every node under `outputs` whose op has `infer_shape` predicts the runtime shapes."""
@@ -93,7 +109,20 @@ def check_op(build: Callable[..., Any], values: Sequence[Any], expected: Any,
     assert_close(got, expected, rtol=rtol, atol=atol, exact_dtype=exact_dtype)
     if check_infer_shape:
         assert_infer_shape_matches([out], inputs, values)
+    assert_every_node_matches([out], inputs, values)
     return got
+
+
+def check_grad(fn: Callable[..., Any], points: Sequence[Any], **verify_kwargs: Any) -> None:
+    """sg.verify_grad(fn, points), then: every node of fn's graph and of its gradient graph,
+    built on static and on unknown input shapes, has the static type it claims."""
+    sg.verify_grad(fn, points, **verify_kwargs)
+    pts = [np.asarray(p, dtype="float64") for p in points]
+    for static in (True, False):
+        inputs = [symbolic_like(p, f"p{i}", static) for i, p in enumerate(pts)]
+        out = sg.as_tensor(fn(*inputs))
+        grads = sg.grad(sg.sum(out * 1.5), inputs, disconnected_inputs="ignore")
+        assert_every_node_matches([out, *grads], inputs, pts)
 
 
 def default_tolerance(dtype: Any) -> tuple[float, float]:
