@@ -178,6 +178,17 @@ def test_convention_piecewise_constant_rows_have_zero_gradient():
         np.testing.assert_array_equal(_grad_at(fn, [-1.5, 0.3, 2.0]), [0.0, 0.0, 0.0])
 
 
+def test_clip_gradient_when_the_bounds_cross():
+    """np.clip(x, lo, hi) with lo > hi is hi everywhere: all the gradient goes to hi
+    (regression: it went to x or lo)."""
+    x, lo, hi = sg.dvector("x"), sg.dvector("lo"), sg.dvector("hi")
+    grads = sg.grad(sg.sum(sg.clip(x, lo, hi)), [x, lo, hi])
+    got = compile_and_run(grads, [x, lo, hi], [np.array([0.0, 1.5, 3.0]), np.full(3, 2.0),
+                                               np.full(3, 1.0)])
+    for g, expected in zip(got, ([0.0] * 3, [0.0] * 3, [1.0] * 3), strict=True):
+        np.testing.assert_array_equal(g, expected)
+
+
 def test_pow_gradient_at_a_zero_base_is_finite():
     """Regression: d/dy x^y = x^y log x was 0 * -inf = nan at x = 0; its limit is 0."""
     x, y = sg.dvector("x"), sg.dvector("y")
@@ -491,6 +502,7 @@ def test_stable_gradients_at_plus_minus_1000():
         (lambda x: sg.sum(sg.logsumexp(x, axis=1)), softmax),
         (lambda x: sg.sum(nn.softplus(x)), sig),
         (lambda x: sg.sum(nn.sigmoid(x)), sig * (1 - sig)),
+        # regression: elu's gradient was 0 * inf = nan at x = 1000
         (lambda x: sg.sum(nn.elu(x)), np.where(Z > 0, 1.0, np.exp(np.minimum(Z, 0)))),
     ]
     for cost_fn, expected in cases:
