@@ -151,12 +151,14 @@ def _expand_back(v: Variable, x: Variable, axis: tuple[int, ...] | None,
 
 
 def _count(x: Variable, axis: tuple[int, ...] | None) -> Variable:
-    """Number of elements reduced over, as a symbolic scalar of x's float dtype."""
+    """Number of elements reduced over, as a symbolic float scalar: x's float dtype, but
+    float32 for float16 (whose largest value, 65504, is a small count)."""
     axes = range(x.ndim) if axis is None else axis
     n: Variable = constant(1, INT)
     for a in axes:
         n = n * shape_i(x, a)
-    dt = x.dtype if dtypes.is_float(x.dtype) else "float64"
+    dt = "float32" if x.dtype == "float16" else x.dtype if dtypes.is_float(x.dtype) else \
+        "float64"
     return ew.cast(n, dt)
 
 
@@ -214,7 +216,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Vari
     ax = normalize_axis(axis, x.ndim, "var")
     dev = x - mean(x, ax, keepdims=True)
     ss = sum(ew.square(dev), ax, keepdims)
-    return ss / (_count(x, ax) - ddof)
+    return ew.cast(ss / (_count(x, ax) - ddof), x.dtype)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Variable:

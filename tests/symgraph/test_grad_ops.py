@@ -248,6 +248,15 @@ def test_reduction_second_derivative(kind, axis):
     check_grad(lambda v: sg.grad(sg.sum(red(v, axis=axis) ** 2), v), [_distinct((2, 3, 2))])
 
 
+def test_mean_gradient_of_a_long_float16_vector():
+    """Regression: the element count was cast to float16, inf past 65504, so the gradient
+    of a mean over 70000 elements was 0 instead of 1 / 70000."""
+    x = sg.vector("x", dtype="float16")
+    got = compile_and_run(sg.grad(sg.mean(x), x), [x], [np.ones(70_000, "float16")])
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype("float64"), 1 / 70_000, rtol=1e-2)
+
+
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_prod_gradient_with_zeros_is_exact(axis):
     """d prod / d x_i is the product of the others -- also where x holds one or two zeros."""
