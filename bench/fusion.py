@@ -14,7 +14,7 @@ allocate during one call (the inputs exist before, the output is counted).
 
 from __future__ import annotations
 
-import time
+import timeit
 import tracemalloc
 from collections.abc import Callable
 
@@ -58,13 +58,14 @@ def peak_bytes(fn: Callable[[], object]) -> int:
 
 
 def best_times(fns: list[Callable[[], object]], repeats: int = REPEATS) -> list[float]:
-    """Best time per call of each function, repeats interleaved (same machine load)."""
+    """Best time per call of each function (calls batched to about 50 ms per timing),
+    repeats interleaved so that every variant sees the same machine load."""
+    timers = [timeit.Timer(fn) for fn in fns]
+    numbers = [max(1, int(0.05 / max(t.timeit(1), 1e-6))) for t in timers]
     best = [float("inf")] * len(fns)
     for _ in range(repeats):
-        for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - t0)
+        for k, (timer, number) in enumerate(zip(timers, numbers, strict=True)):
+            best[k] = min(best[k], timer.timeit(number) / number)
     return best
 
 

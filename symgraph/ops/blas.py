@@ -7,10 +7,19 @@ result into z's buffer; the inplace pass picks it only when nothing else needs z
 NumPy arrays are row-major and BLAS is column-major: a C-contiguous z is handed to BLAS as
 its (column-major) transpose, computing z.T = alpha * y.T @ x.T + beta * z.T, so no operand
 is copied. With beta = 0 BLAS ignores z's contents (a nan in z does not propagate).
+
+Two BLAS libraries: pip's NumPy and SciPy wheels each bundle their own OpenBLAS, each with
+its own thread pool. When a function alternates np.dot (NumPy's pool) and ?gemm (SciPy's),
+the idle pool's spinning threads compete with the busy one: measured 10x slower matrix
+products on a 2-core machine. So SciPy's gemm is called when it cannot hurt -- SciPy and
+NumPy report the same BLAS library, or BLAS runs single-threaded (OPENBLAS_NUM_THREADS,
+OMP_NUM_THREADS or MKL_NUM_THREADS set to 1) -- and otherwise the same sum is computed with
+NumPy's matmul and `out=` (one temporary for the product instead of NumPy's usual three).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +34,27 @@ from . import elemwise as ew
 from .registry import Op, RenderContext
 
 _GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
+
+
+def _blas_info(module: Any) -> tuple | None:
+    try:
+        info = module.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return info.get("name"), info.get("lib directory"), info.get("version")
+    except Exception:  # an old NumPy/SciPy without show_config(mode=...)
+        return None
+
+
+def scipy_blas_is_safe() -> bool:
+    """True when calling SciPy's BLAS next to NumPy's cannot make two thread pools fight."""
+    if any(os.environ.get(v) == "1"
+           for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        return True
+    import scipy
+    ours, theirs = _blas_info(np), _blas_info(scipy)
+    return ours is not None and ours == theirs
+
+
+USE_SCIPY_GEMM = scipy_blas_is_safe()
 
 
 def _operand(a: np.ndarray, want_transposed: bool) -> tuple[np.ndarray, int]:
@@ -45,6 +75,28 @@ def gemm(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
     """
     if z.shape != (x.shape[0], y.shape[1]):
         return np.asarray(beta * z + alpha * np.dot(x, y), dtype=z.dtype)
+    if USE_SCIPY_GEMM:
+        return gemm_blas(z, alpha, x, y, beta, overwrite)
+    return gemm_numpy(z, alpha, x, y, beta, overwrite)
+
+
+def gemm_numpy(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
+               overwrite: bool = False) -> np.ndarray:
+    """gemm with NumPy's own BLAS: the product in one temporary, the rest with out=."""
+    alpha, beta = z.dtype.type(alpha), z.dtype.type(beta)
+    prod = np.matmul(x, y)
+    if alpha != 1:
+        np.multiply(prod, alpha, out=prod)
+    if overwrite and z.flags.writeable:
+        if beta != 1:
+            np.multiply(z, beta, out=z)
+        return np.add(z, prod, out=z)
+    return np.add(prod, z if beta == 1 else z * beta, out=prod)
+
+
+def gemm_blas(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
+              overwrite: bool = False) -> np.ndarray:
+    """gemm with SciPy's ?gemm: one BLAS call, writing into z when `overwrite`."""
     out = z if overwrite and z.flags.writeable and (
         z.flags.c_contiguous or z.flags.f_contiguous) else np.array(z, order="C")
     alpha, beta = float(alpha), float(beta)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.ops.blas import Gemm, gemm
+from symgraph.ops import blas
+from symgraph.ops.blas import Gemm, gemm, gemm_blas, gemm_numpy
 
 RNG = np.random.default_rng(0)
 
@@ -13,39 +14,66 @@ def reference(z, alpha, x, y, beta):
     return beta * z + alpha * (x @ y)
 
 
+@pytest.mark.parametrize("impl", [gemm_blas, gemm_numpy])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("xt, yt", [(False, False), (True, False), (False, True)])
-def test_gemm_layouts(dtype, order, xt, yt):
+def test_gemm_layouts(impl, dtype, order, xt, yt):
     x = RNG.random((3, 4)).astype(dtype)
     y = RNG.random((4, 5)).astype(dtype)
     x = np.asfortranarray(x) if xt else x  # column-major operands take BLAS's trans flags
     y = y.T.copy().T if yt else y
     z = np.asarray(RNG.random((3, 5)), dtype=dtype, order=order)
     want = reference(z, 0.5, x, y, 2.0)
-    got = gemm(z.copy(order="A"), 0.5, x, y, 2.0)
+    got = impl(z.copy(order="A"), 0.5, x, y, 2.0)
+    assert got.dtype == dtype
     np.testing.assert_allclose(got, want, rtol=1e-5)
     zz = z.copy(order="A")
-    out = gemm(zz, 0.5, x, y, 2.0, overwrite=True)
+    out = impl(zz, 0.5, x, y, 2.0, overwrite=True)
     assert out is zz
     np.testing.assert_allclose(zz, want, rtol=1e-5)
 
 
-def test_gemm_without_overwrite_leaves_z():
+@pytest.mark.parametrize("impl", [gemm_blas, gemm_numpy])
+def test_gemm_without_overwrite_leaves_z(impl):
     z = np.ones((2, 2))
-    out = gemm(z, 1.0, np.eye(2), np.eye(2), 1.0)
+    out = impl(z, 1.0, np.eye(2), np.eye(2), 1.0)
     assert out is not z and np.array_equal(z, np.ones((2, 2)))
     np.testing.assert_array_equal(out, np.ones((2, 2)) + np.eye(2))
 
 
-def test_gemm_on_views_and_empty_products():
+def test_blas_gemm_on_a_non_contiguous_z_copies_it():
     big = RNG.random((6, 6))
-    z = big[::2, ::2]  # not contiguous: copied, never written
+    z = big[::2, ::2]  # not contiguous: BLAS cannot write into it
     before = big.copy()
-    np.testing.assert_allclose(gemm(z, 1.0, big[:3, :2], big[:2, :3], 1.0, overwrite=True),
-                               z + big[:3, :2] @ big[:2, :3])
+    want = z + big[:3, :2] @ big[:2, :3]
+    np.testing.assert_allclose(gemm_blas(z, 1.0, big[:3, :2], big[:2, :3], 1.0,
+                                         overwrite=True), want)
     np.testing.assert_array_equal(big, before)
-    np.testing.assert_array_equal(gemm(np.ones((2, 3)), 1.0, np.ones((2, 0)), np.ones((0, 3)),
+
+
+def test_gemm_picks_scipy_blas_only_when_it_shares_numpys_or_runs_one_thread(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert blas.scipy_blas_is_safe()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(blas, "_blas_info", lambda module: ("openblas", "/lib", "0.3"))
+    assert blas.scipy_blas_is_safe()
+    monkeypatch.setattr(blas, "_blas_info", lambda module: ("openblas", id(module), "0.3"))
+    assert not blas.scipy_blas_is_safe()  # two libraries, two thread pools
+
+
+@pytest.mark.parametrize("use_scipy", [True, False])
+def test_gemm_dispatch(monkeypatch, use_scipy):
+    monkeypatch.setattr(blas, "USE_SCIPY_GEMM", use_scipy)
+    z = np.ones((2, 2))
+    np.testing.assert_array_equal(gemm(z, 2.0, np.eye(2), np.eye(2), 1.0),
+                                  np.ones((2, 2)) + 2 * np.eye(2))
+
+
+@pytest.mark.parametrize("impl", [gemm_blas, gemm_numpy])
+def test_gemm_of_an_empty_product(impl):
+    np.testing.assert_array_equal(impl(np.ones((2, 3)), 1.0, np.ones((2, 0)), np.ones((0, 3)),
                                        3.0), np.full((2, 3), 3.0))
 
 
