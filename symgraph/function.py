@@ -294,11 +294,10 @@ class Function:
         if arr.dtype.name != t.dtype:
             ok = np.can_cast(arr.dtype, t.dtype, casting="safe")
             if not ok and not isinstance(a, (np.ndarray, np.generic)):
-                # Python data (numbers, nested lists) converts when no value changes, as in
-                # Theano: f([1, 2]) and f([0.5]) work on a float32 input, f([0.1]) does not;
-                # a lone Python float is accepted for a floatX input (learning rates).
-                ok = (type(a) is float and t.dtype == config.floatX) or \
-                    _converts_exactly(arr, t.dtype)
+                # Python data (numbers, nested lists) converts when no value changes:
+                # f([1, 2]) and f(0.5) work on a float32 input; f(0.1) needs
+                # allow_input_downcast=True, because 0.1 changes when rounded to float32.
+                ok = _converts_exactly(arr, t.dtype)
             if not ok and self.allow_input_downcast and np.can_cast(
                     arr.dtype, t.dtype, casting="same_kind"):
                 ok = True

@@ -1,0 +1,1 @@
+"""Code generation: the NumPy backend (one readable Python function per graph)."""

@@ -294,9 +294,12 @@ def test_python_data_that_converts_exactly_is_accepted(fvec):
     np.testing.assert_array_equal(fvec([1, 2]), [2, 4])
     np.testing.assert_array_equal(fvec([0.5, 0.25]), [1, 0.5])
     s = sg.scalar("lr", dtype="float32")
-    assert sg.function([s], s * 2)(0.1) == np.float32(0.1) * 2  # a Python float for floatX
+    assert sg.function([s], s * 2)(0.5) == 1.0  # exactly representable: no value changes
+    with pytest.raises(TypeError, match="cannot be converted.*allow_input_downcast"):
+        sg.function([s], s * 2)(0.1)  # 0.1 changes when rounded to float32
+    assert sg.function([s], s * 2, allow_input_downcast=True)(0.1) == np.float32(0.1) * 2
     with pytest.raises(TypeError, match="cannot be converted"):
-        sg.function([s], s * 2)(np.float64(0.1))  # a NumPy float64 is not a Python literal
+        sg.function([s], s * 2)(np.float64(0.5))  # NumPy arrays/scalars follow dtype rules
 
 
 def test_non_numeric_argument(fvec):
