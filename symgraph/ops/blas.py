@@ -179,7 +179,8 @@ class Gemm(Op):
         return [g * beta, sum_(g * dot(x, y)), alpha * dot(g, transpose(y)),
                 alpha * dot(transpose(x), g), sum_(g * z)]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         from .shape import broadcast_shape_symbolic
         (zs, _, xs, ys, _), out = input_shapes, node.outputs[0]
         dot_like = TensorType(out.dtype, (node.inputs[2].type.shape[0],

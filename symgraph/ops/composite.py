@@ -310,7 +310,8 @@ class Composite(Op):
             vals.append(Elemwise(row_of(name))(*xs))
         return vals[-1]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         from .shape import broadcast_shape_symbolic
         return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 
@@ -388,10 +389,12 @@ class InplaceElemwise(Op):
             raise TypeError(f"{self}: the row has no out= form")
         return call
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return Elemwise(self.row).grad(inputs, outputs, output_grads)
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         from .shape import broadcast_shape_symbolic
         return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 

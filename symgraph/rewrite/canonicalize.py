@@ -43,6 +43,7 @@ CAST_ROWS = tuple(f"cast{{{d}}}" for d in dtypes.ALL_DTYPES)
 
 
 def is_float(v: Variable) -> bool:
+    """v holds floats (where the domain choices in the module docstring apply)."""
     return dtypes.is_float(getattr(v.type, "dtype", ""))
 
 
@@ -69,6 +70,7 @@ def is_zeros(v: Variable) -> bool:
 
 
 def ones_like(v: Variable) -> Variable:
+    """Ones with v's shape and dtype."""
     return alloc_like(1, v)
 
 

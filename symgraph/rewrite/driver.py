@@ -88,6 +88,7 @@ class Selection:
     only: frozenset[str] | None = None
 
     def enabled(self, name: str, default: bool = True) -> bool:
+        """Is the rewrite (or pass) `name` on; `default` is the rewrite's own setting."""
         if self.only is not None:
             return name in self.only
         if name in self.exclude:
@@ -105,6 +106,7 @@ class Pass:
     doc: str = ""
 
     def rewrite_names(self) -> list[str]:
+        """The names include= / exclude= accept for this pass's rewrites."""
         return [r.name for r in self.rewrites] if self.transform is None else [self.name]
 
     def add(self, *rewrites: Rewrite) -> Pass:

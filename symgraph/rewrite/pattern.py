@@ -32,6 +32,7 @@ class Pattern:
     """Base: arithmetic operators build op patterns, so `x * 1` reads as math."""
 
     def match(self, var: Variable, b: Bindings) -> Bindings | None:
+        """The bindings extended by matching `var`, or None when it does not match."""
         raise NotImplementedError
 
     def __add__(self, o): return OpPat("add", (self, lift(o)))
@@ -129,6 +130,7 @@ class OpPat(Pattern):
 
 
 def lift(x: Any) -> Pattern:
+    """A pattern for x: patterns pass through, numbers match equal constants."""
     return x if isinstance(x, Pattern) else Const(x)
 
 

@@ -28,6 +28,7 @@ _MAX_DEPTH = 200
 
 
 def is_tensor(v: Variable) -> bool:
+    """v is a tensor (not a random generator or another non-array value)."""
     return isinstance(v.type, TensorType)
 
 
@@ -101,14 +102,19 @@ def int_constant(n: int) -> Variable:
 
 
 def shape_vars(v: Variable) -> list[Variable]:
-    """shape_i(v, k) for every axis (constants where static), built once per variable."""
+    """shape_i(v, k) for every axis (constants where static), built once per variable.
+
+    Leaves are not cached: inputs and shared variables appear in many functions' graphs,
+    and a node must not be shared between two graphs that rewrite it.
+    """
     dims = _SHAPE_VARS.get(v)
     if dims is None:
         if not is_tensor(v):
             return []
         dims = [int_constant(d) if d is not None else shape_i(v, k)
                 for k, d in enumerate(v.type.shape)]
-        _SHAPE_VARS[v] = dims
+        if v.owner is not None:
+            _SHAPE_VARS[v] = dims
     return dims
 
 
