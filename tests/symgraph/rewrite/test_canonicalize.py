@@ -253,3 +253,26 @@ def test_sink_zeros_stops_where_nothing_spans_them():
     f, g = canon([v, m, w], -(v + sg.zeros_like(m)) * w)
     assert "alloc" in op_names(f)
     assert_same(f, g, X[0], X, X[1])
+
+
+@pytest.mark.parametrize("name, build", [
+    ("mul_one", lambda x, y: x * 2),
+    ("add_zero", lambda x, y: x + 1),
+    ("sub_zero", lambda x, y: x - 1),
+    ("zero_sub", lambda x, y: 1 - x),
+    ("div_one", lambda x, y: x / 2),
+    ("neg_neg", lambda x, y: -sg.exp(x)),
+    ("sub_self", lambda x, y: x - y),
+    ("div_self", lambda x, y: x / y),
+    ("log_exp", lambda x, y: sg.log(sg.exp(x) + 1)),
+    ("exp_log", lambda x, y: sg.exp(sg.log(x) * 2)),
+    ("switch_same", lambda x, y: sg.switch(sg.gt(x, 0), x, y)),
+    ("mul_zero", lambda x, y: x * y),
+    ("collect_constants", lambda x, y: 2 * x * y),
+    ("cancel_div", lambda x, y: x / y * x),
+])
+def test_look_alikes_are_left_alone(name, build):
+    x, y = sg.dmatrix("x"), sg.dmatrix("y")
+    f, g = canon([x, y], build(x, y))
+    assert fired(f, name) == 0
+    assert_same(f, g, np.abs(X) + 0.5, np.abs(X[::-1]) + 1.0)

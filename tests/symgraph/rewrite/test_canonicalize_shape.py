@@ -162,3 +162,20 @@ def test_gradient_of_broadcasting_add_has_no_sum_to_shape():
     gx = sg.grad(cost, x)
     f, g = compile_both([x, y], gx)
     assert_same(f, g, X, X[::-1])
+
+
+def test_shape_i_of_dot_is_shape_i_of_its_first_input():
+    a, b = sg.dmatrix("a"), sg.dmatrix("b")
+    f, g = canon([a, b], sg.shape_i(sg.dot(a, b), 0))
+    assert fired(f, "shape_lift") == 1 and op_names(f) == ["shape_i"]
+    (node,) = f.graph.apply_nodes
+    assert node.inputs[0] is a and node.op.i == 0
+    assert_same(f, g, X, X.T)
+
+
+def test_single_dimshuffle_and_symbolic_index_stay():
+    x, i = sg.dmatrix("x"), sg.lscalar("i")
+    f, g = canon([x, i], [sg.exp(x.T), x.shape[i]])
+    assert fired(f, "dimshuffle_dimshuffle") == 0 and fired(f, "index_of_shape") == 0
+    assert "dimshuffle" in op_names(f)
+    assert_same(f, g, X, np.int64(1))
