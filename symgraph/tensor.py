@@ -131,10 +131,13 @@ def as_operand(x: Any, like: Sequence[TensorVariable]) -> TensorVariable:
     # Only Python scalars are weak; NumPy scalars (np.float64(2)) keep their dtype (NEP 50).
     if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic) and like:
         dt = dtypes.upcast(*(v.dtype for v in like))
+        target = dtypes.result_dtype_with_scalar(dt, x)
         try:
-            return constant(x, dtype=dtypes.result_dtype_with_scalar(dt, x))
-        except OverflowError:
-            return constant(x)
+            return constant(x, dtype=target)
+        except OverflowError as e:  # NumPy 2 (NEP 50) refuses too: int8 tensor + 300
+            raise OverflowError(f"Python integer {x} is out of bounds for the {target} tensor "
+                                f"it is combined with; cast the tensor first (x.astype(...))"
+                                ) from e
     return constant(x)
 
 

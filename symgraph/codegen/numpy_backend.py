@@ -30,7 +30,7 @@ import numpy as np
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
 from ..ops.control import is_lazy
-from ..ops.registry import RenderContext
+from ..ops.registry import RenderContext, alias_sources
 from ..tensor import TensorType
 
 _counter = itertools.count()
@@ -259,13 +259,4 @@ def aliased_leaves(v: Variable) -> set[Variable]:
 
 def _view_sources(node: Apply, index: int) -> list[Variable]:
     """Inputs that output `index` of `node` may share memory with."""
-    if is_lazy(node):  # ifelse hands one branch's value through unchanged
-        n = node.op.n
-        return [node.inputs[1 + index], node.inputs[1 + n + index]]
-    vm = dict(getattr(node.op, "view_map", {}))
-    # np.reshape and the identity row return views / the input itself without declaring a
-    # view_map; treat them as views so shared storage never leaks out through them.
-    scalar = getattr(node.op, "scalar", None)
-    if type(node.op).__name__ == "Reshape" or getattr(scalar, "name", None) == "identity":
-        vm.setdefault(0, 0)
-    return [node.inputs[vm[index]]] if index in vm else []
+    return [node.inputs[k] for k in alias_sources(node, index)]

@@ -193,11 +193,26 @@ def _from_jsonable(v: Any) -> Any:
     return v
 
 
+def alias_sources(node: Apply, index: int) -> list[int]:
+    """Input positions whose buffer output `index` of `node` may share: views
+    (view_map), in-place results (destroy_map), and ifelse passing a branch through."""
+    op = node.op
+    if getattr(op, "lazy", False):
+        return [1 + index, 1 + op.n + index]
+    found = {**op.view_map, **op.destroy_map}
+    return [found[index]] if index in found else []
+
+
 def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """Axis spec (None, int, or tuple; negatives allowed) -> sorted tuple of non-negative ints."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axes: tuple = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)):

@@ -178,6 +178,7 @@ class Reshape(Op):
     """x reshaped to the int64 vector `shape` (-1 allowed once, NumPy's rule)."""
 
     ndim: int
+    view_map = {0: 0}  # np.reshape returns a view when it can
 
     def make_node(self, x: Any, shp: Any) -> Apply:
         x = as_tensor(x)

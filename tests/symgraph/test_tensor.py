@@ -93,11 +93,16 @@ def test_numpy_scalars_are_not_weak():
     assert (np.ones(1, "float32") + np.float64(1.0)).dtype == np.float64
 
 
-def test_a_python_int_too_big_for_the_tensor_dtype_is_not_wrapped():
+def test_a_python_int_too_big_for_the_tensor_dtype_is_an_error_as_in_numpy():
     i = sg.ivector("i")
-    big = 2 ** 40
-    out = run([i], i * big, np.array([1, 3], "int32"))
-    np.testing.assert_array_equal(out, [big, 3 * big])
+    with pytest.raises(OverflowError):
+        np.ones(2, "int32") * 2 ** 40  # NumPy 2 refuses (NEP 50) ...
+    with pytest.raises(OverflowError, match="1099511627776 is out of bounds for the int32"):
+        i * 2 ** 40  # ... and so do we, instead of wrapping silently
+    with pytest.raises(OverflowError, match="-1 is out of bounds for the uint8"):
+        sg.tensor("u", dtype="uint8", shape=(2,)) + (-1)
+    out = run([i], i.astype("int64") * 2 ** 40, np.array([1, 3], "int32"))
+    np.testing.assert_array_equal(out, [2 ** 40, 3 * 2 ** 40])
 
 
 def test_constants_take_numpy_dtypes_and_floatx_for_python_floats():
