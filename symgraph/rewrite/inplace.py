@@ -2,8 +2,7 @@
 
 Runs last, on the final graph (after fusion), because only then is it known which values
 are still needed. A node may overwrite its input v when, following aliases (view_map,
-destroy_map, and the ops NumPy lets return views: reshape, the identity row, ifelse,
-sum_to_shape):
+destroy_map, ifelse passing a branch through: `ops.registry.alias_sources`):
 
 - the buffer behind v was allocated by an op of this graph (never a function input, a
   shared variable's or a constant's storage);
@@ -24,12 +23,12 @@ from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, Variable
 from ..ops.blas import Gemm
 from ..ops.composite import Composite, InplaceElemwise
-from ..ops.control import is_lazy
 from ..ops.elemwise import Elemwise
 from ..ops.indexing import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor
 from ..ops.linalg import Dot, Matmul, Tensordot
 from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Reduce
+from ..ops.registry import alias_sources
 from ..ops.shape import Alloc, Concatenate, Repeat, Stack, Tile
 from .driver import Pass, Rewrite
 from .shape_info import is_tensor, same_shape
@@ -38,20 +37,6 @@ from .shape_info import is_tensor, same_shape
 _FRESH = (Elemwise, Composite, Dot, Matmul, Tensordot, Reduce, Alloc, Concatenate, Stack,
           Repeat, Tile, Softmax, LogSoftmax, AdvancedSubtensor, IncSubtensor,
           AdvancedIncSubtensor)
-
-
-def alias_sources(node: Apply, index: int) -> list[int]:
-    """Input positions whose buffer output `index` of `node` may share."""
-    if is_lazy(node):  # ifelse hands a branch's value through
-        n = node.op.n
-        return [1 + index, 1 + n + index]
-    found = dict(getattr(node.op, "view_map", {}))
-    found.update(getattr(node.op, "destroy_map", {}))
-    scalar = getattr(node.op, "scalar", None)
-    if type(node.op).__name__ in ("Reshape", "SumToShape") or \
-            getattr(scalar, "name", None) == "identity":
-        found.setdefault(0, 0)  # np.reshape views; sum_to_shape may return g itself
-    return [found[index]] if index in found else []
 
 
 def _origin(v: Variable) -> Variable | None:
@@ -74,10 +59,8 @@ def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
     if not is_tensor(v) or v.ndim == 0:
         return False
     root = _origin(v)
-    if root is None or root.owner is None or not isinstance(root.owner.op, _FRESH) or \
-            getattr(root.owner.op.scalar if isinstance(root.owner.op, Elemwise) else None,
-                    "name", None) == "identity":
-        return False
+    if root is None or root.owner is None or not isinstance(root.owner.op, _FRESH):
+        return False  # the buffer is the caller's, a shared value or a constant
     stack, seen = [root], set()
     readers: set[Apply] = set()
     while stack:  # every variable sharing the buffer, and who reads it
