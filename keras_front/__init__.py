@@ -1,14 +1,30 @@
-"""keras_front: the Keras 1.x API on symgraph."""
+"""keras_front: the Keras 1.x API on symgraph.
+
+    import keras_front as keras
+    model = keras.Sequential([keras.layers.Dense(10, input_dim=4, activation='softmax')])
+    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['acc'])
+
+Keras's module paths work under this package (keras_front.layers.core,
+keras_front.engine.topology, keras_front.utils.np_utils, ...), and the tf.keras
+spellings `keras.Sequential`, `keras.Model`, `keras.Input`.
+"""
 
 from . import (
     activations,
     backend,
+    callbacks,
     constraints,
+    engine,
     initializations,
     initializers,
+    layers,
     losses,
     metrics,
+    models,
     objectives,
+    optimizers,
     regularizers,
     utils,
 )
+from .engine import Input
+from .models import Model, Sequential

@@ -1,7 +1,8 @@
-"""keras_front.utils: np_utils (to_categorical, normalize) and generic_utils (Progbar,
-custom objects, (de)serialization helpers), with the Keras 2 top-level shortcuts."""
+"""keras_front.utils: np_utils (to_categorical, normalize), generic_utils (Progbar,
+custom objects, (de)serialization helpers) and layer_utils (print_summary), with the
+Keras 2 top-level shortcuts."""
 
-from . import generic_utils, np_utils
+from . import generic_utils, layer_utils, np_utils
 from .generic_utils import (
     CustomObjectScope,
     Progbar,
@@ -10,4 +11,5 @@ from .generic_utils import (
     get_custom_objects,
     serialize_keras_object,
 )
+from .layer_utils import print_summary
 from .np_utils import normalize, to_categorical

@@ -1,0 +1,17 @@
+"""keras_front.engine: the layer graph and the training loop (Keras 1.2's keras.engine).
+
+    base_layer.py      Layer, InputSpec
+    node.py            Node (one call of a layer), get_source_inputs
+    input_layer.py     InputLayer, Input
+    network.py         Container: a graph of layers, usable as a layer
+    network_config.py  a Container's config and rebuilding from it
+    training.py        Model: compile / fit / evaluate / predict
+    training_utils.py, training_arrays.py, training_generator.py: the loops' helpers
+    topology.py        the Keras 1 import path keras.engine.topology
+"""
+
+from .base_layer import InputSpec, Layer
+from .input_layer import Input, InputLayer
+from .network import Container
+from .node import Node, get_source_inputs
+from .training import Model

@@ -1,0 +1,125 @@
+"""The batch loops over NumPy arrays behind fit, evaluate and predict.
+
+The arrays arrive checked and converted (training_utils), and the compiled functions
+skip their own argument checks, so a step is: take the batch's rows, call the function,
+hand the numbers to the callbacks. Constant arguments (the learning phase) are passed
+after the batch arrays and never sliced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from ..utils.generic_utils import Progbar
+from .training_utils import batch_shuffle, make_batches
+
+
+def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
+          end: int) -> list[np.ndarray]:
+    """Rows start:end (a view) or the rows `ids` (shuffled order) of each array."""
+    if ids is None:
+        return [a[start:end] for a in arrays]
+    return [a[ids] for a in arrays]
+
+
+def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_labels: list[str],
+             batch_size: int, epochs: int, verbose: int, callbacks: Any, val_f: Any,
+             val_ins: list[np.ndarray] | None, val_tail: list[Any], shuffle: bool | str,
+             initial_epoch: int = 0) -> Any:
+    """Train for epochs initial_epoch..epochs-1 and return the History callback.
+
+    Validation (val_f on val_ins) runs after the last batch of every epoch; its results
+    join the epoch logs as 'val_<name>'.
+    """
+    do_validation = bool(val_f) and val_ins is not None
+    n_samples = ins[0].shape[0] if ins else 0
+    if verbose and do_validation:
+        print(f"Train on {n_samples} samples, validate on {val_ins[0].shape[0]} samples")
+    callback_metrics = list(out_labels)
+    if do_validation:
+        callback_metrics += ["val_" + label for label in out_labels]
+    model.history = callbacks_module.History()
+    cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]
+    if verbose:
+        cbks.append(callbacks_module.ProgbarLogger())
+    cbks = callbacks_module.CallbackList(cbks)
+    callback_model = getattr(model, "callback_model", None) or model
+    cbks.set_model(callback_model)
+    cbks.set_params({
+        "batch_size": batch_size, "nb_epoch": epochs, "epochs": epochs,
+        "nb_sample": n_samples, "samples": n_samples, "steps": None, "verbose": verbose,
+        "do_validation": do_validation, "metrics": callback_metrics,
+    })
+    callback_model.stop_training = False
+    for cbk in cbks:
+        cbk.validation_data = val_ins
+    cbks.on_train_begin()
+    index_array = np.arange(n_samples)
+    batches = make_batches(n_samples, batch_size)
+    for epoch in range(initial_epoch, epochs):
+        cbks.on_epoch_begin(epoch)
+        shuffled = False
+        if shuffle == "batch":
+            index_array, shuffled = batch_shuffle(index_array, batch_size), True
+        elif shuffle:
+            np.random.shuffle(index_array)
+            shuffled = True
+        epoch_logs: dict[str, Any] = {}
+        for batch_index, (start, end) in enumerate(batches):
+            ids = index_array[start:end] if shuffled else None
+            batch_logs: dict[str, Any] = {"batch": batch_index, "size": end - start}
+            cbks.on_batch_begin(batch_index, batch_logs)
+            outs = f(_take(ins, ids, start, end) + tail)
+            for label, value in zip(out_labels, outs, strict=False):
+                batch_logs[label] = float(value)
+            cbks.on_batch_end(batch_index, batch_logs)
+            if callback_model.stop_training:
+                break
+        if do_validation:
+            val_outs = test_loop(val_f, val_ins, val_tail, batch_size, verbose=0)
+            for label, value in zip(out_labels, val_outs, strict=False):
+                epoch_logs["val_" + label] = value
+        cbks.on_epoch_end(epoch, epoch_logs)
+        if callback_model.stop_training:
+            break
+    cbks.on_train_end()
+    return model.history
+
+
+def test_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
+              verbose: int = 0) -> list[float]:
+    """Each output of f averaged over all samples (batch results weighted by batch size)."""
+    n_samples = ins[0].shape[0] if ins else 0
+    if n_samples == 0:
+        raise ValueError("evaluate: got 0 samples")
+    progbar = Progbar(target=n_samples) if verbose == 1 else None
+    totals: list[float] = []
+    for start, end in make_batches(n_samples, batch_size):
+        outs = f(_take(ins, None, start, end) + tail)
+        if not totals:
+            totals = [0.0] * len(outs)
+        for i, value in enumerate(outs):
+            totals[i] += float(value) * (end - start)
+        if progbar is not None:
+            progbar.update(end)
+    return [t / n_samples for t in totals]
+
+
+def predict_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
+                 verbose: int = 0) -> list[np.ndarray]:
+    """f's outputs for all samples, batch by batch, gathered into one array per output."""
+    n_samples = ins[0].shape[0] if ins else 0
+    progbar = Progbar(target=n_samples) if verbose == 1 else None
+    results: list[np.ndarray] = []
+    for start, end in make_batches(n_samples, batch_size):
+        outs = f(_take(ins, None, start, end) + tail)
+        if not results:
+            results = [np.empty((n_samples,) + o.shape[1:], dtype=o.dtype) for o in outs]
+        for result, out in zip(results, outs, strict=True):
+            result[start:end] = out
+        if progbar is not None:
+            progbar.update(end)
+    return results

@@ -1,0 +1,91 @@
+"""keras_front.layers: the layers, under Keras 1.2's names and Keras 2's.
+
+    from keras_front.layers import Dense, Dropout, Activation, Flatten, Input, merge
+    from keras_front.layers.core import Dense            # Keras 1 module paths work too
+
+`serialize(layer)` / `deserialize({'class_name', 'config'}, custom_objects)` turn layers
+(and Sequential / Model) into configs and back.
+"""
+
+from typing import Any
+
+from ..engine import Input, InputLayer, InputSpec, Layer
+from ..engine.base_layer import Layer as _Layer
+from ..utils.generic_utils import CustomObjectScope, get_custom_objects, has_arg
+from .advanced_activations import ELU, LeakyReLU, PReLU, ThresholdedReLU
+from .core import (
+    Activation,
+    ActivityRegularization,
+    Dense,
+    Dropout,
+    Flatten,
+    Lambda,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+)
+from .merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Merge,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    merge,
+    minimum,
+    multiply,
+    subtract,
+)
+from .noise import GaussianDropout, GaussianNoise
+
+
+def _layer_classes() -> dict[str, Any]:
+    """Every layer class exported here (read at call time: later modules add theirs)."""
+    from .. import models
+    classes = {name: obj for name, obj in globals().items()
+               if isinstance(obj, type) and issubclass(obj, _Layer)}
+    classes.update(Sequential=models.Sequential, Model=models.Model, Container=models.Model)
+    return classes
+
+
+def serialize(layer: Layer) -> dict[str, Any]:
+    """{'class_name': the layer's class name, 'config': layer.get_config()}."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Layer:
+    """The layer (or model) described by {'class_name', 'config'}; custom classes come from
+    custom_objects or the global custom objects."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; got "
+                         f"{str(config)[:200]}")
+    name = config["class_name"]
+    custom_objects = custom_objects or {}
+    cls = custom_objects.get(name) or get_custom_objects().get(name) or \
+        _layer_classes().get(name)
+    if cls is None:
+        raise ValueError(f"Unknown layer: {name}. If it is a custom layer, pass it in "
+                         f"custom_objects={{'{name}': {name}}}")
+    with CustomObjectScope(custom_objects):
+        if has_arg(cls.from_config, "custom_objects"):
+            return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
+        return cls.from_config(config.get("config", {}))
+
+
+__all__ = [
+    "ELU", "Activation", "ActivityRegularization", "Add", "Average", "Concatenate", "Dense",
+    "Dot", "Dropout", "Flatten", "GaussianDropout", "GaussianNoise", "Input", "InputLayer",
+    "InputSpec", "Lambda", "Layer", "LeakyReLU", "Masking", "Maximum", "Merge", "Minimum",
+    "Multiply", "PReLU", "Permute", "RepeatVector", "Reshape", "Subtract", "ThresholdedReLU",
+    "add", "average", "concatenate", "deserialize", "dot", "maximum", "merge", "minimum",
+    "multiply", "serialize", "subtract",
+]

@@ -1,0 +1,189 @@
+"""Sequential (a linear stack of layers) and Model, plus rebuilding models from configs.
+
+    model = Sequential()
+    model.add(Dense(64, init='uniform', input_dim=10))
+    model.add(Activation('tanh'))
+    model.compile(loss='mean_squared_error', optimizer=SGD(lr=0.1))
+
+`save_model`, `load_model`, `model_from_json` and `model_from_yaml` come with
+keras_front's saving module (keras_front/saving.py); until it exists they raise
+NotImplementedError. `model_from_config` works now.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from .engine.base_layer import Layer
+from .engine.input_layer import InputLayer
+from .engine.network import _saving_hook
+from .engine.node import get_source_inputs
+from .engine.training import Model
+
+
+class Sequential(Model):
+    """A Model whose layers form one chain: Sequential([layer, ...]) or .add(layer).
+
+    The first layer needs input_shape / input_dim / batch_input_shape (or is itself
+    connected, like a Merge of models). `layers` lists the added layers (no InputLayer).
+    """
+
+    def __init__(self, layers: list[Layer] | None = None, name: str | None = None):
+        super().__init__(name=name)
+        self._seq_layers: list[Layer] = []
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers added, in order."""
+        return list(self._seq_layers)
+
+    @property
+    def model(self) -> Sequential:
+        """Keras 1.2 wrapped an inner Model here; this model is its own."""
+        return self
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer on top of the stack (the first one also makes the model's input)."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"The added layer must be an instance of class Layer. Found: "
+                            f"{layer!r}")
+        if not self.outputs:
+            if not layer.inbound_nodes:
+                if not hasattr(layer, "batch_input_shape"):
+                    raise ValueError(f"The first layer in a Sequential model must get an "
+                                     f"`input_shape` or `batch_input_shape` argument (or "
+                                     f"input_dim); layer {layer.name!r} has none.")
+                layer.create_input_layer(layer.batch_input_shape, layer.input_dtype)
+            if len(layer.inbound_nodes) != 1:
+                raise ValueError(f"A layer added to a Sequential model must not already be "
+                                 f"connected somewhere else. Model received layer "
+                                 f"{layer.name} which has {len(layer.inbound_nodes)} "
+                                 f"pre-existing inbound connections.")
+            outputs = layer.inbound_nodes[0].output_tensors
+            if len(outputs) != 1:
+                raise ValueError("All layers in a Sequential model should have a single output "
+                                 "tensor. For multi-output layers, use the functional API.")
+            inputs = get_source_inputs(outputs[0])
+        else:
+            output = layer(self.outputs[0])
+            if isinstance(output, list):
+                raise ValueError("All layers in a Sequential model should have a single output "
+                                 "tensor. For multi-output layers, use the functional API.")
+            inputs, outputs = self.inputs, [output]
+        self._seq_layers.append(layer)
+        self._init_graph(inputs, outputs)
+        self._reset_compiled()
+
+    def pop(self) -> None:
+        """Remove the last layer."""
+        if not self._seq_layers:
+            raise TypeError("There are no layers in the model.")
+        self._seq_layers.pop()
+        if not self._seq_layers:
+            self.inputs, self.outputs, self._network_layers = [], [], []
+            self._network_nodes, self.nodes_by_depth = set(), {}
+            self.inbound_nodes, self.outbound_nodes = [], []
+            self.built = False
+        else:
+            last = self._seq_layers[-1]
+            last.outbound_nodes = []
+            self._init_graph(self.inputs, [last.get_output_at(-1)])
+        self._reset_compiled()
+
+    def build(self, input_shape: Any = None) -> None:
+        """Keras API: the graph is built as layers are added, so this only checks."""
+        if not self.outputs:
+            raise TypeError("Sequential model cannot be built: model is empty. Add some layers "
+                            "first.")
+
+    def compile(self, optimizer: Any, loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, sample_weight_mode: Any = None,
+                **kwargs: Any) -> None:
+        """See Model.compile."""
+        self.build()
+        super().compile(optimizer, loss, metrics=metrics, loss_weights=loss_weights,
+                        sample_weight_mode=sample_weight_mode, **kwargs)
+
+    def predict_proba(self, x: Any, batch_size: int = 32, verbose: int = 1) -> Any:
+        """Class probabilities (predict, with a warning when outputs leave [0, 1])."""
+        preds = self.predict(x, batch_size, verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            import warnings
+            warnings.warn("Network returning invalid probability values. The last layer might "
+                          "not normalize predictions into probabilities (like softmax or "
+                          "sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x: Any, batch_size: int = 32, verbose: int = 1) -> np.ndarray:
+        """Class indices: argmax of the outputs, or outputs > 0.5 for a single unit."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def get_config(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        """Keras 1.2's form: a list of {'class_name', 'config'}, one per layer."""
+        from .layers.merge import Merge
+        config = []
+        for i, layer in enumerate(self._seq_layers):
+            layer_config = layer.get_config()
+            if i == 0 and isinstance(layer, Merge) and layer.layers:
+                layer_config["layers"] = [{"class_name": type(sub).__name__,
+                                           "config": sub.get_config()} for sub in layer.layers]
+            config.append({"class_name": type(layer).__name__, "config": layer_config})
+        return copy.deepcopy(config)
+
+    @classmethod
+    def from_config(cls, config: Any,  # type: ignore[override]
+                    custom_objects: dict[str, Any] | None = None) -> Sequential:
+        """A Sequential from get_config()'s list (or Keras 2.2's {'name', 'layers'})."""
+        from .layers import deserialize
+        name = None
+        if isinstance(config, dict):
+            name, config = config.get("name"), config.get("layers", [])
+        model = cls(name=name)
+        for layer_config in config:
+            model.add(deserialize(layer_config, custom_objects=custom_objects))
+        return model
+
+
+def model_from_config(config: dict[str, Any],
+                      custom_objects: dict[str, Any] | None = None) -> Model:
+    """The model described by {'class_name': 'Sequential' | 'Model', 'config': ...}."""
+    from .layers import deserialize
+    if isinstance(config, list):
+        raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant "
+                        "to use `Sequential.from_config(config)`?")
+    return deserialize(config, custom_objects=custom_objects)
+
+
+def save_model(model: Model, filepath: str, overwrite: bool = True,
+               include_optimizer: bool = True) -> None:
+    """Architecture, weights and optimizer state to one HDF5 file (keras_front saving)."""
+    _saving_hook("save_model")(model, filepath, overwrite=overwrite,
+                               include_optimizer=include_optimizer)
+
+
+def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
+               compile: bool = True) -> Model:  # noqa: A002 (Keras's argument name)
+    """A model saved by save_model (keras_front saving)."""
+    return _saving_hook("load_model")(filepath, custom_objects=custom_objects, compile=compile)
+
+
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
+    """A model from to_json()'s string (keras_front saving)."""
+    return _saving_hook("model_from_json")(json_string, custom_objects=custom_objects)
+
+
+def model_from_yaml(yaml_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
+    """A model from to_yaml()'s string (keras_front saving)."""
+    return _saving_hook("model_from_yaml")(yaml_string, custom_objects=custom_objects)
+
+
+__all__ = ["InputLayer", "Model", "Sequential", "load_model", "model_from_config",
+           "model_from_json", "model_from_yaml", "save_model"]
