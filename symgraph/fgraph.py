@@ -28,29 +28,30 @@ class FunctionGraph:
             outputs, _ = clone_graph(outputs)
         self.inputs: list[Variable] = list(inputs)
         self.outputs: list[Variable] = list(outputs)
-        self.clients: dict[Variable, list[Client]] = {}
+        # var -> its uses, as an insertion-ordered dict used as a set: O(1) removal.
+        self.clients: dict[Variable, dict[Client, None]] = {}
         self.apply_nodes: set[Apply] = set()
         self.revision = 0
         for node in toposort(self.outputs):
             self._import_node(node)
         for v in self.inputs:
-            self.clients.setdefault(v, [])
+            self.clients.setdefault(v, {})
         for i, out in enumerate(self.outputs):
-            self.clients.setdefault(out, []).append((OUTPUT, i))
+            self.clients.setdefault(out, {})[(OUTPUT, i)] = None
 
     # ---- structure
     def _import_node(self, node: Apply) -> None:
         self.apply_nodes.add(node)
         for i, v in enumerate(node.inputs):
-            self.clients.setdefault(v, []).append((node, i))
+            self.clients.setdefault(v, {})[(node, i)] = None
         for v in node.outputs:
-            self.clients.setdefault(v, [])
+            self.clients.setdefault(v, {})
 
     def import_var(self, var: Variable) -> list[Apply]:
         """Bring the nodes under `var` that are new to the graph in; returns them in order."""
         new_nodes: list[Apply] = []
         if var.owner is None or var.owner in self.apply_nodes:
-            self.clients.setdefault(var, [])
+            self.clients.setdefault(var, {})
             return new_nodes
         seen = {var.owner}
         stack: list[tuple[Apply, int]] = [(var.owner, 0)]
@@ -84,14 +85,14 @@ class FunctionGraph:
             return []
         check_replacement(old, new, reason)
         new_nodes = self.import_var(new)
-        uses = self.clients.get(old, [])
-        self.clients[old] = []
+        uses = self.clients.get(old, {})
+        self.clients[old] = {}
         for client, i in uses:
             if client == OUTPUT:
                 self.outputs[i] = new
             else:
                 client.inputs[i] = new
-            self.clients.setdefault(new, []).append((client, i))
+            self.clients.setdefault(new, {})[(client, i)] = None
         self._prune(old)
         self.revision += 1
         return new_nodes
@@ -116,7 +117,7 @@ class FunctionGraph:
             for i, v in enumerate(node.inputs):
                 uses = self.clients.get(v)
                 if uses is not None:
-                    uses[:] = [(c, k) for c, k in uses if not (c is node and k == i)]
+                    uses.pop((node, i), None)
                     if not uses and v.owner is not None:
                         stack.append(v.owner)
                     elif not uses and v not in self.inputs and isinstance(v, Constant):

@@ -53,6 +53,44 @@ def _origin(v: Variable) -> Variable | None:
     return None
 
 
+class _Buffer:
+    """Who uses one buffer: the variables viewing it, the nodes reading them, and whether
+    a function output shows it. Built once per buffer per graph revision."""
+
+    def __init__(self, fgraph: FunctionGraph, root: Variable):
+        self.views: set[Variable] = set()
+        self.readers: dict[Apply, set[Variable]] = {}  # node -> views of the buffer it reads
+        self.visible = False
+        stack = [root]
+        while stack:
+            u = stack.pop()
+            if u in self.views:
+                continue
+            self.views.add(u)
+            for client, i in fgraph.clients.get(u, ()):
+                if client == OUTPUT:
+                    self.visible = True
+                    continue
+                views = [o for j, o in enumerate(client.outputs)
+                         if i in alias_sources(client, j)]
+                if views:
+                    stack.extend(views)
+                else:
+                    self.readers.setdefault(client, set()).add(u)
+        depths = sorted((_depth(fgraph, n), id(n)) for n in self.readers)
+        self.deepest = depths[-2:]  # the two deepest readers (depth, id)
+
+
+def _buffer(fgraph: FunctionGraph, root: Variable) -> _Buffer:
+    memo = fgraph.__dict__.setdefault("_inplace_buffers", {})
+    key = (root, fgraph.revision)
+    if key not in memo:
+        if len(memo) > 4096:
+            memo.clear()
+        memo[key] = _Buffer(fgraph, root)
+    return memo[key]
+
+
 def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
     """True when `node` may overwrite its input k: no one else can observe the buffer."""
     v = node.inputs[k]
@@ -61,27 +99,19 @@ def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
     root = _origin(v)
     if root is None or root.owner is None or not isinstance(root.owner.op, _FRESH):
         return False  # the buffer is the caller's, a shared value or a constant
-    stack, seen = [root], set()
-    readers: set[Apply] = set()
-    while stack:  # every variable sharing the buffer, and who reads it
-        u = stack.pop()
-        if u in seen:
-            continue
-        seen.add(u)
-        for client, i in fgraph.clients.get(u, ()):
-            if client == OUTPUT:
-                return False
-            if client is node:
-                if u is not v:
-                    return False  # reading another view of the buffer it writes
-                continue
-            views = [o for j, o in enumerate(client.outputs) if i in alias_sources(client, j)]
-            if views:
-                stack.extend(views)
-            else:
-                readers.add(client)
-    # Other readers are fine if `node` depends on them: they have finished by then.
-    return not readers or readers <= _ancestors(fgraph, node, readers)
+    buf = _buffer(fgraph, root)
+    if buf.visible or buf.readers.get(node) != {v}:
+        return False  # an output shows it, or node also reads another view of it
+    if len(buf.readers) == 1:
+        return True
+    # Every other reader must run before `node`, so it must be shallower: a cheap test
+    # on the two deepest readers rejects most candidates before any graph walk.
+    mine = (_depth(fgraph, node), id(node))
+    others_max = buf.deepest[-1] if buf.deepest[-1] != mine else buf.deepest[0]
+    if others_max[0] >= mine[0]:
+        return False
+    others = set(buf.readers) - {node}
+    return others <= _ancestors(fgraph, node, others)
 
 
 def _depth(fgraph: FunctionGraph, node: Apply) -> int:

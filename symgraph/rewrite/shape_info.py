@@ -1,7 +1,7 @@
 """What the rewrites know about shapes: symbolic output dims, and provable equality of dims.
 
 `output_dims(node)` gives a node's output shapes as int64 scalars computed from its
-inputs' shapes (the op's `infer_shape`, or a rule here for ops that have none), so
+inputs' shapes (each op's `infer_shape`), so
 `x.shape` can be computed without computing `x`.
 
 `dim_key(v, k)` names the size of axis k of v: an int when known statically, else a
@@ -40,50 +40,9 @@ def is_elementwise(node: Apply) -> bool:
 # ---------------------------------------------------------------- symbolic output dims
 
 
-def _dot_shape(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list[list[Variable]]:
-    a, b = node.inputs
-    sa, sb = shapes
-    return [list(sa[:-1]) + (list(sb[:-2]) + list(sb[-1:]) if b.ndim >= 2 else [])]
-
-
-def _like_first(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list[list[Variable]]:
-    return [list(shapes[0])]
-
-
-def _tensordot_shape(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list[list[Variable]]:
-    op = node.op
-    sa, sb = shapes
-    return [[d for i, d in enumerate(sa) if i not in op.axes_a] +
-            [d for i, d in enumerate(sb) if i not in op.axes_b]]
-
-
-def _concat_shape(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list[list[Variable]]:
-    axis = node.op.axis
-    out = list(shapes[0])
-    total = shapes[0][axis]
-    for s in shapes[1:]:
-        total = total + s[axis]
-    out[axis] = total
-    return [out]
-
-
-# Shape rules for ops that define no infer_shape (by class name, so this module does not
-# import every op module). Each maps (node, input shapes) -> output shapes.
-_RULES = {
-    "Dot": _dot_shape,
-    "Tensordot": _tensordot_shape,
-    "Concatenate": _concat_shape,
-    "IncSubtensor": _like_first,
-    "AdvancedIncSubtensor": _like_first,
-}
-
-
 def infer_shapes(node: Apply, shapes: Sequence[Sequence[Variable]]) -> list | None:
     """The op's output shapes from input shapes (None when it cannot say)."""
-    rule = _RULES.get(type(node.op).__name__)
     try:
-        if rule is not None:
-            return rule(node, shapes)
         return node.op.infer_shape(node, shapes)
     except (NotImplementedError, IndexError, TypeError, ValueError):
         return None

@@ -27,8 +27,8 @@ def test_the_copy_is_private_and_clients_are_tracked():
     assert exp_out.owner.op.name == "exp"
     users = {client.op.name for client, _ in fg.clients[exp_out]}
     assert users == {"log", "add"}
-    assert fg.clients[fg.outputs[0]] == [(OUTPUT, 0)]
-    assert fg.clients[x] == [(exp_out.owner, 0)]
+    assert list(fg.clients[fg.outputs[0]]) == [(OUTPUT, 0)]
+    assert list(fg.clients[x]) == [(exp_out.owner, 0)]
 
 
 def test_replace_redirects_every_use_and_prunes_dead_nodes():
