@@ -28,6 +28,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.overhead
 	$(PY) -m bench.train_step
+	$(PY) -m bench.compile_time
+	$(PY) -m bench.fusion
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff

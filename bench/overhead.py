@@ -11,25 +11,19 @@ Two workloads, each timed with `timeit` (the best of several repeats, per call):
   128 rows and for a single row, compiled vs the same computation in plain NumPy.
 
 Prints one table: microseconds per call and the ratio ours / NumPy (1.00 = as fast).
-BLAS runs on one thread unless OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say otherwise: on a
-small shared machine, multi-threaded BLAS next to another busy process makes timings swing
-by 10x or more, and both sides call the same BLAS anyway.
+BLAS runs on one thread (see bench/__init__.py).
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import timeit
+from collections.abc import Callable
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # must happen before NumPy is imported
+import numpy as np
 
-import platform  # noqa: E402
-import timeit  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import symgraph as sg  # noqa: E402
+import symgraph as sg
 
 SIZES = (784, 512, 512, 10)
 REPEATS = 7
