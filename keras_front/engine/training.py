@@ -259,6 +259,8 @@ class Model(Container):
                 shape, fn = self.internal_output_shapes[i], self.loss_functions[i]
                 if fn is losses_module.sparse_categorical_crossentropy:
                     shapes.append(tuple(shape[:-1]) + (1,))
+                elif fn is losses_module.categorical_crossentropy:
+                    shapes.append(None)  # checked below, with advice for integer labels
                 elif getattr(losses_module, getattr(fn, "__name__", ""), None) is fn:
                     shapes.append(shape)
                 else:

@@ -1,0 +1,145 @@
+"""Sequential and the model functions (keras_front/models.py)."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from keras_front import backend as K
+from keras_front import models
+from keras_front.engine import Input, Layer
+from keras_front.layers import Activation, Dense, Dropout, Merge
+from keras_front.models import Model, Sequential, model_from_config
+
+RNG = np.random.default_rng(14)
+X = RNG.standard_normal((6, 4)).astype("float32")
+
+
+def test_first_layer_input_spellings():
+    for kwargs in ({"input_dim": 4}, {"input_shape": (4,)}, {"batch_input_shape": (None, 4)}):
+        model = Sequential([Dense(2, **kwargs)])
+        assert model.input_shape == (None, 4) and model.output_shape == (None, 2)
+    fixed = Sequential([Dense(2, batch_input_shape=(6, 4))])
+    assert fixed.input_shape == (6, 4)
+
+
+def test_layers_list_and_keras1_input_layer_name():
+    K.clear_session()
+    dense, act = Dense(3, input_dim=4), Activation("relu")
+    model = Sequential([dense, act])
+    assert model.layers == [dense, act] and model.name == "sequential_1"
+    assert model.input_names == ["dense_input_1"] and model.output_names == ["activation_1"]
+    assert model.model is model
+    w, b = dense.get_weights()
+    np.testing.assert_allclose(model.predict(X), np.maximum(X @ w + b, 0), rtol=1e-5)
+
+
+def test_add_errors():
+    model = Sequential()
+    with pytest.raises(ValueError, match=r"The first layer in a Sequential model must get an "
+                                         r"`input_shape` or `batch_input_shape` argument"):
+        model.add(Dense(3))
+    with pytest.raises(TypeError, match="The added layer must be an instance of class Layer"):
+        model.add("dense")
+
+    class Two(Layer):
+        def call(self, inputs):
+            return [inputs, inputs * 2]
+
+        def compute_output_shape(self, input_shape):
+            return [input_shape, input_shape]
+
+    model.add(Dense(2, input_dim=4))
+    with pytest.raises(ValueError, match="All layers in a Sequential model should have a single "
+                                         "output tensor"):
+        model.add(Two())
+    with pytest.raises(TypeError, match="Sequential model cannot be built: model is empty"):
+        Sequential().compile("sgd", "mse")
+
+
+def test_pop_then_add():
+    model = Sequential([Dense(3, input_dim=4), Dense(2), Dense(5)])
+    model.pop()
+    assert len(model.layers) == 2 and model.output_shape == (None, 2)
+    model.add(Activation("softmax"))
+    assert model.output_shape == (None, 2)
+    np.testing.assert_allclose(model.predict(X).sum(1), np.ones(6), rtol=1e-5)
+    for _ in range(3):
+        model.pop()
+    assert model.layers == [] and model.outputs == []
+    with pytest.raises(TypeError, match="There are no layers in the model"):
+        model.pop()
+
+
+def test_adding_after_compile_needs_a_new_compile():
+    model = Sequential([Dense(2, input_dim=4)])
+    model.compile("sgd", "mse")
+    model.add(Dense(1))
+    with pytest.raises(RuntimeError, match="You must compile a model before training/testing"):
+        model.fit(X, np.ones((6, 1)), verbose=0)
+
+
+def test_nested_sequential_as_first_layer():
+    inner = Sequential([Dense(3, input_dim=4), Activation("tanh")])
+    outer = Sequential([inner, Dense(1)])
+    assert outer.input_shape == (None, 4) and len(outer.trainable_weights) == 4
+    w, b = inner.layers[0].get_weights()
+    w2, b2 = outer.layers[1].get_weights()
+    np.testing.assert_allclose(outer.predict(X), np.tanh(X @ w + b) @ w2 + b2, rtol=1e-5)
+
+
+def test_config_round_trip_keras12_list():
+    model = Sequential([Dense(3, input_dim=4, activation="relu"), Dropout(0.5), Dense(1)])
+    config = model.get_config()
+    assert isinstance(config, list) and [c["class_name"] for c in config] == [
+        "Dense", "Dropout", "Dense"]
+    assert config[0]["config"]["batch_input_shape"] == (None, 4)
+    rebuilt = Sequential.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt.predict(X), model.predict(X), rtol=1e-6)
+    same = model_from_config({"class_name": "Sequential", "config": config})
+    assert isinstance(same, Sequential) and len(same.layers) == 3
+    keras22 = Sequential.from_config({"name": "seq_x", "layers": config})
+    assert keras22.name == "seq_x"
+
+
+def test_merge_of_models_config_round_trip():
+    left, right = Sequential([Dense(2, input_dim=4)]), Sequential([Dense(2, input_dim=3)])
+    model = Sequential([Merge([left, right], mode="sum"), Dense(1)])
+    config = model.get_config()
+    assert [c["class_name"] for c in config[0]["config"]["layers"]] == ["Sequential"] * 2
+    rebuilt = Sequential.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    data = [X, RNG.random((6, 3)).astype("float32")]
+    np.testing.assert_allclose(rebuilt.predict(data), model.predict(data), rtol=1e-6)
+
+
+def test_predict_classes_and_proba():
+    model = Sequential([Dense(3, input_dim=4, activation="softmax")])
+    proba = model.predict_proba(X, verbose=0)
+    np.testing.assert_array_equal(model.predict_classes(X, verbose=0), proba.argmax(1))
+    binary = Sequential([Dense(1, input_dim=4, activation="sigmoid")])
+    np.testing.assert_array_equal(binary.predict_classes(X, verbose=0),
+                                  (binary.predict(X) > 0.5).astype("int32"))
+    linear = Sequential([Dense(1, input_dim=4, weights=[np.full((4, 1), 10.0), np.ones(1)])])
+    with pytest.warns(UserWarning, match="Network returning invalid probability values"):
+        linear.predict_proba(X, verbose=0)
+
+
+def test_functional_model_is_exported_here():
+    x = Input(shape=(4,))
+    assert isinstance(Model(x, Dense(1)(x)), models.Model)
+
+
+def test_persistence_hooks_wait_for_the_saving_module(monkeypatch):
+    monkeypatch.setitem(sys.modules, "keras_front.saving", None)  # as if not written yet
+    model = Sequential([Dense(1, input_dim=2)])
+    with pytest.raises(NotImplementedError, match="model_from_json comes with keras_front "
+                                                  "saving"):
+        models.model_from_json("{}")
+    with pytest.raises(NotImplementedError, match="save_model comes with keras_front saving"):
+        model.save("m.h5")
+    with pytest.raises(NotImplementedError, match="load_weights comes with keras_front saving"):
+        model.load_weights("m.h5", by_name=True)
+    with pytest.raises(NotImplementedError, match="model_to_json comes with keras_front saving"):
+        model.to_json()
