@@ -28,3 +28,14 @@ from . import (
 )
 from .engine import Input
 from .models import Model, Sequential
+
+# Packages written by later issues (preprocessing, datasets, saving, wrappers) are
+# reachable as attributes (`keras.preprocessing.sequence`) once they exist.
+_LATER = ("preprocessing", "datasets", "saving", "wrappers", "applications")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LATER:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,7 @@
-"""Keras 1's `keras.engine.topology` import path (`from keras.engine.topology import Layer`)."""
+"""Keras 1's `keras.engine.topology` import path (`from keras.engine.topology import Layer`;
+Merge and merge too, as in Keras 1.2)."""
+
+from typing import Any
 
 from .base_layer import InputSpec, Layer, to_list
 from .input_layer import Input, InputLayer
@@ -7,3 +10,11 @@ from .node import Node, get_source_inputs
 
 __all__ = ["Container", "Input", "InputLayer", "InputSpec", "Layer", "Node",
            "get_source_inputs", "to_list"]
+
+
+def __getattr__(name: str) -> Any:
+    # Merge lives in keras_front.layers.merge, which imports this package: load on demand.
+    if name in ("Merge", "merge"):
+        import importlib  # (`keras_front.layers.merge` the attribute is the function)
+        return getattr(importlib.import_module("keras_front.layers.merge"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -99,7 +99,8 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             raise ValueError(f"validation_data should be a tuple (val_x, val_y, "
                              f"val_sample_weight) or (val_x, val_y). Found: "
                              f"{str(validation_data)[:200]}")
-    labels = list(model.metrics_names)
+    from .training import dedupe_labels
+    labels = dedupe_labels(model.metrics_names)
     callback_metrics = labels + (["val_" + n for n in labels] if do_validation else [])
     model.history = callbacks_module.History()
     cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]

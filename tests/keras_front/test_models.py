@@ -143,3 +143,18 @@ def test_persistence_hooks_wait_for_the_saving_module(monkeypatch):
         model.load_weights("m.h5", by_name=True)
     with pytest.raises(NotImplementedError, match="model_to_json comes with keras_front saving"):
         model.to_json()
+
+
+def test_keras_import_paths():
+    import keras_front as keras
+    from keras_front.engine.topology import Layer as TopologyLayer
+    from keras_front.engine.topology import Merge as TopologyMerge
+    from keras_front.engine.training import Model as TrainingModel
+    from keras_front.layers.core import Dense as CoreDense
+    from keras_front.layers.merge import concatenate as merge_concatenate
+    assert TopologyLayer is Layer and TopologyMerge is Merge and TrainingModel is Model
+    assert CoreDense is Dense and merge_concatenate is keras.layers.concatenate
+    assert keras.Sequential is Sequential and keras.Model is Model and keras.Input is Input
+    assert keras.models.Sequential is Sequential and keras.objectives is not None
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        keras.nothing  # noqa: B018

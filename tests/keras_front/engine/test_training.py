@@ -256,3 +256,29 @@ def test_training_needs_compile():
     with pytest.raises(RuntimeError, match="You must compile a model before training/testing"):
         model.fit(X, Y)
     np.testing.assert_allclose(model.predict(X).shape, (12, 2))  # predict needs no compile
+
+
+def test_temporal_sample_weights_weight_each_timestep():
+    x3 = RNG.standard_normal((4, 5, 3)).astype("float32")
+    y3 = RNG.standard_normal((4, 5, 2)).astype("float32")
+    model = Sequential([Dense(2, input_shape=(5, 3), weights=[W0, B0])])
+    model.compile("sgd", "mse", sample_weight_mode="temporal")
+    w = (RNG.random((4, 5)) > 0.3).astype("float32") * 2
+    score = ((x3 @ W0 + B0 - y3) ** 2).mean(-1)
+    expected = (score * w).mean() / (w != 0).mean()
+    assert model.evaluate(x3, y3, sample_weight=w, verbose=0) == pytest.approx(expected,
+                                                                               rel=1e-5)
+    with pytest.raises(ValueError, match="you should pass a 2D sample_weight array"):
+        model.evaluate(x3, y3, sample_weight=w[:, 0], verbose=0)
+
+
+def test_masked_timesteps_do_not_count_in_the_loss():
+    from keras_front.layers import Masking
+    x3 = RNG.standard_normal((3, 4, 3)).astype("float32")
+    x3[0, 1:] = 0.0
+    y3 = RNG.standard_normal((3, 4, 2)).astype("float32")
+    model = Sequential([Masking(input_shape=(4, 3)), Dense(2, weights=[W0, B0])])
+    model.compile("sgd", "mse", sample_weight_mode="temporal")
+    mask = (x3 != 0).any(-1).astype("float32")
+    score = ((x3 @ W0 + B0 - y3) ** 2).mean(-1) * mask / mask.mean()
+    assert model.evaluate(x3, y3, verbose=0) == pytest.approx(score.mean(), rel=1e-5)
