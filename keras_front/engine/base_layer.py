@@ -371,8 +371,10 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list[Any]:
-        """The weights the optimizer updates (none when the layer is frozen)."""
-        return list(self._trainable_weights) if self.trainable else []
+        """The weights the optimizer updates (none when the layer is frozen).
+
+        The layer's own list while trainable, so Keras 1 code may append to it."""
+        return self._trainable_weights if self.trainable else []
 
     @trainable_weights.setter
     def trainable_weights(self, weights: list[Any]) -> None:
@@ -382,7 +384,7 @@ class Layer:
     def non_trainable_weights(self) -> list[Any]:
         """Weights updated by other means (moving averages), or all of a frozen layer's."""
         if self.trainable:
-            return list(self._non_trainable_weights)
+            return self._non_trainable_weights
         return list(self._trainable_weights) + list(self._non_trainable_weights)
 
     @non_trainable_weights.setter
@@ -392,7 +394,7 @@ class Layer:
     @property
     def weights(self) -> list[Any]:
         """Trainable then non-trainable weights (the order of get_weights)."""
-        return self.trainable_weights + self.non_trainable_weights
+        return list(self.trainable_weights) + list(self.non_trainable_weights)
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights' current values as NumPy arrays."""
@@ -481,8 +483,8 @@ class Layer:
 
     @property
     def regularizers(self) -> list[Any]:
-        """Keras 1 layers assigned bound WeightRegularizers here (set_param); they count."""
-        return list(self._keras1_regularizers)
+        """Keras 1 layers put bound WeightRegularizers here (set_param); they count."""
+        return self._keras1_regularizers
 
     @regularizers.setter
     def regularizers(self, value: list[Any]) -> None:

@@ -112,6 +112,8 @@ def predict_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int
                  verbose: int = 0) -> list[np.ndarray]:
     """f's outputs for all samples, batch by batch, gathered into one array per output."""
     n_samples = ins[0].shape[0] if ins else 0
+    if n_samples == 0:
+        raise ValueError("predict: got 0 samples")
     progbar = Progbar(target=n_samples) if verbose == 1 else None
     results: list[np.ndarray] = []
     for start, end in make_batches(n_samples, batch_size):

@@ -233,3 +233,18 @@ def test_calling_on_a_plain_placeholder_gives_a_tensor_with_shape():
     layer = Dense(4)
     y = layer(x)
     assert K.int_shape(y) == (None, 4) and layer.inbound_nodes == []
+
+
+def test_keras1_layers_may_append_to_their_lists():
+    class Appending(Layer):
+        def build(self, input_shape):
+            self.W = K.variable(np.ones((2, 2)))
+            self.trainable_weights.append(self.W)
+            reg = regularizers.l1(1.0)
+            reg.set_param(self.W)
+            self.regularizers.append(reg)
+
+    layer = Appending()
+    layer.build((None, 2))
+    assert layer.trainable_weights == [layer.W]
+    assert float(K.eval(layer.losses[0])) == pytest.approx(4.0)
