@@ -282,3 +282,15 @@ def test_masked_timesteps_do_not_count_in_the_loss():
     mask = (x3 != 0).any(-1).astype("float32")
     score = ((x3 @ W0 + B0 - y3) ** 2).mean(-1) * mask / mask.mean()
     assert model.evaluate(x3, y3, verbose=0) == pytest.approx(score.mean(), rel=1e-5)
+
+
+def test_constraints_apply_after_each_step():
+    from keras_front import constraints
+    model = Sequential([Dense(2, input_dim=3, weights=[np.abs(W0), B0],
+                              W_constraint=constraints.nonneg(),
+                              b_constraint=constraints.maxnorm(0.5))])
+    model.compile(optimizers.SGD(lr=1.0), "mse")
+    model.fit(X, -10 * np.abs(Y), nb_epoch=2, batch_size=4, verbose=0)
+    w, b = model.get_weights()
+    assert (w >= 0).all() and np.abs(b).max() <= 0.5 + 1e-6
+    assert not np.allclose(w, np.abs(W0))
