@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(PY) -m bench.train_step
 	$(PY) -m bench.compile_time
 	$(PY) -m bench.fusion
+	$(PY) -m bench.conv
+	$(PY) -m bench.keras_mlp
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff

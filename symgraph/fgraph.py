@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .graph import Apply, Constant, Variable, clone_graph, toposort
+from .graph import Apply, Constant, SharedVariable, Variable, clone_graph, toposort
 
 OUTPUT = "output"
 Client = tuple[Apply | str, int]
@@ -32,6 +32,8 @@ class FunctionGraph:
         self.clients: dict[Variable, dict[Client, None]] = {}
         self.apply_nodes: set[Apply] = set()
         self.revision = 0
+        # output index -> the shared variable that output's value updates (set by function())
+        self.updates: dict[int, SharedVariable] = {}
         for node in toposort(self.outputs):
             self._import_node(node)
         for v in self.inputs:

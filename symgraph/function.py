@@ -100,6 +100,7 @@ class Function:
         self.original = (list(self.inputs), list(values))
 
         fgraph = FunctionGraph(self.inputs, values)
+        fgraph.updates = {len(self.outputs) + j: s for j, (s, _) in enumerate(self.updates)}
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
         checker = None

@@ -195,19 +195,23 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
 
     results = [names[v] for v in fgraph.outputs]
     user_out = []
+    # Buffers the shared variables will hold after this call: no output may share them.
+    update_bufs = set().union(*(buffer_origins(v) for v in fgraph.outputs[n_outputs:]))
     returned: set[Variable] = set()
     for v, text in zip(fgraph.outputs[:n_outputs], results[:n_outputs], strict=True):
-        if aliased_leaves(v) or v in returned:
-            # Never hand out a buffer the caller does not own: shared storage, a constant,
-            # the caller's own argument, or an array already returned as another output.
+        bufs = buffer_origins(v)
+        if any(b.owner is None for b in bufs) or bufs & (returned | update_bufs):
+            # Never hand out a buffer the caller does not own: shared storage (old or
+            # new), a constant, the caller's own argument, or another output's array.
             text = f"np.array({text})"
         elif v.type.ndim == 0 and getattr(v.type, "dtype", "rng") != "rng":
             text = f"np.asarray({text})"
-        returned.add(v)
+        returned |= bufs
         user_out.append(text)
     for shared, v, text in zip(updates, fgraph.outputs[n_outputs:], results[n_outputs:],
                                strict=True):
-        if aliased_leaves(v) - {shared} and isinstance(shared.type, TensorType):
+        leaves = {b for b in buffer_origins(v) if b.owner is None}
+        if leaves - {shared} and isinstance(shared.type, TensorType):
             # Shared storage must not alias the caller's array, a read-only constant or
             # another shared variable's buffer.
             text = f"np.array({text})"
@@ -241,20 +245,22 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
     return Generated(source, namespace[fname], filename, line_nodes, dict(names))
 
 
-def aliased_leaves(v: Variable) -> set[Variable]:
-    """The leaves (inputs, shared variables, constants) whose buffers `v` may be a view of."""
-    leaves: set[Variable] = set()
+def buffer_origins(v: Variable) -> set[Variable]:
+    """The variables whose own allocation `v` may share: leaves (inputs, shared variables,
+    constants) or the outputs of ops that allocate, found by following views."""
+    origins: set[Variable] = set()
     stack, seen = [v], set()
     while stack:
         v = stack.pop()
         if v in seen:
             continue
         seen.add(v)
-        if v.owner is None:
-            leaves.add(v)
+        sources = _view_sources(v.owner, v.index) if v.owner is not None else []
+        if sources:
+            stack.extend(sources)
         else:
-            stack.extend(_view_sources(v.owner, v.index))
-    return leaves
+            origins.add(v)
+    return origins
 
 
 def _view_sources(node: Apply, index: int) -> list[Variable]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..fgraph import OUTPUT, FunctionGraph
-from ..graph import Apply, Variable
+from ..graph import Apply, SharedVariable, Variable
 from ..ops.blas import Gemm
 from ..ops.composite import Composite, InplaceElemwise
 from ..ops.elemwise import Elemwise
@@ -40,10 +40,11 @@ _FRESH = (Elemwise, Composite, Dot, Matmul, Tensordot, Reduce, Alloc, Concatenat
 
 
 def _origin(v: Variable) -> Variable | None:
-    """The variable whose own allocation v's buffer is (None: unknown or several)."""
+    """The variable whose own allocation v's buffer is: a node's output, or a leaf
+    (None: unknown or several)."""
     for _ in range(1000):
         if v.owner is None:
-            return None
+            return v
         src = alias_sources(v.owner, v.index)
         if not src:
             return v
@@ -91,14 +92,31 @@ def _buffer(fgraph: FunctionGraph, root: Variable) -> _Buffer:
     return memo[key]
 
 
+def _is_update_of(fgraph: FunctionGraph, node: Apply, shared: Variable) -> bool:
+    """node's output is the new value of `shared` (and nothing else is returned with it)."""
+    if not isinstance(shared, SharedVariable):
+        return False
+    out = node.outputs[0]
+    slots = [j for j, o in enumerate(fgraph.outputs) if o is out]
+    return bool(slots) and all(fgraph.updates.get(j) is shared for j in slots)
+
+
 def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
     """True when `node` may overwrite its input k: no one else can observe the buffer."""
     v = node.inputs[k]
     if not is_tensor(v) or v.ndim == 0:
         return False
     root = _origin(v)
-    if root is None or root.owner is None or not isinstance(root.owner.op, _FRESH):
-        return False  # the buffer is the caller's, a shared value or a constant
+    if root is None:
+        return False
+    if root.owner is None:
+        # A leaf's buffer is the caller's or a constant's -- except a shared variable this
+        # node computes the update of: its old value may be overwritten once every other
+        # reader has run (Theano's in-place updates; Adam then allocates nothing).
+        if not _is_update_of(fgraph, node, root):
+            return False
+    elif not isinstance(root.owner.op, _FRESH):
+        return False  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:
         return False  # an output shows it, or node also reads another view of it

@@ -129,3 +129,72 @@ def test_inplace_can_be_excluded():
     f, g = compile_both([x], sg.exp(x) + 1.0, rewrites=NO_FUSION, exclude=["inplace"])
     assert not inplace_nodes(f)
     assert_same(f, g, A)
+
+
+# ---------------------------------------------------------------- shared-variable updates
+
+
+def _updated_in_place(f, shared):
+    return [n for n in f.graph.apply_nodes if n.op.destroy_map and any(
+        n.inputs[k] is shared for k in n.op.destroy_map.values())]
+
+
+def test_an_update_overwrites_its_shared_variable_when_no_one_else_needs_it():
+    m = sg.shared(A.copy(), name="m")
+    g = sg.dmatrix("g")
+    f = sg.function([g], [], updates={m: 0.9 * m + 0.1 * g})
+    assert _updated_in_place(f, m)
+    before = m.get_value(borrow=True)
+    f(A)
+    assert m.get_value(borrow=True) is before  # the same buffer, new values
+    np.testing.assert_allclose(m.get_value(), 0.9 * A + 0.1 * A)
+
+
+def test_no_in_place_update_while_another_reader_of_the_old_value_may_run_later():
+    m = sg.shared(A.copy(), name="m")
+    w = sg.shared(A.copy(), name="w")
+    g = sg.dmatrix("g")
+    # w's update reads the OLD m, and does not run before m's update: m stays a copy.
+    f = sg.function([g], [], updates=[(m, 0.9 * m + 0.1 * g), (w, w - m)])
+    assert not _updated_in_place(f, m)
+    f(A * 2)
+    np.testing.assert_allclose(m.get_value(), 0.9 * A + 0.2 * A)
+    np.testing.assert_allclose(w.get_value(), A - A)
+
+
+def test_returned_old_value_is_never_overwritten():
+    w = sg.shared(A.copy(), name="w")
+    f = sg.function([], [w, w * 2.0], updates={w: w + 1.0})
+    assert not _updated_in_place(f, w)
+    old, doubled = f()
+    np.testing.assert_array_equal(old, A)
+    np.testing.assert_array_equal(doubled, 2 * A)
+    np.testing.assert_array_equal(w.get_value(), A + 1.0)
+
+
+def test_update_that_is_also_returned_is_not_written_into_the_shared_buffer():
+    w = sg.shared(A.copy(), name="w")
+    new = w * 3.0
+    f = sg.function([], new, updates={w: new})
+    assert not _updated_in_place(f, w)
+    out = f()
+    out[0, 0] = -1.0  # the caller's array is theirs: the shared value must not change
+    np.testing.assert_array_equal(w.get_value(), 3 * A)
+
+
+def test_swapping_updates_stay_correct():
+    a = sg.shared(A.copy(), name="a")
+    b = sg.shared(-A, name="b")
+    f = sg.function([], [], updates=[(a, b + 0.0), (b, a + 0.0)])
+    f()
+    np.testing.assert_array_equal(a.get_value(), -A)
+    np.testing.assert_array_equal(b.get_value(), A)
+
+
+def test_check_mode_leaves_shared_values_alone_with_in_place_updates():
+    m = sg.shared(A.copy(), name="m")
+    g = sg.dmatrix("g")
+    f = sg.function([g], [], updates={m: 0.5 * m + g}, check_rewrites=True)
+    np.testing.assert_array_equal(m.get_value(), A)  # compiling did not run the update
+    f(A)
+    np.testing.assert_allclose(m.get_value(), 1.5 * A)
