@@ -34,6 +34,8 @@ class FunctionGraph:
         self.revision = 0
         # output index -> the shared variable that output's value updates (set by function())
         self.updates: dict[int, SharedVariable] = {}
+        # node -> nodes that must run before it, beyond data dependencies (in-place ops)
+        self.orderings: dict[Apply, set[Apply]] = {}
         for node in toposort(self.outputs):
             self._import_node(node)
         for v in self.inputs:
@@ -72,7 +74,17 @@ class FunctionGraph:
         return new_nodes
 
     def toposort(self) -> list[Apply]:
-        return toposort(self.outputs)
+        """Nodes in an order that respects data and the ordering constraints."""
+        if not self.orderings:
+            return toposort(self.outputs)
+        live = {n: {d for d in deps if d in self.apply_nodes}
+                for n, deps in self.orderings.items() if n in self.apply_nodes}
+        return toposort(self.outputs, after=live)
+
+    def add_ordering(self, node: Apply, before: set[Apply]) -> None:
+        """`node` must run after every node in `before` (an in-place op waits for the other
+        readers of the buffer it overwrites)."""
+        self.orderings.setdefault(node, set()).update(before)
 
     def variables(self) -> set[Variable]:
         return set(self.clients)
@@ -95,9 +107,19 @@ class FunctionGraph:
             else:
                 client.inputs[i] = new
             self.clients.setdefault(new, {})[(client, i)] = None
+        if self.orderings and old.owner is not None and new.owner is not None:
+            self._transfer_orderings(old.owner, new.owner)
         self._prune(old)
         self.revision += 1
         return new_nodes
+
+    def _transfer_orderings(self, old: Apply, new: Apply) -> None:
+        """A replaced node's ordering constraints (both ways) carry over to its replacement."""
+        for deps in self.orderings.values():
+            if old in deps:
+                deps.add(new)
+        if old in self.orderings:
+            self.orderings.setdefault(new, set()).update(self.orderings[old])
 
     def replace_all(self, pairs: Iterable[tuple[Variable, Variable]], reason: str = ""
                     ) -> list[Apply]:

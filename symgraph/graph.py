@@ -211,25 +211,36 @@ def as_list(x: Any) -> list:
     return [x]
 
 
-def toposort(outputs: Iterable[Variable], stop: Iterable[Variable] = ()) -> list[Apply]:
-    """Apply nodes needed by `outputs`, each after its inputs' owners (iterative DFS)."""
+def toposort(outputs: Iterable[Variable], stop: Iterable[Variable] = (),
+             after: dict[Apply, set[Apply]] | None = None) -> list[Apply]:
+    """Apply nodes needed by `outputs`, each after its inputs' owners (iterative DFS).
+
+    `after` adds ordering constraints: node -> nodes that must come before it (used when
+    an in-place op must wait for the other readers of the buffer it overwrites).
+    """
     stop_set = set(stop)
     order: list[Apply] = []
     seen: set[Apply] = set()
+
+    def deps(node: Apply) -> list[Apply | None]:
+        owners = [None if inp in stop_set else inp.owner for inp in node.inputs]
+        if after and node in after:
+            owners.extend(after[node])
+        return owners
+
     for out in outputs:
         if out.owner is None or out in stop_set or out.owner in seen:
             continue
-        stack: list[tuple[Apply, int]] = [(out.owner, 0)]
+        stack: list[tuple[Apply, list, int]] = [(out.owner, deps(out.owner), 0)]
         seen.add(out.owner)
         while stack:
-            node, i = stack.pop()
-            if i < len(node.inputs):
-                stack.append((node, i + 1))
-                inp = node.inputs[i]
-                owner = inp.owner
-                if owner is not None and owner not in seen and inp not in stop_set:
+            node, node_deps, i = stack.pop()
+            if i < len(node_deps):
+                stack.append((node, node_deps, i + 1))
+                owner = node_deps[i]
+                if owner is not None and owner not in seen:
                     seen.add(owner)
-                    stack.append((owner, 0))
+                    stack.append((owner, deps(owner), 0))
             else:
                 order.append(node)
     return order

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import dtypes
 from ..fgraph import FunctionGraph
-from ..graph import Constant, SharedVariable, Variable, _copy, toposort
+from ..graph import Apply, Constant, SharedVariable, Variable, _copy, toposort
 from ..tensor import TensorType
 from .driver import RewriteLog, RewriteRecord
 from .shape_info import is_elementwise
@@ -41,8 +41,10 @@ class _Found(Exception):
 # ---------------------------------------------------------------- evaluation
 
 
-def evaluate(outputs: Sequence[Variable], givens: dict[Variable, Any]) -> list[Any]:
-    """Values of `outputs` computed node by node (copies of `givens` and shared values)."""
+def evaluate(outputs: Sequence[Variable], givens: dict[Variable, Any],
+             order: Sequence[Apply] | None = None) -> list[Any]:
+    """Values of `outputs` computed node by node (copies of `givens` and shared values),
+    in `order` when given (a FunctionGraph's order honours in-place constraints)."""
     values: dict[Variable, Any] = {k: np.array(v, copy=True) for k, v in givens.items()}
 
     def value(v: Variable) -> Any:
@@ -55,7 +57,7 @@ def evaluate(outputs: Sequence[Variable], givens: dict[Variable, Any]) -> list[A
                 raise ValueError(f"check_rewrites: no value for input {v!r}")
         return values[v]
 
-    for node in toposort(outputs):
+    for node in toposort(outputs) if order is None else order:
         result = node.op.perform(node, *(value(v) for v in node.inputs))
         if len(node.outputs) > 1 or (isinstance(result, tuple) and len(result) == 1):
             results = list(result)
@@ -230,7 +232,7 @@ class RewriteChecker:
         assert self.givens is not None
         try:
             with np.errstate(all="ignore"):
-                got = evaluate(fgraph.outputs, self.givens)
+                got = evaluate(fgraph.outputs, self.givens, fgraph.toposort())
         except Exception as e:
             return -1, f"the rewritten graph fails: {type(e).__name__}: {e}"
         return _mismatch(self.expected, got)

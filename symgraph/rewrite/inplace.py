@@ -101,35 +101,84 @@ def _is_update_of(fgraph: FunctionGraph, node: Apply, shared: Variable) -> bool:
     return bool(slots) and all(fgraph.updates.get(j) is shared for j in slots)
 
 
-def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
-    """True when `node` may overwrite its input k: no one else can observe the buffer."""
+def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | None:
+    """May `node` overwrite its input k? None if not; else the other readers of the buffer
+    that must be scheduled before it (empty when `node` already depends on them all)."""
     v = node.inputs[k]
     if not is_tensor(v) or v.ndim == 0:
-        return False
+        return None
     root = _origin(v)
     if root is None:
-        return False
+        return None
     if root.owner is None:
         # A leaf's buffer is the caller's or a constant's -- except a shared variable this
         # node computes the update of: its old value may be overwritten once every other
         # reader has run (Theano's in-place updates; Adam then allocates nothing).
         if not _is_update_of(fgraph, node, root):
-            return False
+            return None
     elif not isinstance(root.owner.op, _FRESH):
-        return False  # a view into storage this graph did not allocate
+        return None  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:
-        return False  # an output shows it, or node also reads another view of it
-    if len(buf.readers) == 1:
-        return True
-    # Every other reader must run before `node`, so it must be shallower: a cheap test
-    # on the two deepest readers rejects most candidates before any graph walk.
+        return None  # an output shows it, or node also reads another view of it
+    others = set(buf.readers) - {node}
+    if not others:
+        return set()
+    # Cheap test first: readers at least as deep as `node` cannot be its ancestors.
     mine = (_depth(fgraph, node), id(node))
     others_max = buf.deepest[-1] if buf.deepest[-1] != mine else buf.deepest[0]
-    if others_max[0] >= mine[0]:
-        return False
-    others = set(buf.readers) - {node}
-    return others <= _ancestors(fgraph, node, others)
+    if others_max[0] < mine[0] and others <= _ancestors(fgraph, node, others):
+        return set()
+    # An update's result goes nowhere but into its shared variable, so it may simply wait
+    # for the other readers: order it after them (unless one of them waits for it).
+    if _feeds_only_updates(fgraph, node) and not _has_lazy(fgraph) and \
+            not others & _runs_before(fgraph, node):
+        return others
+    return None
+
+
+def destroyable(fgraph: FunctionGraph, node: Apply, k: int) -> bool:
+    """True when `node` may overwrite its input k (see destroy_plan)."""
+    return destroy_plan(fgraph, node, k) is not None
+
+
+def _feeds_only_updates(fgraph: FunctionGraph, node: Apply) -> bool:
+    uses = [c for o in node.outputs for c in fgraph.clients.get(o, ())]
+    return bool(uses) and all(c == OUTPUT and i in fgraph.updates for c, i in uses)
+
+
+def _has_lazy(fgraph: FunctionGraph) -> bool:
+    """An ifelse places nodes inside branches, where an added ordering cannot reach."""
+    memo = fgraph.__dict__.setdefault("_inplace_lazy", {})
+    if fgraph.revision not in memo:
+        memo.clear()
+        memo[fgraph.revision] = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
+    return memo[fgraph.revision]
+
+
+def _runs_before(fgraph: FunctionGraph, node: Apply) -> set[Apply]:
+    """Nodes that must run after `node`: its data descendants and ordering dependents."""
+    waiting: dict[Apply, list[Apply]] = {}
+    for n, deps in fgraph.orderings.items():
+        for d in deps:
+            waiting.setdefault(d, []).append(n)
+    found: set[Apply] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        nxt = [c for o in n.outputs for c, _ in fgraph.clients.get(o, ()) if c != OUTPUT]
+        for m in nxt + waiting.get(n, []):
+            if m not in found:
+                found.add(m)
+                stack.append(m)
+    return found
+
+
+def _with_plan(fgraph: FunctionGraph, plan: set[Apply], new: Variable) -> list[Variable]:
+    """Record the ordering an in-place replacement needs; return it for the driver."""
+    if plan and new.owner is not None:
+        fgraph.add_ordering(new.owner, plan)
+    return [new]
 
 
 def _depth(fgraph: FunctionGraph, node: Apply) -> int:
@@ -187,8 +236,9 @@ def _inplace_elemwise(fgraph: FunctionGraph, node: Apply) -> Any:
     if not isinstance(node.op, Elemwise) or not InplaceElemwise.supports(node.op.scalar):
         return None
     for k in _targets(node):
-        if destroyable(fgraph, node, k):
-            return [InplaceElemwise(node.op.scalar, k)(*node.inputs)]
+        plan = destroy_plan(fgraph, node, k)
+        if plan is not None:
+            return _with_plan(fgraph, plan, InplaceElemwise(node.op.scalar, k)(*node.inputs))
     return None
 
 
@@ -198,8 +248,11 @@ def _inplace_composite(fgraph: FunctionGraph, node: Apply) -> Any:
     if not isinstance(op, Composite) or op.inplace is not None:
         return None
     for k in _targets(node):
-        if node.inputs[k].type == node.outputs[0].type and destroyable(fgraph, node, k):
-            return [Composite(op.nin, op.body, k, op.full_inputs)(*node.inputs)]
+        plan = destroy_plan(fgraph, node, k) if node.inputs[k].type == \
+            node.outputs[0].type else None
+        if plan is not None:
+            return _with_plan(fgraph, plan, Composite(op.nin, op.body, k,
+                                                      op.full_inputs)(*node.inputs))
     return None
 
 
@@ -208,10 +261,12 @@ def _gemm_inplace(fgraph: FunctionGraph, node: Apply) -> Any:
     if not isinstance(node.op, Gemm) or node.op.inplace:
         return None
     z = node.inputs[0]
-    if z in node.inputs[1:] or not same_shape(z, node.outputs[0]) or \
-            not destroyable(fgraph, node, 0):
+    if z in node.inputs[1:] or not same_shape(z, node.outputs[0]):
         return None
-    return [Gemm(inplace=True)(*node.inputs)]
+    plan = destroy_plan(fgraph, node, 0)
+    if plan is None:
+        return None
+    return _with_plan(fgraph, plan, Gemm(inplace=True)(*node.inputs))
 
 
 PASS = Pass("inplace", [

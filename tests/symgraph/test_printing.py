@@ -97,7 +97,7 @@ def test_debugprint_function_marks_updates():
         " └─ mul [id B] f32[3]\n"
         "    ├─ x [id C] f32[?]\n"
         "    └─ W [id D] f32[3]\n"
-        "sub [id E] f32[3] (update of W)\n"
+        "sub{inplace=i0} [id E] f32[3] (update of W)\n"
         " ├─ W [id D] f32[3]\n"
         " └─ x [id C] f32[?]")
 

@@ -54,12 +54,14 @@ def test_weight_updates_use_gemm(train):
     gemms = [n for n in f.graph.apply_nodes if isinstance(n.op, Gemm)]
     weights = [p for p in params if p.ndim == 2]
     assert sorted(n.inputs[0].name for n in gemms) == [w.name for w in weights]
-    # A weight is updated in place once every other reader of its old value has run:
-    # W0 (read only by the forward dot, which the update depends on), not W1/W2 (their
-    # old values also feed back-propagation, which the update does not wait for).
-    inplace = sorted(n.inputs[0].name for n in gemms if n.op.inplace)
-    assert inplace == [weights[0].name]
-    assert "_gemm_inplace(W0" in f.source or "_gemm(W0" in f.source
+    # Every weight is updated in place, each gemm ordered after the other readers of the
+    # weight's old value (the forward dot and the back-propagation through it).
+    assert all(n.op.inplace for n in gemms)
+    order = f.graph.toposort()
+    for g in gemms:
+        readers = [c for c, _ in f.graph.clients[g.inputs[0]] if c is not g]
+        assert readers and all(order.index(r) < order.index(g) for r in readers
+                               if r in f.graph.apply_nodes)
 
 
 def test_graph_is_small_and_fused(train):
