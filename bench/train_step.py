@@ -46,6 +46,7 @@ def _graph_work(fn, args):
         for v, o in zip(node.outputs, outs, strict=True):
             values[v] = o
         name = getattr(node.op, "name", type(node.op).__name__)
+        name = "gemm" if name.startswith("gemm") else name  # gemm or gemm_inplace
         counts[name] += 1
         if name in ("dot", "gemm", "matmul"):
             a, b = (np.asarray(x) for x in ins[-2:]) if name != "gemm" else \
