@@ -27,14 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from ..fgraph import OUTPUT, FunctionGraph
+from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
-from ..ops.control import is_lazy
+from ..ops.control import Region, branch_regions, is_lazy
 from ..ops.registry import RenderContext, alias_sources
 from ..tensor import TensorType
 
 _counter = itertools.count()
-Region = tuple[Apply, str] | None
 
 
 @dataclass
@@ -93,39 +92,6 @@ class _Namer:
         return self.names[v]
 
 
-def _regions(order: Sequence[Apply], fgraph: FunctionGraph) -> dict[Apply, Region]:
-    """Place each node in the innermost ifelse branch that all its uses lie in."""
-    region: dict[Apply, Region] = {}
-    parent: dict[Region, Region] = {None: None}
-    depth: dict[Region, int] = {None: 0}
-
-    def lca(a: Region, b: Region) -> Region:
-        while depth[a] > depth[b]:
-            a = parent[a]
-        while depth[b] > depth[a]:
-            b = parent[b]
-        while a != b:
-            a, b = parent[a], parent[b]
-        return a
-
-    for node in reversed(order):
-        r: Region | str = "unset"
-        for out in node.outputs:
-            for client, i in fgraph.clients.get(out, []):
-                if client == OUTPUT:
-                    use: Region = None
-                elif is_lazy(client) and i > 0:
-                    use = (client, "then" if i <= client.op.n else "else")
-                    if use not in parent:
-                        parent[use] = region[client]
-                        depth[use] = depth[region[client]] + 1
-                else:
-                    use = region[client]
-                r = use if r == "unset" else lca(r, use)  # type: ignore[arg-type]
-        region[node] = None if r == "unset" else r  # type: ignore[assignment]
-    return region
-
-
 def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVariable],
              name: str = "f", single: bool = True) -> Generated:
     """Source for `fgraph` (outputs, then one value per update) and the compiled function."""
@@ -164,7 +130,7 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
             raise ValueError(f"the graph needs input {v!r}, which is not among the "
                              f"function's inputs")
 
-    region = _regions(order, fgraph)
+    region = branch_regions(order, fgraph.clients)
     for node in order:
         for out in node.outputs:
             names[out] = namer.fresh(_ident(out.name, f"v{len(names)}"))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,4 +98,43 @@ def is_lazy(node: Apply) -> bool:
     return getattr(node.op, "lazy", False)
 
 
-_ = Variable
+Region = tuple[Apply, str] | None  # (ifelse node, 'then' | 'else'), None = top level
+
+
+def branch_regions(order: Sequence[Apply], clients: Mapping[Variable, Iterable]
+                   ) -> dict[Apply, Region]:
+    """Place each node in the innermost ifelse branch that all its uses lie in.
+
+    `order` is a topological order, `clients` maps a variable to its (node | 'output',
+    input index) uses. The code generator puts a node inside the `if` block of its region,
+    so the branch not taken costs nothing.
+    """
+    region: dict[Apply, Region] = {}
+    parent: dict[Region, Region] = {None: None}
+    depth: dict[Region, int] = {None: 0}
+
+    def lca(a: Region, b: Region) -> Region:
+        while depth[a] > depth[b]:
+            a = parent[a]
+        while depth[b] > depth[a]:
+            b = parent[b]
+        while a != b:
+            a, b = parent[a], parent[b]
+        return a
+
+    for node in reversed(order):
+        r: Region | str = "unset"
+        for out in node.outputs:
+            for client, i in clients.get(out, ()):
+                if not isinstance(client, Apply):
+                    use: Region = None  # a function output
+                elif is_lazy(client) and i > 0:
+                    use = (client, "then" if i <= client.op.n else "else")
+                    if use not in parent:
+                        parent[use] = region[client]
+                        depth[use] = depth[region[client]] + 1
+                else:
+                    use = region[client]
+                r = use if r == "unset" else lca(r, use)  # type: ignore[arg-type]
+        region[node] = None if r == "unset" else r  # type: ignore[assignment]
+    return region

@@ -23,6 +23,7 @@ from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, SharedVariable, Variable
 from ..ops.blas import Gemm
 from ..ops.composite import Composite, InplaceElemwise
+from ..ops.control import branch_regions
 from ..ops.elemwise import Elemwise
 from ..ops.indexing import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor
 from ..ops.linalg import Dot, Matmul, Tensordot
@@ -131,7 +132,7 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
         return set()
     # An update's result goes nowhere but into its shared variable, so it may simply wait
     # for the other readers: order it after them (unless one of them waits for it).
-    if _feeds_only_updates(fgraph, node) and not _has_lazy(fgraph) and \
+    if _feeds_only_updates(fgraph, node) and _all_top_level(fgraph, others | {node}) and \
             not others & _runs_before(fgraph, node):
         return others
     return None
@@ -147,13 +148,17 @@ def _feeds_only_updates(fgraph: FunctionGraph, node: Apply) -> bool:
     return bool(uses) and all(c == OUTPUT and i in fgraph.updates for c, i in uses)
 
 
-def _has_lazy(fgraph: FunctionGraph) -> bool:
-    """An ifelse places nodes inside branches, where an added ordering cannot reach."""
-    memo = fgraph.__dict__.setdefault("_inplace_lazy", {})
+def _all_top_level(fgraph: FunctionGraph, nodes: set[Apply]) -> bool:
+    """None of `nodes` sits inside an ifelse branch: an added ordering reaches into the
+    code's top level only (the branch's nodes are emitted inside its `if` block)."""
+    memo = fgraph.__dict__.setdefault("_inplace_regions", {})
     if fgraph.revision not in memo:
         memo.clear()
-        memo[fgraph.revision] = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
-    return memo[fgraph.revision]
+        lazy = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
+        memo[fgraph.revision] = branch_regions(fgraph.toposort(), fgraph.clients) \
+            if lazy else {}
+    regions = memo[fgraph.revision]
+    return all(regions.get(n) is None for n in nodes)
 
 
 def _runs_before(fgraph: FunctionGraph, node: Apply) -> set[Apply]:
