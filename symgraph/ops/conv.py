@@ -26,9 +26,9 @@ is adjoint:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -38,7 +38,7 @@ from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
 from .registry import Op, RenderContext
-from .shape import INT, as_shape_vector, shape_i, static_vector
+from .shape import INT, as_shape_vector, static_vector, trailing_dims
 
 BorderMode = str | tuple[int, int]
 Pair = tuple[int, int]
@@ -289,10 +289,6 @@ def _merge_hint(static: tuple, hint: tuple | None, label: str, var: Variable) ->
     return tuple(out)
 
 
-def _hw_vector(v: Variable) -> Variable:
-    """The last two dims of a 4-d variable as an int64 vector (constants where static)."""
-    return as_shape_vector([shape_i(v, 2), shape_i(v, 3)], "conv2d")
-
 
 def _static_out(g: Geometry, xs: tuple, ws: tuple) -> tuple[int | None, int | None]:
     dims = []
@@ -303,17 +299,15 @@ def _static_out(g: Geometry, xs: tuple, ws: tuple) -> tuple[int | None, int | No
     return dims[0], dims[1]
 
 
-def _like(g: Variable, x: Variable) -> Variable:
-    return g if g.dtype == x.dtype else ew.cast(g, x.dtype)
 
-
+@dataclass(frozen=True)
 class _ConvOp(Op):
-    """Shared parameters of the three convolution ops."""
+    """Shared parameters of the three convolution ops (each subclass inherits them)."""
 
-    border_mode: BorderMode
-    subsample: Pair
-    filter_flip: bool
-    filter_dilation: Pair
+    border_mode: BorderMode = "valid"
+    subsample: Pair = (1, 1)
+    filter_flip: bool = True
+    filter_dilation: Pair = (1, 1)
 
     @property
     def geometry(self) -> Geometry:
@@ -334,10 +328,6 @@ class Conv2d(_ConvOp):
     """2-d convolution of (batch, channels, rows, cols) inputs with (out, in, rows, cols)
     filters; `input_shape` / `filter_shape` are optional static hints, checked at run time."""
 
-    border_mode: BorderMode = "valid"
-    subsample: Pair = (1, 1)
-    filter_flip: bool = True
-    filter_dilation: Pair = (1, 1)
     input_shape: tuple | None = None
     filter_shape: tuple | None = None
 
@@ -368,8 +358,8 @@ class Conv2d(_ConvOp):
         x, w = inputs
         (gy,) = output_grads
         _, grad_inputs, grad_weights = self._ops()
-        return [_like(grad_inputs(w, gy, _hw_vector(x)), x),
-                _like(grad_weights(x, gy, _hw_vector(w)), w)]
+        return [ew.cast_like(grad_inputs(w, gy, trailing_dims(x)), x),
+                ew.cast_like(grad_weights(x, gy, trailing_dims(w)), w)]
 
     def infer_shape(self, node, input_shapes):
         (sx, sw), out = input_shapes, node.outputs[0].type.shape
@@ -378,84 +368,77 @@ class Conv2d(_ConvOp):
                                                                           strict=True)]]
 
 
+class _ConvGrad(_ConvOp):
+    """What the two gradient ops share: inputs (a, output gradient, the rows and cols of the
+    result); the result's first two dims come from a's and gy's channel dims."""
+
+    # (label of a, its layout), the NumPy function, and for the result's first two dims
+    # which (input, axis) pairs supply them.
+    a_label: ClassVar[tuple[str, str]]
+    impl: ClassVar[Callable[..., np.ndarray]]
+    lead: ClassVar[tuple[tuple[int, int], tuple[int, int]]]
+
+    def make_node(self, a: Any, gy: Any, hw_in: Any) -> Apply:
+        a, gy = _float_pair(a, gy, self.name)
+        _require_4d(a, self.a_label[0], self.name, self.a_label[1])
+        _require_4d(gy, "output gradient", self.name, "(batch, out, rows, cols)")
+        hw = as_shape_vector(hw_in, self.name)
+        h, wd = static_vector(hw) or (None, None)
+        shapes = (a.type.shape, gy.type.shape)
+        lead = tuple(shapes[i][k] for i, k in self.lead)
+        return Apply(self, [a, gy, hw], [TensorType(gy.dtype, lead + (h, wd))])
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        fn = ctx.ref(type(self).impl, self.name)
+        return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
+
+    def infer_shape(self, node, input_shapes):
+        hw = node.inputs[2]
+        return [[input_shapes[i][k] for i, k in self.lead] + [hw[0], hw[1]]]
+
+
 @dataclass(frozen=True)
-class Conv2dGradInputs(_ConvOp):
+class Conv2dGradInputs(_ConvGrad):
     """The gradient of conv2d with respect to its input, from the filters and the output
     gradient; `in_hw` gives the input's rows and cols (strides make them ambiguous)."""
 
-    border_mode: BorderMode = "valid"
-    subsample: Pair = (1, 1)
-    filter_flip: bool = True
-    filter_dilation: Pair = (1, 1)
+    a_label = ("filters", "(out, in, rows, cols)")
+    impl = staticmethod(conv2d_grad_inputs)
+    lead = ((1, 0), (0, 1))  # (batch of gy, in-channels of w)
 
     @property
     def name(self) -> str:
         return "conv2d_grad_inputs"
-
-    def make_node(self, w: Any, gy: Any, in_hw: Any) -> Apply:
-        w, gy = _float_pair(w, gy, "conv2d_grad_inputs")
-        _require_4d(w, "filters", "conv2d_grad_inputs", "(out, in, rows, cols)")
-        _require_4d(gy, "output gradient", "conv2d_grad_inputs", "(batch, out, rows, cols)")
-        hw = as_shape_vector(in_hw, "conv2d_grad_inputs")
-        h, wd = static_vector(hw) or (None, None)
-        return Apply(self, [w, gy, hw],
-                     [TensorType(gy.dtype, (gy.type.shape[0], w.type.shape[1], h, wd))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        fn = ctx.ref(conv2d_grad_inputs, "conv2d_grad_inputs")
-        return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
 
     def grad(self, inputs, outputs, output_grads):
         # <G, grad_inputs(w, gy)> = <conv(G, w), gy> = <grad_weights(G, gy), w>
         w, gy, _ = inputs
         (gg,) = output_grads
         conv, _, grad_weights = self._ops()
-        return [_like(grad_weights(gg, gy, _hw_vector(w)), w), _like(conv(gg, w), gy), None]
-
-    def infer_shape(self, node, input_shapes):
-        sw, sg_, _ = input_shapes
-        hw = node.inputs[2]
-        return [[sg_[0], sw[1], hw[0], hw[1]]]
+        return [ew.cast_like(grad_weights(gg, gy, trailing_dims(w)), w),
+                ew.cast_like(conv(gg, w), gy), None]
 
 
 @dataclass(frozen=True)
-class Conv2dGradWeights(_ConvOp):
+class Conv2dGradWeights(_ConvGrad):
     """The gradient of conv2d with respect to its filters, from the input and the output
     gradient; `k_hw` gives the kernel's rows and cols."""
 
-    border_mode: BorderMode = "valid"
-    subsample: Pair = (1, 1)
-    filter_flip: bool = True
-    filter_dilation: Pair = (1, 1)
+    a_label = ("input", "(batch, channels, rows, cols)")
+    impl = staticmethod(conv2d_grad_weights)
+    lead = ((1, 1), (0, 1))  # (out-channels of gy, in-channels of x)
 
     @property
     def name(self) -> str:
         return "conv2d_grad_weights"
-
-    def make_node(self, x: Any, gy: Any, k_hw: Any) -> Apply:
-        x, gy = _float_pair(x, gy, "conv2d_grad_weights")
-        _require_4d(x, "input", "conv2d_grad_weights", "(batch, channels, rows, cols)")
-        _require_4d(gy, "output gradient", "conv2d_grad_weights", "(batch, out, rows, cols)")
-        hw = as_shape_vector(k_hw, "conv2d_grad_weights")
-        kh, kw = static_vector(hw) or (None, None)
-        return Apply(self, [x, gy, hw],
-                     [TensorType(gy.dtype, (gy.type.shape[1], x.type.shape[1], kh, kw))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        fn = ctx.ref(conv2d_grad_weights, "conv2d_grad_weights")
-        return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
 
     def grad(self, inputs, outputs, output_grads):
         # <G, grad_weights(x, gy)> = <conv(x, G), gy> = <grad_inputs(G, gy), x>
         x, gy, _ = inputs
         (gg,) = output_grads
         conv, grad_inputs, _ = self._ops()
-        return [_like(grad_inputs(gg, gy, _hw_vector(x)), x), _like(conv(x, gg), gy), None]
-
-    def infer_shape(self, node, input_shapes):
-        sx, sg_, _ = input_shapes
-        hw = node.inputs[2]
-        return [[sg_[1], sx[1], hw[0], hw[1]]]
+        return [ew.cast_like(grad_inputs(gg, gy, trailing_dims(x)), x),
+                ew.cast_like(conv(x, gg), gy), None]
 
 
 # ---------------------------------------------------------------- user-facing

@@ -358,6 +358,11 @@ def cast(x: Any, dtype: Any) -> Variable:
     return cast_op(dtype)(x)
 
 
+def cast_like(x: Any, like: Variable) -> Variable:
+    """x in like's dtype (a gradient keeps the dtype of the input it belongs to)."""
+    return cast(x, like.dtype)
+
+
 def scalar_op_from_json(ref: dict[str, str]) -> ScalarOp:
     """The table row a JSON graph names (cast rows are made on demand)."""
     name = ref["scalar_op"]

@@ -280,8 +280,29 @@ def format_index(entries: Sequence[Entry]) -> str:
 # ---------------------------------------------------------------- ops
 
 
+class _SubtensorBase(Op):
+    """What basic and advanced indexing share: x[idx] renders as itself, and the gradient
+    puts g back at idx in zeros shaped like x (the matching inc_subtensor)."""
+
+    idx: tuple
+
+    def _inc(self) -> type[_IncBase]:
+        return IncSubtensor if isinstance(self, Subtensor) else AdvancedIncSubtensor
+
+    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        return f"{ins[0]}[{render_index(self.idx, ins[1:])}]"
+
+    def grad(self, inputs, outputs, output_grads):
+        x, *rest = inputs
+        if not dtypes.is_differentiable(x.dtype):
+            return [None] * len(inputs)
+        from .shape import zeros_like
+        gx = self._inc()(self.idx, False)(zeros_like(x), output_grads[0], *rest)
+        return [gx] + [None] * len(rest)
+
+
 @dataclass(frozen=True)
-class Subtensor(Op):
+class Subtensor(_SubtensorBase):
     """Basic indexing x[...] (a view in NumPy)."""
 
     idx: tuple
@@ -293,17 +314,6 @@ class Subtensor(Op):
     def make_node(self, x: Any, *scalars: Any) -> Apply:
         x = as_tensor(x)
         return Apply(self, [x, *scalars], [TensorType(x.dtype, _basic_shape(x, self.idx))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"{ins[0]}[{render_index(self.idx, ins[1:])}]"
-
-    def grad(self, inputs, outputs, output_grads):
-        x, *rest = inputs
-        if not dtypes.is_differentiable(x.dtype):
-            return [None] * len(inputs)
-        from .shape import zeros_like
-        gx = IncSubtensor(self.idx, False)(zeros_like(x), output_grads[0], *rest)
-        return [gx] + [None] * len(rest)
 
     def infer_shape(self, node, input_shapes):
         scalars = iter(node.inputs[1:])
@@ -327,7 +337,7 @@ class Subtensor(Op):
 
 
 @dataclass(frozen=True)
-class AdvancedSubtensor(Op):
+class AdvancedSubtensor(_SubtensorBase):
     """Indexing with integer arrays or boolean masks (a copy in NumPy)."""
 
     idx: tuple
@@ -339,17 +349,6 @@ class AdvancedSubtensor(Op):
         x = as_tensor(x)
         return Apply(self, [x, *inputs],
                      [TensorType(x.dtype, _advanced_shape(x, self.idx, inputs))])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"{ins[0]}[{render_index(self.idx, ins[1:])}]"
-
-    def grad(self, inputs, outputs, output_grads):
-        x, *rest = inputs
-        if not dtypes.is_differentiable(x.dtype):
-            return [None] * len(inputs)
-        from .shape import zeros_like
-        gx = AdvancedIncSubtensor(self.idx, False)(zeros_like(x), output_grads[0], *rest)
-        return [gx] + [None] * len(rest)
 
 
 def _set_subtensor(x: np.ndarray, idx: tuple, y: Any) -> np.ndarray:

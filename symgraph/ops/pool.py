@@ -37,7 +37,7 @@ from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
 from .conv import Pair, int_pair
 from .registry import Op, RenderContext
-from .shape import INT, as_shape_vector, shape_i, static_vector
+from .shape import INT, as_shape_vector, static_vector, trailing_dims
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
@@ -271,9 +271,6 @@ def average_pool_grad(gz: np.ndarray, in_hw: np.ndarray, ws: Pair, stride: Pair,
 # ---------------------------------------------------------------- ops
 
 
-def _hw_vector(v: Variable) -> Variable:
-    return as_shape_vector([shape_i(v, v.ndim - 2), shape_i(v, v.ndim - 1)], "pool_2d")
-
 
 def _at_least_2d(v: Variable, op: str) -> None:
     if v.ndim < 2:
@@ -281,17 +278,15 @@ def _at_least_2d(v: Variable, op: str) -> None:
                          f"two), got {v.type}")
 
 
-def _like(g: Variable, x: Variable) -> Variable:
-    return g if g.dtype == x.dtype else ew.cast(g, x.dtype)
 
-
+@dataclass(frozen=True)
 class _PoolOp(Op):
-    """Shared parameters of the pooling ops."""
+    """Shared parameters of the pooling ops (each subclass inherits these fields)."""
 
     ws: Pair
     stride: Pair
-    pad: Pair
-    ignore_border: bool
+    pad: Pair = (0, 0)
+    ignore_border: bool = True
 
     @property
     def geometry(self) -> PoolGeometry:
@@ -322,10 +317,6 @@ class _PoolOp(Op):
 class Pool(_PoolOp):
     """Pooling of the last two dims (max, sum, or one of the two averages)."""
 
-    ws: Pair
-    stride: Pair
-    pad: Pair = (0, 0)
-    ignore_border: bool = True
     mode: str = "max"
 
     def make_node(self, x: Any) -> Apply:
@@ -346,8 +337,8 @@ class Pool(_PoolOp):
         p = (self.ws, self.stride, self.pad, self.ignore_border)
         if self.mode == "max":
             idx = PoolArgmax(*p)(x)
-            return [_like(MaxPoolGrad(*p)(idx, gz, _hw_vector(x)), x)]
-        return [_like(AveragePoolGrad(*p, self.mode)(gz, _hw_vector(x)), x)]
+            return [ew.cast_like(MaxPoolGrad(*p)(idx, gz, trailing_dims(x)), x)]
+        return [ew.cast_like(AveragePoolGrad(*p, self.mode)(gz, trailing_dims(x)), x)]
 
     def infer_shape(self, node, input_shapes):
         return [self._infer_out(node, input_shapes[0])]
@@ -357,10 +348,6 @@ class Pool(_PoolOp):
 class PoolArgmax(_PoolOp):
     """Which tap of each max-pooling window holds its first maximum (int64, i * ws[1] + j)."""
 
-    ws: Pair
-    stride: Pair
-    pad: Pair = (0, 0)
-    ignore_border: bool = True
 
     @property
     def name(self) -> str:
@@ -388,10 +375,6 @@ class MaxPoolGrad(_PoolOp):
     Inputs: the argmax (`PoolArgmax`), the output gradient, the input's rows and cols.
     """
 
-    ws: Pair
-    stride: Pair
-    pad: Pair = (0, 0)
-    ignore_border: bool = True
 
     @property
     def name(self) -> str:
@@ -414,7 +397,7 @@ class MaxPoolGrad(_PoolOp):
         idx, gz, _ = inputs
         (gg,) = output_grads
         gather = MaxPoolGradGrad(self.ws, self.stride, self.pad, self.ignore_border)
-        return [None, _like(gather(idx, gg), gz), None]
+        return [None, ew.cast_like(gather(idx, gg), gz), None]
 
     def infer_shape(self, node, input_shapes):
         hw = node.inputs[2]
@@ -426,10 +409,6 @@ class MaxPoolGradGrad(_PoolOp):
     """The gradient of MaxPoolGrad: reads an input-shaped tensor at each window's recorded
     maximum (a gather; its own gradient is MaxPoolGrad's scatter)."""
 
-    ws: Pair
-    stride: Pair
-    pad: Pair = (0, 0)
-    ignore_border: bool = True
 
     @property
     def name(self) -> str:
@@ -451,7 +430,7 @@ class MaxPoolGradGrad(_PoolOp):
         idx, gg = inputs
         (g,) = output_grads
         scatter = MaxPoolGrad(self.ws, self.stride, self.pad, self.ignore_border)
-        return [None, _like(scatter(idx, g, _hw_vector(gg)), gg)]
+        return [None, ew.cast_like(scatter(idx, g, trailing_dims(gg)), gg)]
 
     def infer_shape(self, node, input_shapes):
         return [self._infer_out(node, input_shapes[1])]
@@ -462,10 +441,6 @@ class AveragePoolGrad(_PoolOp):
     """The gradient of sum / average pooling: each window's gradient (divided by its count
     for averages) added to every input the window covers."""
 
-    ws: Pair
-    stride: Pair
-    pad: Pair = (0, 0)
-    ignore_border: bool = True
     mode: str = "average_exc_pad"
 
     @property
@@ -486,7 +461,7 @@ class AveragePoolGrad(_PoolOp):
         gz, _ = inputs
         (gg,) = output_grads
         pool = Pool(self.ws, self.stride, self.pad, self.ignore_border, self.mode)
-        return [_like(pool(gg), gz), None]
+        return [ew.cast_like(pool(gg), gz), None]
 
     def infer_shape(self, node, input_shapes):
         hw = node.inputs[1]

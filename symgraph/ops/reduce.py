@@ -14,7 +14,7 @@ from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
 from .registry import Op, RenderContext, normalize_axis
-from .shape import INT, dimshuffle, shape_i, zeros_like
+from .shape import INT, dimshuffle, expand_dims, shape_i, zeros_like
 
 _NUMPY = {"sum": "np.sum", "prod": "np.prod", "max": "np.max", "min": "np.min",
           "mean": "np.mean", "all": "np.all", "any": "np.any"}
@@ -138,16 +138,7 @@ def _expand_back(v: Variable, x: Variable, axis: tuple[int, ...] | None,
     """A reduced value with its reduced axes put back as size-1 dims (broadcasts against x)."""
     if keepdims:
         return v
-    axes = range(x.ndim) if axis is None else axis
-    pattern: list[Any] = []
-    k = 0
-    for i in range(x.ndim):
-        if i in axes:
-            pattern.append("x")
-        else:
-            pattern.append(k)
-            k += 1
-    return dimshuffle(v, pattern)
+    return expand_dims(v, tuple(range(x.ndim)) if axis is None else axis)
 
 
 def _count(x: Variable, axis: tuple[int, ...] | None) -> Variable:

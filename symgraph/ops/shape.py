@@ -133,6 +133,12 @@ def shape_i(x: Any, i: int) -> Variable:
     return constant(d, INT) if d is not None else ShapeI(i)(x)
 
 
+def trailing_dims(x: Variable, n: int = 2) -> Variable:
+    """x's last n dims as an int64 vector (constants where static): e.g. an image's rows
+    and cols, which convolution and pooling gradients need."""
+    return as_shape_vector([shape_i(x, x.ndim - n + k) for k in range(n)], "trailing_dims")
+
+
 def shape_tuple(x: Variable) -> list[Variable]:
     """Symbolic scalars for each dimension (constants where static)."""
     return [shape_i(x, i) for i in range(x.ndim)]
@@ -312,14 +318,7 @@ class DimShuffle(Op):
         inv = tuple(int(i) for i in np.argsort(perm))
         g = dimshuffle(g, inv) if inv != tuple(range(len(inv))) else g
         if dropped:
-            pattern, k = [], 0
-            for d in range(x.ndim):
-                if d in dropped:
-                    pattern.append("x")
-                else:
-                    pattern.append(k)
-                    k += 1
-            g = dimshuffle(g, tuple(pattern))
+            g = expand_dims(g, dropped)
         return [g]
 
     def infer_shape(self, node, input_shapes):
