@@ -175,3 +175,17 @@ def test_rewrites_keep_the_users_names():
     h.name = "hidden"
     f = sg.function([x], [h * 2.0, h])
     assert "hidden" in f.source
+
+
+def test_every_registered_rewrite_is_named_by_a_rewrite_test():
+    """A new rewrite without a test (that checks it fires, by name) fails here."""
+    import pathlib
+    import re
+
+    from symgraph.rewrite import PASSES
+    names = {r.name for p in PASSES.values() for r in p.rewrites if r.default}
+    here = pathlib.Path(__file__).parent
+    quoted = set()
+    for path in here.glob("test_*.py"):
+        quoted |= set(re.findall(r'"([a-z0-9_]+)"', path.read_text()))
+    assert sorted(names - quoted) == []

@@ -110,6 +110,7 @@ def test_gemm_inplace_on_an_intermediate_only():
     gemms = {n.inputs[0].owner is None: n.op.inplace for n in f.graph.apply_nodes
              if isinstance(n.op, Gemm)}
     assert gemms == {False: True, True: False}  # into exp(...), never into w
+    assert fired(f, "gemm_inplace") == 1
     assert_same(f, g, A, A[:, ::-1].copy())
     assert np.array_equal(w.get_value(), np.ones((3, 3)))
 
