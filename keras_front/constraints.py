@@ -113,16 +113,21 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Co
 
 
 def get(identifier: Any, kwargs: dict[str, Any] | None = None) -> Constraint | None:
-    """None -> None; a name -> a new constraint with default settings; a config dict
+    """None -> None; a name -> a new constraint with default settings (the name of a
+    custom constraint function -> that function); a config dict
     (Keras 1.x {'name': ...} or Keras 2 {'class_name', 'config'}) -> that constraint;
     a callable -> itself."""
     if identifier is None:
         return None
     if isinstance(identifier, dict) and "class_name" in identifier:
         return deserialize(identifier)
-    if isinstance(identifier, (str, dict)):
-        return get_from_module(identifier, _CONSTRAINTS, "constraint", instantiate=True,
-                               kwargs=kwargs)
+    if isinstance(identifier, str):
+        found = get_from_module(identifier, _CONSTRAINTS, "constraint")
+        # A class makes a constraint; a custom constraint function (a saved config names
+        # it, custom_objects provides it) is the constraint itself.
+        return found(**(kwargs or {})) if isinstance(found, type) else found
+    if isinstance(identifier, dict):
+        return get_from_module(identifier, _CONSTRAINTS, "constraint")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")

@@ -5,9 +5,8 @@
     model.add(Activation('tanh'))
     model.compile(loss='mean_squared_error', optimizer=SGD(lr=0.1))
 
-`save_model`, `load_model`, `model_from_json` and `model_from_yaml` come with
-keras_front's saving module (keras_front/saving.py); until it exists they raise
-NotImplementedError. `model_from_config` works now.
+`save_model`, `load_model`, `model_from_json` and `model_from_yaml` are keras_front.saving's
+(Keras's HDF5 layout, atomic writes, checked loading); `model_from_config` lives here.
 """
 
 from __future__ import annotations

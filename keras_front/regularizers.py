@@ -151,15 +151,22 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Re
 
 def get(identifier: Any, kwargs: dict[str, Any] | None = None) -> Regularizer | None:
     """None -> None; a name ('l2', 'l1l2', 'activity_l2', ...) -> a new regularizer with
-    default strength; a config dict (Keras 1.x {'name': ...} or Keras 2
-    {'class_name', 'config'}) -> that regularizer; a callable -> itself."""
+    default strength; the name of a custom penalty function (custom objects) -> that
+    function; a config dict (Keras 1.x {'name': ...} or Keras 2 {'class_name', 'config'})
+    -> that regularizer; a callable -> itself."""
     if identifier is None:
         return None
     if isinstance(identifier, dict) and "class_name" in identifier:
         return deserialize(identifier)
-    if isinstance(identifier, (str, dict)):
-        return get_from_module(identifier, _REGULARIZERS, "regularizer", instantiate=True,
-                               kwargs=kwargs)
+    if isinstance(identifier, str):
+        found = get_from_module(identifier, _REGULARIZERS, "regularizer")
+        # Classes and our factories (l2 ...) make a regularizer; a custom penalty function
+        # (a saved config names it, custom_objects provides it) is the regularizer itself.
+        if isinstance(found, type) or found is _REGULARIZERS.get(identifier):
+            return found(**(kwargs or {}))
+        return found
+    if isinstance(identifier, dict):
+        return get_from_module(identifier, _REGULARIZERS, "regularizer")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")

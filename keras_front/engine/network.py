@@ -465,8 +465,9 @@ class Container(Layer):
 
 def _saving_hook(name: str) -> Any:
     """The function `name` of keras_front.saving (issue 6); NotImplementedError until then."""
-    try:
-        from .. import saving
+    import importlib
+    try:  # by name, so sys.modules["keras_front.saving"] = None hides it even once imported
+        saving = importlib.import_module("keras_front.saving")
     except ImportError:
         saving = None
     fn = getattr(saving, name, None)

@@ -1,7 +1,6 @@
 """The code users type (the seed blog posts in /work/shared/seeds), run on small synthetic
 data with only the imports changed (`keras` -> `keras_front`, `tf.keras` ->
-`keras_front`). Training must lower the loss. The lines that save or load models wait for
-keras_front's saving module (issue 6): they are expected to fail until it lands.
+`keras_front`). Training must lower the loss; saved models and weights must load back.
 """
 
 import types
@@ -20,8 +19,6 @@ from keras_front.optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from keras_front.utils.np_utils import to_categorical
 
 tf = types.SimpleNamespace(keras=keras_front)  # `import tensorflow as tf` -> tf.keras
-persistence = pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                                reason="persistence: issue 6")
 
 RNG = np.random.RandomState(0)
 N, NB_CLASSES = 240, 4
@@ -298,7 +295,6 @@ def test_seed002_nb_epoch_and_validation_split():
     assert decreased(history)
 
 
-@persistence
 def test_seed002_save_and_load_model(tmp_path):
     model = two_input_model()
     model.save(str(tmp_path / 'my_model.h5'))
@@ -306,7 +302,6 @@ def test_seed002_save_and_load_model(tmp_path):
     assert len(model.layers) == 6
 
 
-@persistence
 def test_seed002_json_and_yaml_architecture():
     model = two_input_model()
     json_string = model.to_json()
@@ -315,14 +310,12 @@ def test_seed002_json_and_yaml_architecture():
     assert len(model_from_yaml(yaml_string).layers) == 6
 
 
-@persistence
 def test_seed002_save_and_load_weights(tmp_path):
     model = two_input_model()
     model.save_weights(str(tmp_path / 'my_model_weights.h5'))
     model.load_weights(str(tmp_path / 'my_model_weights.h5'))
 
 
-@persistence
 def test_seed002_load_weights_by_name(tmp_path):
     fname = str(tmp_path / "weights.h5")
     model = Sequential()
@@ -337,7 +330,6 @@ def test_seed002_load_weights_by_name(tmp_path):
     np.testing.assert_array_equal(model.layers[0].get_weights()[0], old[0])
 
 
-@persistence
 def test_seed002_model_checkpoint(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'Train_record').mkdir()
