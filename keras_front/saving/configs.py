@@ -180,25 +180,50 @@ def _check_entry(entry: Any, source: str, where: str) -> None:
                                       f"found {str(entry)[:120]}")
 
 
-def _sub_entries(entry: dict[str, Any], source: str) -> list[dict[str, Any]]:
+def _nesting(entry: dict[str, Any], custom_objects: dict[str, Any]) -> str:
+    """How an entry holds other layers: 'sequential', 'model' (functional), 'merge'
+    (Keras 1's Merge(layers=[models])) or 'layer' (a wrapper's 'layer' at most)."""
+    from ..engine.network import Container
+    from ..layers import Merge
+    from ..models import Sequential
+    cls = _layer_class(entry["class_name"], custom_objects)
+    if not isinstance(cls, type):
+        return {"Sequential": "sequential", "Model": "model",
+                "Container": "model"}.get(entry["class_name"], "layer")
+    if issubclass(cls, Sequential):
+        return "sequential"
+    if issubclass(cls, Container):
+        return "model"
+    return "merge" if issubclass(cls, Merge) else "layer"
+
+
+def _sub_entries(entry: dict[str, Any], source: str,
+                 custom_objects: dict[str, Any]) -> list[dict[str, Any]]:
     """The layer entries inside a model / Merge(layers=...) / wrapper entry, checked."""
     config, name = entry["config"], _entry_name(entry)
-    subs: list[Any] = []
-    if isinstance(config, list):                      # Keras 1.2 / 2.0 Sequential
-        subs = config
-    elif isinstance(config, dict):
-        if isinstance(config.get("layers"), list):    # Model, Keras 2.2 Sequential, Merge
-            subs = config["layers"]
-        elif entry["class_name"] in ("Model", "Container", "Sequential"):
-            raise SavedModelError(source, f"model {name!r} has no 'layers' list in its config")
-        if isinstance(config.get("layer"), dict):     # wrappers (TimeDistributed, ...)
-            subs = subs + [config["layer"]]
-    else:
+    if not isinstance(config, (dict, list)):
         raise SavedModelError(source, f"the config of {name!r} should be a dict, found "
                                       f"{type(config).__name__}")
+    nesting = _nesting(entry, custom_objects)
+    subs: list[Any] = []
+    if nesting in ("sequential", "model"):
+        if isinstance(config, list):                  # Keras 1.2 / 2.0 Sequential
+            subs = config
+        elif isinstance(config.get("layers"), list):  # functional, Keras 2.2 Sequential
+            subs = config["layers"]
+        else:
+            raise SavedModelError(source, f"model {name!r} has no 'layers' list in its config")
+    elif nesting == "merge" and isinstance(config, dict) and \
+            isinstance(config.get("layers"), list):
+        subs = config["layers"]
+    elif isinstance(config, dict) and isinstance(config.get("layer"), dict) and \
+            "class_name" in config["layer"]:         # wrappers (TimeDistributed, ...)
+        subs = [config["layer"]]
     for i, sub in enumerate(subs):
         _check_entry(sub, source, f"layer #{i} of {name!r}")
-    if isinstance(config, dict) and entry["class_name"] in ("Model", "Container"):
+    if nesting == "model":
+        if not isinstance(config, dict):
+            raise SavedModelError(source, f"the config of model {name!r} should be a dict")
         for key in ("input_layers", "output_layers"):
             if not isinstance(config.get(key), list):
                 raise SavedModelError(source, f"model {name!r} has no {key!r} list in its "
@@ -210,20 +235,21 @@ def _sub_entries(entry: dict[str, Any], source: str) -> list[dict[str, Any]]:
     return subs
 
 
-def layer_entries(entry: dict[str, Any], source: str) -> Iterator[dict[str, Any]]:
+def layer_entries(entry: dict[str, Any], source: str,
+                  custom_objects: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The entry and every layer entry nested in it, depth first, each checked."""
     _check_entry(entry, source, "the model config")
     stack = [entry]
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(_sub_entries(current, source)))
+        stack.extend(reversed(_sub_entries(current, source, custom_objects)))
 
 
 def check_classes(entry: dict[str, Any], custom_objects: dict[str, Any], source: str) -> None:
     """Raise, naming every one, when the config names layer classes nobody provides."""
     missing: dict[str, list[str]] = {}
-    for sub in layer_entries(entry, source):
+    for sub in layer_entries(entry, source, custom_objects):
         if _layer_class(sub["class_name"], custom_objects) is None:
             missing.setdefault(sub["class_name"], []).append(_entry_name(sub))
     if missing:
@@ -268,7 +294,7 @@ def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
     """Replace, in place, every saved function of Lambda / Merge configs with the function
     from custom_objects (its *_type becomes 'raw': the from_config then takes it as is)."""
     from ..layers import Lambda, Merge
-    for sub in layer_entries(entry, source):
+    for sub in layer_entries(entry, source, custom_objects):
         cls = _layer_class(sub["class_name"], custom_objects)
         config = sub["config"]
         if not (isinstance(cls, type) and issubclass(cls, (Lambda, Merge))) or \
@@ -291,7 +317,7 @@ def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
 def _diagnose(entry: dict[str, Any], custom_objects: dict[str, Any], source: str) -> str:
     """Which layer fails to be made from its config, and why (after a failed build)."""
     from ..layers import deserialize
-    for sub in layer_entries(entry, source):
+    for sub in layer_entries(entry, source, custom_objects):
         if sub is entry or sub["class_name"] in ("Sequential", "Model", "Container"):
             continue
         try:
@@ -320,12 +346,13 @@ def build_model(document: Any, custom_objects: dict[str, Any] | None, source: st
     resolve_functions(entry, custom_objects, functions, source)
     try:
         return model_from_config(entry, custom_objects=custom_objects)
-    except Exception as e:  # noqa: BLE001 (reported with the file and the layer)
+    except Exception as e:
         problem = _diagnose(entry, custom_objects, source) or \
             f"cannot rebuild the model: {type(e).__name__}: {e}"
         if "Unknown" in problem or "Invalid" in problem or "not understood" in problem:
             problem += " (if it names a custom object, pass it in custom_objects)"
-        raise SavedModelError(source, problem) from None
+        # Chained: a custom layer's own bug keeps its traceback.
+        raise SavedModelError(source, problem) from e
 
 
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:

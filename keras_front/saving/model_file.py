@@ -142,7 +142,7 @@ def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
             return model
         if arguments is None:
             warn(f"{path}: no training configuration found in the file: the model "
-                          f"was *not* compiled. Compile it manually.")
+                 f"was *not* compiled. Compile it manually.")
             return model
         compile_from_config(model, arguments, path)
         if contents.optimizer_weights:

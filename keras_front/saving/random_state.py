@@ -46,8 +46,8 @@ def restore_random_state(model: Any, state: Any, source: str) -> None:
     generators = random_generators(model)
     if len(saved) != len(generators):
         warn(f"{source}: the file has the states of {len(saved)} random generators "
-                      f"but the rebuilt model draws from {len(generators)}; random layers "
-                      f"(Dropout, noise) start from fresh generators")
+             f"but the rebuilt model draws from {len(generators)}; random layers "
+             f"(Dropout, noise) start from fresh generators")
         return
     checked = []
     for i, (var, value) in enumerate(zip(generators, saved, strict=True)):

@@ -33,8 +33,8 @@ def training_config(model: Any) -> dict[str, Any] | None:
         return None
     if not hasattr(optimizer, "get_config"):
         warn(f"The optimizer {optimizer!r} has no get_config(): the model is saved "
-                      f"without its training configuration; compile it again after "
-                      f"loading.")
+             f"without its training configuration; compile it again after "
+             f"loading.")
         return None
     return {"optimizer_config": {"class_name": type(optimizer).__name__,
                                  "config": optimizer.get_config()},
@@ -128,7 +128,7 @@ def prepare_compile(config: Any, custom_objects: dict[str, Any] | None,
                                       f"compile=False)")
     if config.get("weighted_metrics"):
         warn(f"{source}: keras_front has no weighted_metrics; "
-                      f"{config['weighted_metrics']} are not restored")
+             f"{config['weighted_metrics']} are not restored")
     return {"optimizer": optimizer, "loss": loss, "metrics": metrics,
             "loss_weights": config.get("loss_weights"),
             "sample_weight_mode": config.get("sample_weight_mode"),
@@ -173,4 +173,4 @@ def restore_optimizer_state(model: Any, stored: Sequence[tuple[str, StoredArray]
             raise SavedModelError(source, f"the saved optimizer state does not fit the "
                                           f"optimizer: {e}") from None
         warn(f"{source}: error in loading the saved optimizer state ({e}); the model "
-                      f"starts with a freshly initialized optimizer.")
+             f"starts with a freshly initialized optimizer.")

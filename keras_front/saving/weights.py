@@ -193,8 +193,8 @@ def plan_by_name(layers: Sequence[Any], saved: SavedWeights,
             pairs += _pair_layer(layer, name, saved, source, "")
     if not any(name in index for name in saved.layer_names if saved.layers[name]):
         warn(f"{source}: load_weights(by_name=True) loaded nothing: no layer of the "
-                      f"model is named like a layer of the file "
-                      f"({_describe(saved.layer_names)})")
+             f"model is named like a layer of the file "
+             f"({_describe(saved.layer_names)})")
     return pairs
 
 

@@ -127,6 +127,23 @@ def test_unknown_classes_are_all_named_at_once():
     assert [type(la) for la in rebuilt.layers] == [Twice, layers.Dense, Twice]
 
 
+class Stack(Layer):
+    """A custom layer whose config has a 'layers' key that holds no layers."""
+
+    def __init__(self, layers=(2, 3), **kwargs):
+        self.sizes = list(layers)
+        super().__init__(**kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "layers": self.sizes}
+
+
+def test_a_custom_config_key_named_layers_is_not_taken_for_sublayers():
+    model = Sequential([Stack([4, 5], input_shape=(3,), name="stack")])
+    rebuilt = model_from_json(model.to_json(), custom_objects={"Stack": Stack})
+    assert rebuilt.layers[0].sizes == [4, 5]
+
+
 def test_a_failing_layer_is_named_with_the_reason():
     text = json.dumps({"class_name": "Sequential", "config": [
         {"class_name": "Dense", "config": {"name": "d", "output_dim": 2, "input_dim": 3,
