@@ -11,7 +11,7 @@ from keras_front.engine import Input, Layer
 from keras_front.models import Model, Sequential, model_from_json, model_from_yaml
 from keras_front.saving import SavedModelError
 
-from .reference_files import KERAS1_SEQUENTIAL, KERAS2_FUNCTIONAL
+from .reference_files import KERAS1_SEQUENTIAL, KERAS2_FUNCTIONAL, KERAS2_LAYERS
 
 X = np.random.default_rng(0).random((5, 4)).astype("float32")
 
@@ -64,6 +64,21 @@ def test_keras_1_and_2_json_configs_rebuild():
     keras22 = model_from_json(json.dumps({"class_name": "Sequential", "config": {
         "name": "sequential_7", "layers": KERAS1_SEQUENTIAL["config"]}}))
     assert keras22.name == "sequential_7" and len(keras22.layers) == 3
+
+
+def test_keras_2_configs_of_every_supported_layer_rebuild():
+    document = {"class_name": "Sequential", "config": {"name": "sequential_1",
+                                                       "layers": KERAS2_LAYERS},
+                "keras_version": "2.2.4", "backend": "tensorflow"}
+    model = model_from_json(json.dumps(document))
+    assert [la.name for la in model.layers] == [c["config"]["name"] for c in KERAS2_LAYERS]
+    dense = model.layers[0]
+    assert dense.units == 6 and dense.kernel_regularizer.l2 == pytest.approx(0.01)
+    assert dense.kernel_constraint.max_value == 2
+    assert model.get_layer("dropout_1").p == 0.5
+    assert model.get_layer("gaussian_noise_1").sigma == pytest.approx(0.1)
+    assert model.output_shape == (None, 6, 2)
+    assert model.predict(X).shape == (5, 6, 2)
 
 
 def test_keras_yaml_with_python_tuples_reads_safely():

@@ -199,3 +199,46 @@ def test_saving_through_a_symlink_replaces_the_target(tmp_path):
     assert link.is_symlink()
     np.testing.assert_array_equal(load_model(target).get_weights()[0], model.get_weights()[0])
     assert leftovers(tmp_path / "real") == []
+
+
+KILLED_MIDWAY = """
+import os, signal, sys
+import h5py
+import numpy as np
+from keras_front import layers
+from keras_front.models import Sequential
+
+original = h5py.Group.create_dataset
+calls = []
+
+def create_dataset(group, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 3:  # the process dies in the middle of writing the weights
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(group, *args, **kwargs)
+
+h5py.Group.create_dataset = create_dataset
+np.random.seed(1)
+Sequential([layers.Dense(4, input_dim=3, name="d1"), layers.Dense(2, name="d2")]).save(sys.argv[1])
+"""
+
+
+def test_a_killed_save_leaves_the_old_file_intact(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.h5"
+    old = small_model(0)
+    old.save(path)
+    before = path.read_bytes()
+    script = tmp_path / "kill.py"
+    script.write_text(KILLED_MIDWAY)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    done = subprocess.run([sys.executable, str(script), str(path)], cwd=root,
+                          env={**os.environ, "PYTHONPATH": root}, capture_output=True,
+                          timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    assert path.read_bytes() == before
+    assert len(leftovers(tmp_path)) == 1  # a hard kill cannot clean up its temp file
+    np.testing.assert_array_equal(load_model(path).get_weights()[0], old.get_weights()[0])
