@@ -125,7 +125,7 @@ def read_model_file(f: h5py.File, path: str) -> SavedModelFile:
 
 
 def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
-               compile: bool = True) -> Any:  # noqa: A002 (Keras's argument name)
+               compile: bool = True) -> Any:  # Keras's argument name
     """A model saved by save_model (or by Keras 1.2 / 2.x), compiled when the file has a
     training config and `compile`; custom layers, losses, metrics, optimizers and Lambda
     functions come from custom_objects."""
