@@ -15,7 +15,7 @@ import numpy as np  # noqa: F401  (in the globals that saved Lambda functions ru
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
-from ..utils.generic_utils import func_dump, func_load, get_custom_objects, has_arg
+from ..utils.generic_utils import func_dump, get_custom_objects, has_arg
 from .arguments import (
     input_dim_to_shape,
     is_activation_name,
@@ -293,16 +293,33 @@ def _dump_callable(value: Any) -> tuple[Any, str]:
     return value, "raw"
 
 
-def _load_callable(value: Any, kind: str, custom_objects: dict[str, Any] | None) -> Any:
-    """The inverse of _dump_callable, functions run with this module's globals."""
-    globs = {**globals(), **get_custom_objects(), **(custom_objects or {})}
+def _load_callable(value: Any, kind: str, custom_objects: dict[str, Any] | None,
+                   layer: str = "?") -> Any:
+    """The inverse of _dump_callable -- without ever running code from a config.
+
+    A function saved by name is looked up in custom_objects, then among the activations
+    and the backend's functions. One saved as bytecode ('lambda') is never loaded: the
+    caller passes the function under the layer's name (keras_front.saving also asks for it
+    by the function's own name, which it records beside the config)."""
     if kind == "lambda":
-        return func_load(value, globs=globs)
+        if custom_objects and layer in custom_objects:
+            return custom_objects[layer]
+        raise ValueError(f"layer {layer!r}: its config holds a function saved as bytecode; "
+                         f"keras_front never runs code from a config: pass the function as "
+                         f"custom_objects={{{layer!r}: fn}}")
     if kind == "function":
-        if value not in globs:
-            raise ValueError(f"Unknown function {value!r} in a saved Lambda/Merge config; pass "
-                             f"it in custom_objects")
-        return globs[value]
+        from .. import activations
+        from .. import backend as K
+        known = {**get_custom_objects(), **(custom_objects or {})}
+        if value in known:
+            return known[value]
+        for namespace in (activations, K):
+            found = getattr(namespace, value, None) if isinstance(value, str) and \
+                not value.startswith("_") else None
+            if callable(found):
+                return found
+        raise ValueError(f"Unknown function {value!r} in a saved Lambda/Merge config; pass "
+                         f"it in custom_objects")
     return value
 
 
@@ -374,15 +391,16 @@ class Lambda(Layer):
     def from_config(cls, config: dict[str, Any],
                     custom_objects: dict[str, Any] | None = None) -> Lambda:
         config = dict(config)
+        name = config.get("name", "?")
         config["function"] = _load_callable(config["function"],
                                             config.pop("function_type", "function"),
-                                            custom_objects)
+                                            custom_objects, name)
         config["output_shape"] = _load_callable(config.get("output_shape"),
                                                 config.pop("output_shape_type", "raw"),
-                                                custom_objects)
+                                                custom_objects, name)
         if "mask" in config:
             config["mask"] = _load_callable(config["mask"], config.pop("mask_type", "raw"),
-                                            custom_objects)
+                                            custom_objects, name)
         return cls(**config)
 
 

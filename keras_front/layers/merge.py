@@ -443,14 +443,15 @@ class Merge(Layer):
                     custom_objects: dict[str, Any] | None = None) -> Merge:
         config = dict(config)
         config.pop("trainable", None)
+        name = config.get("name", "?")
         config["mode"] = _load_callable(config["mode"], config.pop("mode_type", "raw"),
-                                        custom_objects)
+                                        custom_objects, name)
         config["output_shape"] = _load_callable(config.get("output_shape"),
                                                 config.pop("output_shape_type", "raw"),
-                                                custom_objects)
+                                                custom_objects, name)
         config["output_mask"] = _load_callable(config.get("output_mask"),
                                                config.pop("output_mask_type", "raw"),
-                                               custom_objects)
+                                               custom_objects, name)
         if config.get("layers"):
             from . import deserialize
             config["layers"] = [deserialize(c, custom_objects=custom_objects)

@@ -48,7 +48,8 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
                input_dtype: str | None = None, expected_output: np.ndarray | None = None,
                expected_output_dtype: str | None = None,
                expected_trainable: int | None = None, fixed_batch_size: bool = False,
-               rtol: float = 1e-5, atol: float = 1e-6) -> np.ndarray:
+               rtol: float = 1e-5, atol: float = 1e-6,
+               custom_objects: dict[str, Any] | None = None) -> np.ndarray:
     """Check a layer class in the ways every layer must work (see the module docstring).
 
     For a layer taking several inputs, give lists: input_shape=[(2, 3), (2, 3)] or
@@ -73,7 +74,8 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
     # The layer alone: config round trip.
     layer = layer_cls(**kwargs)
     config = layer.get_config()
-    clone = layer_cls.from_config(config)
+    clone = layer_cls.from_config(config, custom_objects=custom_objects) if custom_objects \
+        else layer_cls.from_config(config)  # some layers take no custom_objects
     assert _without_names(clone.get_config()) == _without_names(config), \
         f"{layer_cls.__name__}: from_config(get_config()) changed the config"
 
@@ -100,7 +102,7 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
         np.testing.assert_allclose(actual, expected_output, rtol=rtol, atol=atol)
 
     # The model's config rebuilds an equal model (same weights -> same predictions).
-    rebuilt = Model.from_config(model.get_config())
+    rebuilt = Model.from_config(model.get_config(), custom_objects=custom_objects)
     rebuilt.set_weights(model.get_weights())
     np.testing.assert_allclose(rebuilt.predict(datas if multi else datas[0]), actual,
                                rtol=rtol, atol=atol)

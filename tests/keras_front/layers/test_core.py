@@ -209,13 +209,32 @@ def test_repeat_vector():
 # ---------------------------------------------------------------- Lambda
 
 
+def _row_sum(x):
+    return K.sum(x, axis=-1, keepdims=True)
+
+
 def test_lambda_with_inferred_and_given_output_shape():
     data = RNG.random((3, 4)).astype("float32")
-    layer_test(Lambda, {"function": lambda x: x ** 2}, input_data=data,
-               expected_output=data ** 2)
-    out = layer_test(Lambda, {"function": lambda x: K.sum(x, axis=-1, keepdims=True),
-                              "output_shape": (1,)}, input_data=data)
+    # Python functions are saved as bytecode (Keras's format) and come back only from
+    # custom_objects, under the layer's name
+    layer_test(Lambda, {"function": lambda x: x ** 2, "name": "square"}, input_data=data,
+               expected_output=data ** 2, custom_objects={"square": lambda x: x ** 2})
+    out = layer_test(Lambda, {"function": _row_sum, "output_shape": (1,), "name": "rows"},
+                     input_data=data, custom_objects={"rows": _row_sum})
     np.testing.assert_allclose(out, data.sum(-1, keepdims=True), rtol=1e-5)
+
+
+def test_lambda_config_never_runs_saved_bytecode():
+    config = Lambda(lambda x: x ** 2, name="sq").get_config()
+    assert config["function_type"] == "lambda"
+    with pytest.raises(ValueError, match=r"layer 'sq': .*saved as bytecode; keras_front "
+                                         r"never runs code.*custom_objects=\{'sq': fn\}"):
+        Lambda.from_config(config)
+    by_name = {**config, "function": "func_load", "function_type": "function"}
+    with pytest.raises(ValueError, match="Unknown function 'func_load'"):
+        Lambda.from_config(by_name)  # module internals are not reachable by name
+    builtin = {**config, "function": "square", "function_type": "function"}
+    assert Lambda.from_config(builtin).function is K.square  # backend functions are
 
 
 def test_lambda_arguments_and_output_shape_function():
