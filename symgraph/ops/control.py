@@ -69,9 +69,12 @@ class IfElse(Op):
                 gt.append(None)
                 ge.append(None)
                 continue
-            z = zeros_like(g)
-            gt.append(ifelse(c, g, z) if dtypes.is_differentiable(t.dtype) else None)
-            ge.append(ifelse(c, z, g) if dtypes.is_differentiable(e.dtype) else None)
+            # The branch not taken gets zeros of its own shape: the branches may differ in
+            # shape at run time, and g has the shape of the branch that was taken.
+            gt.append(ifelse(c, g, zeros_like(t)) if dtypes.is_differentiable(t.dtype)
+                      else None)
+            ge.append(ifelse(c, zeros_like(e), g) if dtypes.is_differentiable(e.dtype)
+                      else None)
         return [None, *gt, *ge]
 
 

@@ -95,6 +95,20 @@ def test_ifelse_gradient_flows_through_the_branch_taken():
                        [sign * np.array([1.0, 2.0]), np.array([0.5, -1.5])])
 
 
+def test_ifelse_gradient_of_branches_of_different_shapes():
+    # Found by the random-graph tests: the branch not taken got zeros shaped like the
+    # branch taken, so d/d(else) was a (3, 2) array for a (4, 3) input.
+    c = sg.bscalar("c")
+    a, b = sg.dmatrix("a"), sg.dmatrix("b")
+    cost = sg.sum(sg.ifelse(c, a * 2.0, b * 3.0))
+    f = sg.function([c, a, b], sg.grad(cost, [a, b]))
+    av, bv = np.ones((3, 2)), np.ones((4, 3))
+    for cond in (True, False):
+        ga, gb = f(cond, av, bv)
+        np.testing.assert_array_equal(ga, np.full((3, 2), 2.0 if cond else 0.0))
+        np.testing.assert_array_equal(gb, np.full((4, 3), 0.0 if cond else 3.0))
+
+
 def test_switch_and_where_match_numpy_with_broadcasting():
     rng = np.random.default_rng(0)
     c = rng.random((3, 1)) > 0.5
