@@ -55,7 +55,10 @@ class Optimizer:
 
     Keyword arguments: clipnorm (rescale all gradients together when their global L2 norm
     exceeds it) and clipvalue (clip each gradient element to [-clipvalue, clipvalue]).
+    Subclasses list their numeric hyperparameters in `_config_floats` (get_config's keys).
     """
+
+    _config_floats: tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any):
         for key in kwargs:
@@ -90,6 +93,16 @@ class Optimizer:
             K.set_value(current, value)
 
     learning_rate = lr
+
+    def _common_state(self, lr: Any, learning_rate: Any, default_lr: float,
+                      decay: float | None = None) -> None:
+        """The state every Keras 1.2 rule starts from: the step counter, the learning rate
+        (under either name) and, for rules with learning-rate decay, `decay`."""
+        self.iterations = K.variable(0.0, name="iterations")
+        self.lr = _learning_rate(type(self).__name__, lr, learning_rate, default_lr)
+        if decay is not None:
+            self.decay = K.variable(decay, name="decay")
+            self.initial_decay = decay
 
     # ---- updates
 
@@ -171,12 +184,12 @@ class Optimizer:
     # ---- configuration
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments (clipnorm/clipvalue when set; subclasses add theirs)."""
+        """The constructor arguments: clipnorm/clipvalue when set, then `_config_floats`."""
         config: dict[str, Any] = {}
         for key in ("clipnorm", "clipvalue"):
             if key in self.__dict__:
                 config[key] = self.__dict__[key]
-        return config
+        return {**config, **self._floats(*self._config_floats)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
@@ -243,20 +256,24 @@ def collect_updates(optimizer: Any, params: Sequence[Variable], constraints: Any
 # ------------------------------------------------------------------ the update rules
 
 
+def _epsilon(epsilon: float | None) -> float:
+    """The fuzz factor: `epsilon=None` means K.epsilon() (Keras 2.1)."""
+    return K.epsilon() if epsilon is None else epsilon
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, learning-rate decay and Nesterov momentum.
 
     v = momentum * v - lr * g;  p += v  (Nesterov: p += momentum * v - lr * g).
     """
 
+    _config_floats = ("lr", "momentum", "decay")
+
     def __init__(self, lr: float | None = None, momentum: float = 0.0, decay: float = 0.0,
                  nesterov: bool = False, learning_rate: float | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("SGD", lr, learning_rate, 0.01)
+        self._common_state(lr, learning_rate, 0.01, decay)
         self.momentum = K.variable(momentum, name="momentum")
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
         self.nesterov = nesterov
 
     def _rule(self, params, constraints, loss):
@@ -271,26 +288,17 @@ class SGD(Optimizer):
         return self.updates
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), **self._floats("lr", "momentum", "decay"),
-                "nesterov": self.nesterov}
+        return {**super().get_config(), "nesterov": self.nesterov}
 
 
-class RMSprop(Optimizer):
-    """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
+class _Accumulating(Optimizer):
+    """RMSprop and Adagrad: p -= lr * g / (sqrt(a) + epsilon), where each subclass says
+    how the accumulator `a` of squared gradients is updated (`_accumulate`)."""
 
-    a = rho * a + (1 - rho) * g**2;  p -= lr * g / (sqrt(a) + epsilon).
-    Keras 1.2's default epsilon is 1e-8 (Keras 0.x, which some tutorials quote, had 1e-6).
-    """
+    _config_floats = ("lr", "decay", "epsilon")
 
-    def __init__(self, lr: float | None = None, rho: float = 0.9, epsilon: float | None = 1e-8,
-                 decay: float = 0.0, learning_rate: float | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("RMSprop", lr, learning_rate, 0.001)
-        self.rho = K.variable(rho, name="rho")
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
+    def _accumulate(self, a: Variable, g: Any) -> Any:
+        raise NotImplementedError
 
     def _rule(self, params, constraints, loss):
         grads, lr = self._start(loss, params)
@@ -298,16 +306,33 @@ class RMSprop(Optimizer):
         self.weights = [self.iterations] + accumulators
         self._keras1_weights = accumulators
         for p, g, a in zip(params, grads, accumulators, strict=True):
-            new_a = self.rho * a + (1.0 - self.rho) * K.square(g)
+            new_a = self._accumulate(a, g)
             self.updates.append(K.update(a, new_a))
             self._apply(p, p - lr * g / (K.sqrt(new_a) + self.epsilon), constraints)
         return self.updates
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), **self._floats("lr", "rho", "decay", "epsilon")}
+
+class RMSprop(_Accumulating):
+    """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
+
+    a = rho * a + (1 - rho) * g**2;  p -= lr * g / (sqrt(a) + epsilon).
+    Keras 1.2's default epsilon is 1e-8 (Keras 0.x, which some tutorials quote, had 1e-6).
+    """
+
+    _config_floats = ("lr", "rho", "decay", "epsilon")
+
+    def __init__(self, lr: float | None = None, rho: float = 0.9, epsilon: float | None = 1e-8,
+                 decay: float = 0.0, learning_rate: float | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._common_state(lr, learning_rate, 0.001, decay)
+        self.rho = K.variable(rho, name="rho")
+        self.epsilon = _epsilon(epsilon)
+
+    def _accumulate(self, a: Variable, g: Any) -> Any:
+        return self.rho * a + (1.0 - self.rho) * K.square(g)
 
 
-class Adagrad(Optimizer):
+class Adagrad(_Accumulating):
     """Adagrad: per-element rates shrinking with the sum of squared gradients.
 
     a += g**2;  p -= lr * g / (sqrt(a) + epsilon).
@@ -316,25 +341,11 @@ class Adagrad(Optimizer):
     def __init__(self, lr: float | None = None, epsilon: float | None = 1e-8,
                  decay: float = 0.0, learning_rate: float | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("Adagrad", lr, learning_rate, 0.01)
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
+        self._common_state(lr, learning_rate, 0.01, decay)
+        self.epsilon = _epsilon(epsilon)
 
-    def _rule(self, params, constraints, loss):
-        grads, lr = self._start(loss, params)
-        accumulators = self._slots(params)
-        self.weights = [self.iterations] + accumulators
-        self._keras1_weights = accumulators
-        for p, g, a in zip(params, grads, accumulators, strict=True):
-            new_a = a + K.square(g)
-            self.updates.append(K.update(a, new_a))
-            self._apply(p, p - lr * g / (K.sqrt(new_a) + self.epsilon), constraints)
-        return self.updates
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), **self._floats("lr", "decay", "epsilon")}
+    def _accumulate(self, a: Variable, g: Any) -> Any:
+        return a + K.square(g)
 
 
 class Adadelta(Optimizer):
@@ -344,16 +355,15 @@ class Adadelta(Optimizer):
     d = rho*d + (1-rho)*u**2  (u uses the new a and the old d).
     """
 
+    _config_floats = ("lr", "rho", "decay", "epsilon")
+
     def __init__(self, lr: float | None = None, rho: float = 0.95,
                  epsilon: float | None = 1e-8, decay: float = 0.0,
                  learning_rate: float | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("Adadelta", lr, learning_rate, 1.0)
+        self._common_state(lr, learning_rate, 1.0, decay)
         self.rho = rho  # a plain number in Keras 1.2
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
+        self.epsilon = _epsilon(epsilon)
 
     def _rule(self, params, constraints, loss):
         grads, lr = self._start(loss, params)
@@ -369,11 +379,27 @@ class Adadelta(Optimizer):
             self.updates.append(K.update(d, self.rho * d + (1.0 - self.rho) * K.square(step)))
         return self.updates
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), **self._floats("lr", "rho", "decay", "epsilon")}
+
+class _Moments(Optimizer):
+    """Adam, Adamax and Nadam: first moment m and a second statistic of the gradients,
+    with beta_1 / beta_2 as variables and Keras's default learning rates."""
+
+    _config_floats = ("lr", "beta_1", "beta_2", "decay", "epsilon")
+
+    def __init__(self, lr: Any, learning_rate: Any, default_lr: float, beta_1: float,
+                 beta_2: float, epsilon: float | None, decay: float | None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._common_state(lr, learning_rate, default_lr, decay)
+        self.beta_1 = K.variable(beta_1, name="beta_1")
+        self.beta_2 = K.variable(beta_2, name="beta_2")
+        self.epsilon = _epsilon(epsilon)
+
+    def _first_moment(self, m: Variable, g: Any) -> Any:
+        """m_t = beta_1 * m + (1 - beta_1) * g."""
+        return self.beta_1 * m + (1.0 - self.beta_1) * g
 
 
-class Adam(Optimizer):
+class Adam(_Moments):
     """Adam: momentum and RMS scaling, with bias correction folded into the rate.
 
     t = iterations + 1;  lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t);
@@ -384,14 +410,7 @@ class Adam(Optimizer):
     def __init__(self, lr: float | None = None, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float | None = 1e-8, decay: float = 0.0, amsgrad: bool = False,
                  learning_rate: float | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("Adam", lr, learning_rate, 0.001)
-        self.beta_1 = K.variable(beta_1, name="beta_1")
-        self.beta_2 = K.variable(beta_2, name="beta_2")
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
+        super().__init__(lr, learning_rate, 0.001, beta_1, beta_2, epsilon, decay, **kwargs)
         self.amsgrad = amsgrad
 
     def _rule(self, params, constraints, loss):
@@ -402,7 +421,7 @@ class Adam(Optimizer):
         vhats = self._slots(params) if self.amsgrad else []
         self.weights = [self.iterations] + ms + vs + vhats
         for i, (p, g, m, v) in enumerate(zip(params, grads, ms, vs, strict=True)):
-            m_t = self.beta_1 * m + (1.0 - self.beta_1) * g
+            m_t = self._first_moment(m, g)
             v_t = self.beta_2 * v + (1.0 - self.beta_2) * K.square(g)
             self.updates.append(K.update(m, m_t))
             self.updates.append(K.update(v, v_t))
@@ -414,14 +433,13 @@ class Adam(Optimizer):
         return self.updates
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(),
-                  **self._floats("lr", "beta_1", "beta_2", "decay", "epsilon")}
+        config = super().get_config()
         if self.amsgrad:
             config["amsgrad"] = True
         return config
 
 
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """Adamax: Adam with the infinity norm (Adam paper, section 7).
 
     lr_t = lr / (1 - beta_1**t);  m = beta_1*m + (1-beta_1)*g;  u = max(beta_2*u, |g|);
@@ -431,14 +449,7 @@ class Adamax(Optimizer):
     def __init__(self, lr: float | None = None, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float | None = 1e-8, decay: float = 0.0,
                  learning_rate: float | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
-        self.lr = _learning_rate("Adamax", lr, learning_rate, 0.002)
-        self.beta_1 = K.variable(beta_1, name="beta_1")
-        self.beta_2 = K.variable(beta_2, name="beta_2")
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
-        self.decay = K.variable(decay, name="decay")
-        self.initial_decay = decay
+        super().__init__(lr, learning_rate, 0.002, beta_1, beta_2, epsilon, decay, **kwargs)
 
     def _rule(self, params, constraints, loss):
         grads, lr = self._start(loss, params)
@@ -446,19 +457,15 @@ class Adamax(Optimizer):
         ms, us = self._slots(params), self._slots(params)
         self.weights = [self.iterations] + ms + us
         for p, g, m, u in zip(params, grads, ms, us, strict=True):
-            m_t = self.beta_1 * m + (1.0 - self.beta_1) * g
+            m_t = self._first_moment(m, g)
             u_t = K.maximum(self.beta_2 * u, K.abs(g))
             self.updates.append(K.update(m, m_t))
             self.updates.append(K.update(u, u_t))
             self._apply(p, p - lr_t * m_t / (u_t + self.epsilon), constraints)
         return self.updates
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(),
-                **self._floats("lr", "beta_1", "beta_2", "decay", "epsilon")}
 
-
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Nadam: Adam with Nesterov momentum and a warming momentum schedule (Dozat 2015).
 
     mu_t = beta_1 * (1 - 0.5 * 0.96**(t * schedule_decay));  m_schedule *= mu_t;
@@ -466,16 +473,13 @@ class Nadam(Optimizer):
             / (sqrt(v / (1 - beta_2**t)) + epsilon).   No learning-rate decay (as Keras).
     """
 
+    _config_floats = ("lr", "beta_1", "beta_2", "epsilon", "schedule_decay")
+
     def __init__(self, lr: float | None = None, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float | None = 1e-8, schedule_decay: float = 0.004,
                  learning_rate: float | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.iterations = K.variable(0.0, name="iterations")
+        super().__init__(lr, learning_rate, 0.002, beta_1, beta_2, epsilon, None, **kwargs)
         self.m_schedule = K.variable(1.0, name="m_schedule")
-        self.lr = _learning_rate("Nadam", lr, learning_rate, 0.002)
-        self.beta_1 = K.variable(beta_1, name="beta_1")
-        self.beta_2 = K.variable(beta_2, name="beta_2")
-        self.epsilon = K.epsilon() if epsilon is None else epsilon
         self.schedule_decay = schedule_decay
 
     def _rule(self, params, constraints, loss):
@@ -491,7 +495,7 @@ class Nadam(Optimizer):
         self._keras1_weights = [self.iterations] + ms + vs
         for p, g, m, v in zip(params, grads, ms, vs, strict=True):
             g_prime = g / (1.0 - m_schedule_new)
-            m_t = self.beta_1 * m + (1.0 - self.beta_1) * g
+            m_t = self._first_moment(m, g)
             m_t_prime = m_t / (1.0 - m_schedule_next)
             v_t = self.beta_2 * v + (1.0 - self.beta_2) * K.square(g)
             v_t_prime = v_t / (1.0 - K.pow(self.beta_2, t))
@@ -501,10 +505,6 @@ class Nadam(Optimizer):
             self._apply(p, p - self.lr * m_t_bar / (K.sqrt(v_t_prime) + self.epsilon),
                         constraints)
         return self.updates
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(),
-                **self._floats("lr", "beta_1", "beta_2", "epsilon", "schedule_decay")}
 
 
 # ------------------------------------------------------------------ lookup by name
