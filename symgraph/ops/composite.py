@@ -39,7 +39,15 @@ import numpy as np
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
-from .elemwise import TABLE, Elemwise, ScalarOp, cast_op, dtypes_c, output_dtype
+from .elemwise import (
+    TABLE,
+    Elemwise,
+    ScalarOp,
+    cast_op,
+    dtypes_c,
+    natural_dtype,
+    output_dtype,
+)
 from .registry import Op, RenderContext
 
 Ref = tuple  # ("i", k) input k | ("t", j) step j | ("c", dtype, repr) scalar constant
@@ -85,6 +93,12 @@ def out_call(ctx: RenderContext, row: ScalarOp, args: Sequence[str], arg_dtypes:
     # 'float' rows compute in the float dtype even on integer inputs (1 / 2 is 0.5)
     force = row.dtype == "float" and any(d != out_dtype for d in arg_dtypes)
     extra = f", dtype=np.{out_dtype}" if force else ""
+    if force and natural_dtype(row, out_dtype) != out_dtype:
+        # SciPy's special functions have no float16 loop to force: convert the inputs
+        # instead (what Elemwise.render does), and let out= round the result.
+        args = [a if d == out_dtype else f"np.asarray({a}).astype(np.{out_dtype})"
+                for a, d in zip(args, arg_dtypes, strict=True)]
+        extra = ""
     return f"{fn}({', '.join(args)}, out={out}{extra})"
 
 
@@ -95,8 +109,12 @@ def plain_call(ctx: RenderContext, row: ScalarOp, args: Sequence[str],
         args = [a if d == out_dtype else f"np.asarray({a}).astype(np.{out_dtype})"
                 for a, d in zip(args, arg_dtypes, strict=True)]
     if row.py == "@":
-        return f"{ctx.ref(row.fn, row.name)}({', '.join(args)})"
-    return row.py.format(*args)
+        expr = f"{ctx.ref(row.fn, row.name)}({', '.join(args)})"
+    else:
+        expr = row.py.format(*args)
+    if row.dtype == "float" and natural_dtype(row, out_dtype) != out_dtype:
+        return f"({expr}).astype(np.{out_dtype})"  # no float16 loop: computed wider
+    return expr
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ class Elemwise(Op):
             expr = f"{ctx.ref(row.fn, row.name)}({', '.join(ins)})"
         else:
             expr = row.py.format(*ins)
-        if row.dtype == "float" and _natural_dtype(row, out_dtype) != out_dtype:
+        if row.dtype == "float" and natural_dtype(row, out_dtype) != out_dtype:
             # SciPy's special functions have no float16 loop: erf(f16) computes in f32/f64.
             return f"({expr}).astype(np.{out_dtype})"
         return expr
@@ -165,7 +165,7 @@ def output_dtype(row: ScalarOp, in_dtypes: Sequence[str]) -> str:
     return out
 
 
-def _natural_dtype(row: ScalarOp, dtype: str) -> str:
+def natural_dtype(row: ScalarOp, dtype: str) -> str:
     """Dtype `row.fn` itself returns when all its inputs have `dtype` (probed once)."""
     key = (row.name, "natural", dtype)
     if key not in _DTYPE_CACHE:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.special
 
 import symgraph as sg
 from symgraph.ops.composite import Composite, InplaceElemwise, row_of
@@ -52,6 +53,23 @@ def test_float_rows_compute_in_float_on_integers():
     op = Composite(1, (("reciprocal", (("i", 0),)), ("mul", (("t", 0), ("i", 0)))))
     got = run(op, np.array([2, 4], "int64"))
     np.testing.assert_allclose(got, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("row", ["sigmoid", "erf", "erfc"])
+def test_scipy_rows_on_bool_compute_float16_without_a_float16_loop(row):
+    # Found by the random-graph tests: SciPy's expit/erf/erfc have no float16 loop, so
+    # `expit(b, out=buf, dtype=np.float16)` raised; full-buffer and partial steps alike.
+    full = Composite(1, ((row, (("i", 0),)), ("mul", (("t", 0), ("c", "float16", "0.5")))))
+    partial = Composite(2, ((row, (("i", 0),)), ("mul", (("t", 0), ("i", 1)))))
+    b = np.array([[True, False, True]])
+    fn = getattr(scipy.special, {"sigmoid": "expit"}.get(row, row))
+    want = fn(b.astype("float16")).astype("float16")
+    got = run(full, b)
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got, want * np.float16(0.5), rtol=1e-3)
+    got = run(partial, b[0, :1], np.ones((2, 1), "float16"))
+    assert got.dtype == np.float16 and got.shape == (2, 1)
+    np.testing.assert_allclose(got, np.broadcast_to(want[0, :1], (2, 1)), rtol=1e-3)
 
 
 def test_kernel_reuses_one_buffer_for_a_chain():
