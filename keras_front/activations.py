@@ -8,7 +8,7 @@ from typing import Any
 import symgraph as sg
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, get_from_module
+from .utils.generic_utils import deserialize_keras_object, get_identifier
 
 Activation = Callable[..., Any]
 
@@ -81,11 +81,7 @@ def get(identifier: Any) -> Activation:
     """None -> linear; a name -> that function; a callable -> itself."""
     if identifier is None:
         return linear
-    if isinstance(identifier, str):
-        return get_from_module(identifier, _ACTIVATIONS, "activation function")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+    return get_identifier(identifier, _ACTIVATIONS, "activation function")
 
 
 _ACTIVATIONS = {f.__name__: f for f in (softmax, elu, selu, softplus, softsign, relu, tanh,

@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, get_from_module
+from .utils.generic_utils import (
+    deserialize_keras_object,
+    get_identifier,
+    serialize_keras_object,
+)
 
 
 class Constraint:
@@ -103,8 +107,8 @@ _CONSTRAINTS: dict[str, Any] = {
 
 
 def serialize(constraint: Constraint) -> dict[str, Any]:
-    """{'class_name', 'config'} for a constraint."""
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    """{'class_name', 'config'} for a constraint (what layer configs store)."""
+    return serialize_keras_object(constraint)
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Constraint:
@@ -119,15 +123,5 @@ def get(identifier: Any, kwargs: dict[str, Any] | None = None) -> Constraint | N
     a callable -> itself."""
     if identifier is None:
         return None
-    if isinstance(identifier, dict) and "class_name" in identifier:
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        found = get_from_module(identifier, _CONSTRAINTS, "constraint")
-        # A class makes a constraint; a custom constraint function (a saved config names
-        # it, custom_objects provides it) is the constraint itself.
-        return found(**(kwargs or {})) if isinstance(found, type) else found
-    if isinstance(identifier, dict):
-        return get_from_module(identifier, _CONSTRAINTS, "constraint")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    return get_identifier(identifier, _CONSTRAINTS, "constraint", makes_objects=True,
+                          kwargs=kwargs)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, get_from_module
+from .utils.generic_utils import deserialize_keras_object, get_identifier
 
 Loss = Callable[[Any, Any], Any]
 _LOG2 = float(np.log(2.0))
@@ -136,8 +136,5 @@ def deserialize(name: Any, custom_objects: dict[str, Any] | None = None) -> Loss
 def get(identifier: Any) -> Loss:
     """A name ('mse', 'categorical_crossentropy', ...) -> that function; a callable ->
     itself."""
-    if isinstance(identifier, str):
-        return get_from_module(identifier, _LOSSES, "loss function (objective)")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+    return get_identifier(identifier, _LOSSES, "loss function (objective)",
+                          described="loss function")

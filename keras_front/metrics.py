@@ -40,7 +40,7 @@ from .losses import (  # noqa: F401  (losses are metrics too, under the same nam
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from .utils.generic_utils import deserialize_keras_object, get_from_module
+from .utils.generic_utils import deserialize_keras_object, get_identifier
 
 Metric = Callable[..., Any]
 
@@ -137,8 +137,4 @@ def deserialize(name: Any, custom_objects: dict[str, Any] | None = None) -> Metr
 
 def get(identifier: Any) -> Metric:
     """A name -> that metric (losses included); a callable -> itself."""
-    if isinstance(identifier, str):
-        return get_from_module(identifier, _METRICS, "metric")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric function identifier: {identifier!r}")
+    return get_identifier(identifier, _METRICS, "metric", described="metric function")

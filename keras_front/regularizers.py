@@ -12,7 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, get_from_module
+from .utils.generic_utils import (
+    deserialize_keras_object,
+    get_identifier,
+    serialize_keras_object,
+)
 
 
 class Regularizer:
@@ -140,8 +144,8 @@ _REGULARIZERS: dict[str, Any] = {
 
 
 def serialize(regularizer: Regularizer) -> dict[str, Any]:
-    """{'class_name', 'config'} for a regularizer."""
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    """{'class_name', 'config'} for a regularizer (what layer configs store)."""
+    return serialize_keras_object(regularizer)
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Regularizer:
@@ -156,17 +160,5 @@ def get(identifier: Any, kwargs: dict[str, Any] | None = None) -> Regularizer | 
     -> that regularizer; a callable -> itself."""
     if identifier is None:
         return None
-    if isinstance(identifier, dict) and "class_name" in identifier:
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        found = get_from_module(identifier, _REGULARIZERS, "regularizer")
-        # Classes and our factories (l2 ...) make a regularizer; a custom penalty function
-        # (a saved config names it, custom_objects provides it) is the regularizer itself.
-        if isinstance(found, type) or found is _REGULARIZERS.get(identifier):
-            return found(**(kwargs or {}))
-        return found
-    if isinstance(identifier, dict):
-        return get_from_module(identifier, _REGULARIZERS, "regularizer")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return get_identifier(identifier, _REGULARIZERS, "regularizer", makes_objects=True,
+                          kwargs=kwargs)

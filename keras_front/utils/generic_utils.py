@@ -120,6 +120,34 @@ def deserialize_keras_object(identifier: Any, module_objects: dict[str, Any] | N
     raise ValueError(f"Could not interpret serialized {printable_module_name}: {identifier!r}")
 
 
+def get_identifier(identifier: Any, module_objects: dict[str, Any], kind: str, *,
+                   makes_objects: bool = False, kwargs: dict[str, Any] | None = None,
+                   described: str | None = None) -> Any:
+    """The get() of activations, losses, metrics, regularizers and constraints, so that a
+    name, a config and a callable resolve the same way in each.
+
+    A name -> the entry of that name (custom objects first; "Invalid <kind>" otherwise).
+    With `makes_objects` (tables of classes and factories such as regularizers.l2), a name
+    of ours makes a new object with Keras 1.x's `kwargs`, while a custom function a config
+    names is the object itself; configs ({'class_name', 'config'} or Keras 1.x's {'name':
+    ...}) are accepted too. A callable is returned as is; anything else is an error naming
+    `described` (default: kind).
+    """
+    if makes_objects and isinstance(identifier, dict):
+        if "class_name" in identifier:
+            return deserialize_keras_object(identifier, module_objects, None, kind)
+        return get_from_module(identifier, module_objects, kind)
+    if isinstance(identifier, str):
+        found = get_from_module(identifier, module_objects, kind)
+        if makes_objects and (inspect.isclass(found) or
+                              found is module_objects.get(identifier)):
+            return found(**(kwargs or {}))
+        return found
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {described or kind} identifier: {identifier!r}")
+
+
 # ---------------------------------------------------------------- small helpers
 
 

@@ -49,6 +49,35 @@ def test_serialize_and_deserialize_keras_2_rules():
         generic_utils.deserialize_keras_object({"config": {}}, MODULE)
 
 
+def make_square():
+    return square
+
+
+def test_get_identifier_resolves_names_configs_and_callables_alike():
+    table = {"Thing": Thing, "make_square": make_square}
+    # A table of objects (activations, losses): names map to the entries themselves.
+    assert generic_utils.get_identifier("Thing", table, "op") is Thing
+    assert generic_utils.get_identifier(square, table, "op") is square
+    # A table of makers (regularizers, constraints): our names make a new object with
+    # Keras 1.x's kwargs, configs too; a custom function a config names is returned.
+    made = generic_utils.get_identifier("Thing", table, "op", makes_objects=True,
+                                        kwargs={"size": 3})
+    assert isinstance(made, Thing) and made.size == 3
+    assert generic_utils.get_identifier("make_square", table, "op", makes_objects=True) \
+        is square
+    assert generic_utils.get_identifier({"name": "Thing", "size": 4}, table, "op",
+                                        makes_objects=True).size == 4
+    assert generic_utils.get_identifier({"class_name": "Thing", "config": {"size": 5}},
+                                        table, "op", makes_objects=True).size == 5
+    with generic_utils.custom_object_scope({"cube": lambda x: x ** 3}):
+        custom = generic_utils.get_identifier("cube", table, "op", makes_objects=True)
+        assert custom(2) == 8
+    with pytest.raises(ValueError, match="Invalid op: 'cube'"):
+        generic_utils.get_identifier("cube", table, "op")
+    with pytest.raises(ValueError, match=r"Could not interpret op function identifier: \{"):
+        generic_utils.get_identifier({"name": "Thing"}, table, "op", described="op function")
+
+
 def test_custom_objects_are_found_inside_a_scope_only():
     with generic_utils.custom_object_scope({"cube": lambda x: x ** 3}):
         assert generic_utils.get_from_module("cube", MODULE, "op")(2) == 8
