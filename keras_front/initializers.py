@@ -40,27 +40,22 @@ _TRUNCATED_STD = 0.87962566103423978
 def get_fans(shape: Shape, dim_ordering: str = "th") -> tuple[float, float]:
     """Keras 1.x fans: (in, out) of a dense kernel, or of a 4-/5-d conv kernel laid out
     as 'th' (out, in, *field) or 'tf' (*field, in, out); sqrt(size) for anything else."""
-    shape = tuple(shape)
-    if len(shape) == 2:
-        return shape[0], shape[1]
-    if len(shape) in (4, 5):
-        ordering = K.normalize_dim_ordering(dim_ordering)
-        if ordering == "th":
-            field = int(np.prod(shape[2:]))
-            return shape[1] * field, shape[0] * field
-        field = int(np.prod(shape[:-2]))
-        return shape[-2] * field, shape[-1] * field
-    side = float(np.sqrt(np.prod(shape)))
-    return side, side
+    return _fans(tuple(shape), dim_ordering, conv_ranks=(4, 5))
 
 
 def compute_fans(shape: Shape, data_format: str = "channels_last") -> tuple[float, float]:
     """Keras 2 fans: like get_fans, but 3-d (conv1d) kernels use their receptive field too."""
-    shape = tuple(shape)
+    return _fans(tuple(shape), data_format, conv_ranks=(3, 4, 5))
+
+
+def _fans(shape: tuple[int, ...], ordering: str, conv_ranks: tuple[int, ...]
+          ) -> tuple[float, float]:
+    """(fan_in, fan_out): the two dims of a dense kernel; for the ranks that are conv
+    kernels, input and output channels times the receptive field; else sqrt(size)."""
     if len(shape) == 2:
         return shape[0], shape[1]
-    if len(shape) in (3, 4, 5):
-        if K.normalize_dim_ordering(data_format) == "th":
+    if len(shape) in conv_ranks:
+        if K.normalize_dim_ordering(ordering) == "th":
             field = int(np.prod(shape[2:]))
             return shape[1] * field, shape[0] * field
         field = int(np.prod(shape[:-2]))
@@ -91,13 +86,19 @@ def _truncated(rng: Any, mean: float, stddev: float, shape: Shape) -> np.ndarray
 
 
 class Initializer:
-    """Base class: `init(shape, dtype=None)` returns a NumPy array of that shape."""
+    """Base class: `init(shape, dtype=None)` returns a NumPy array of that shape.
+
+    Subclasses name their constructor arguments in `_config` (get_config's keys).
+    """
+
+    _config: tuple[str, ...] = ()
 
     def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return {}
+        """The constructor arguments, to rebuild the initializer from a layer config."""
+        return {key: getattr(self, key) for key in self._config}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Initializer:
@@ -126,53 +127,60 @@ class Ones(Initializer):
 class Constant(Initializer):
     """Every entry equal to `value`."""
 
+    _config = ("value",)
+
     def __init__(self, value: float = 0):
         self.value = value
 
     def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
         return np.full(tuple(shape), self.value, dtype=dtype or K.floatx())
 
-    def get_config(self) -> dict[str, Any]:
-        return {"value": self.value}
+
+class _Random(Initializer):
+    """Random draws (`_draw`) from NumPy's global generator, or a private one when seeded."""
+
+    seed: int | None
+
+    def _draw(self, rng: Any, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
+        return _out(self._draw(_rng(self.seed), tuple(shape)), dtype)
 
 
-class RandomNormal(Initializer):
-    """Draws from N(mean, stddev**2)."""
+class _Normal(_Random):
+    """The arguments of the normal draws: mean, stddev, seed."""
+
+    _config = ("mean", "stddev", "seed")
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
-        return _out(_rng(self.seed).normal(self.mean, self.stddev, size=tuple(shape)), dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+class RandomNormal(_Normal):
+    """Draws from N(mean, stddev**2)."""
+
+    def _draw(self, rng: Any, shape: tuple[int, ...]) -> np.ndarray:
+        return rng.normal(self.mean, self.stddev, size=shape)
 
 
-class RandomUniform(Initializer):
+class RandomUniform(_Random):
     """Draws from U(minval, maxval)."""
+
+    _config = ("minval", "maxval", "seed")
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
-    def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
-        return _out(_rng(self.seed).uniform(self.minval, self.maxval, size=tuple(shape)), dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+    def _draw(self, rng: Any, shape: tuple[int, ...]) -> np.ndarray:
+        return rng.uniform(self.minval, self.maxval, size=shape)
 
 
-class TruncatedNormal(Initializer):
+class TruncatedNormal(_Normal):
     """Draws from N(mean, stddev**2), values beyond 2 stddev drawn again."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
-
-    def __call__(self, shape: Shape, dtype: str | None = None, **kwargs: Any) -> np.ndarray:
-        return _out(_truncated(_rng(self.seed), self.mean, self.stddev, tuple(shape)), dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+    def _draw(self, rng: Any, shape: tuple[int, ...]) -> np.ndarray:
+        return _truncated(rng, self.mean, self.stddev, shape)
 
 
 class VarianceScaling(Initializer):
@@ -183,6 +191,8 @@ class VarianceScaling(Initializer):
     U(-limit, limit) with limit = sqrt(3 scale / n). Fans follow Keras 2 (channels-last
     kernels) unless the caller passes dim_ordering='th' for a Keras 1.x layout.
     """
+
+    _config = ("scale", "mode", "distribution", "seed")
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal",
                  seed: int | None = None):
@@ -215,13 +225,11 @@ class VarianceScaling(Initializer):
             value = rng.uniform(-limit, limit, size=shape)
         return _out(value, dtype)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
-
 
 class Orthogonal(Initializer):
     """A random orthogonal matrix (kernel flattened to (prod(shape[:-1]), shape[-1])) x gain."""
+
+    _config = ("gain", "seed")
 
     def __init__(self, gain: float = 1.0, seed: int | None = None):
         self.gain, self.seed = gain, seed
@@ -232,9 +240,6 @@ class Orthogonal(Initializer):
             raise ValueError(f"Orthogonal: the shape must have at least 2 dims, got {shape}")
         flat = (int(np.prod(shape[:-1])), shape[-1])
         return _out(self.gain * _orthogonal(_rng(self.seed), flat).reshape(shape), dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"gain": self.gain, "seed": self.seed}
 
 
 def _orthogonal(rng: Any, flat_shape: tuple[int, int]) -> np.ndarray:
@@ -247,6 +252,8 @@ def _orthogonal(rng: Any, flat_shape: tuple[int, int]) -> np.ndarray:
 class Identity(Initializer):
     """gain times the identity matrix (square 2-d shapes only)."""
 
+    _config = ("gain",)
+
     def __init__(self, gain: float = 1.0):
         self.gain = gain
 
@@ -256,9 +263,6 @@ class Identity(Initializer):
             raise ValueError(f"Identity matrix initializer can only be used for 2D square "
                              f"matrices, got shape {shape}")
         return _out(self.gain * np.identity(shape[0]), dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"gain": self.gain}
 
 
 # ---------------------------------------------------------------- Keras 1.x functions
