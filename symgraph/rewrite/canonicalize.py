@@ -82,7 +82,8 @@ identities = [
     rule("mul_one", x * 1, lambda x: x, doc="x * 1 -> x"),
     rule("add_zero", x + 0, lambda x: x, doc="x + 0 -> x"),
     rule("sub_zero", x - 0, lambda x: x, doc="x - 0 -> x"),
-    rule("zero_sub", 0 - x, lambda x: -x, doc="0 - x -> -x"),
+    rule("zero_sub", 0 - x, lambda x, out: ew.neg(ew.cast(x, out.dtype)),
+         doc="0 - x -> -x (negated in the result's dtype: bool and int8 x differ)"),
     rule("div_one", x / 1, lambda x: x, doc="x / 1 -> x"),
     rule("neg_neg", P.neg(P.neg(x)), lambda x: x, doc="-(-x) -> x"),
     rule("sub_self", x - x, lambda x: alloc_like(0, x),
@@ -118,7 +119,7 @@ def _add_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
         if is_zeros(zero) and same_shape(keep, out):
             return [fit_to(keep, out)]
     if sub and is_zeros(a) and same_shape(b, out):
-        return [fit_to(ew.neg(b), out)]
+        return [fit_to(ew.neg(ew.cast(b, out.dtype)), out)]
     return None
 
 

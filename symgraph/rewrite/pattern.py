@@ -16,6 +16,7 @@ replaced variable's dtype, and a result that would need broadcasting is not used
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -151,14 +152,19 @@ P = _P()
 
 def rule(name: str, pattern: OpPat, replace: Callable[..., Any],
          when: Callable[..., bool] | None = None, doc: str = "") -> Rewrite:
-    """A named rewrite from `pattern` to `replace(**bindings)` (applied if `when(**b)`)."""
+    """A named rewrite from `pattern` to `replace(**bindings)` (applied if `when(**b)`).
+
+    A replacement with a parameter named `out` also gets the variable it replaces (to
+    compute in its dtype: `0 - x` on int8 x is an int64 -x when the 0 is int64).
+    """
+    wants_out = "out" in inspect.signature(replace).parameters
 
     def fn(fgraph: FunctionGraph, node: Apply) -> Any:
         out = node.outputs[0]
         b = pattern.match(out, {})
         if b is None or (when is not None and not when(**b)):
             return None
-        new = replace(**b)
+        new = replace(**b, out=out) if wants_out else replace(**b)
         if new is None:
             return None
         return [fit_to(new, out)]

@@ -34,6 +34,12 @@ from .pattern import P, fit_to, rule
 x = P.var("x")
 
 
+def as_float(x: Variable) -> Variable:
+    """x in the float dtype sigmoid computes in (negating a bool or unsigned x first would
+    fail or wrap around)."""
+    return ew.cast(x, ew.output_dtype(ew.TABLE["sigmoid"], [x.dtype]))
+
+
 def _owner_is(v: Variable, op_type: type) -> bool:
     return v.owner is not None and isinstance(v.owner.op, op_type)
 
@@ -185,7 +191,7 @@ def _sigmoid_grad(fgraph: FunctionGraph, node: Apply) -> Any:
     acc: Variable | None = None
     for sign, t in terms:
         if ew.is_elemwise(t, "true_div") and t.owner.inputs[1] is s:
-            new = t.owner.inputs[0] * ew.sigmoid(-z)  # a/s * s(1-s) = a (1-s)
+            new = t.owner.inputs[0] * ew.sigmoid(-as_float(z))  # a/s * s(1-s) = a (1-s)
             changed = True
         elif ew.is_elemwise(t, "true_div") and _is_one_minus(t.owner.inputs[1], s):
             new = t.owner.inputs[0] * s  # b/(1-s) * s(1-s) = b s
@@ -206,7 +212,7 @@ def _is_one_minus(v: Variable, s: Variable) -> bool:
 PASS = Pass("stabilize", [
     *constant_fold.rewrites,
     Rewrite("log_softmax", _log_softmax, ("log",), "log(softmax(x)) -> log_softmax(x)"),
-    rule("log_sigmoid", P.log(P.sigmoid(x)), lambda x: -ew.softplus(-x),
+    rule("log_sigmoid", P.log(P.sigmoid(x)), lambda x: -ew.softplus(-as_float(x)),
          doc="log(sigmoid(x)) -> -softplus(-x)"),
     rule("log1m_sigmoid", P.log(1 - P.sigmoid(x)), lambda x: -ew.softplus(x),
          doc="log(1 - sigmoid(x)) -> -softplus(x)"),

@@ -53,6 +53,20 @@ def test_zero_sub_becomes_neg():
     assert_same(f, g, X)
 
 
+@pytest.mark.parametrize("dtype, zero, values, want", [
+    ("bool", sg.constant(0), [True, False], [-1, 0]),  # -bool does not exist
+    ("int8", sg.constant(0), [-128, 127], [128, -127]),  # int8 -(-128) wraps to -128
+])
+def test_zero_sub_negates_in_the_result_dtype(dtype, zero, values, want):
+    # Found by the random-graph tests: 0 - x became -x in x's dtype, which failed for
+    # bool x (compiling raised) and wrapped around for int8 x with an int64 zero.
+    x = sg.tensor("x", dtype, (None,))
+    for out in (zero - x, sg.zeros((2,), "int64") - x):
+        f, g = compile_both([x], out)
+        assert out.dtype == "int64"
+        np.testing.assert_array_equal(assert_same(f, g, np.array(values, dtype)), want)
+
+
 def test_mul_one_does_not_fire_when_the_one_broadcasts_x():
     x = sg.dvector("x")
     ones = sg.constant(np.ones((2, 1)))

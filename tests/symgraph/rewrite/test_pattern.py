@@ -57,6 +57,15 @@ def test_rule_applies_replacement_and_casts_to_the_old_dtype():
     assert r.tracks == ("neg",) and "neg(neg(x))" in r.doc
 
 
+def test_a_replacement_taking_out_gets_the_replaced_variable():
+    seen = []
+    r = rule("neg_in_out_dtype", 0 - x, lambda x, out: seen.append(out) or sg.neg(x))
+    a = sg.ivector("a")
+    old = sg.constant(0, "int64") - a
+    (new,) = r.fn(None, old.owner)
+    assert seen == [old] and new.dtype == "int64"
+
+
 def test_fit_to_casts_and_refuses_shape_changes():
     a = sg.vector("a", dtype="float32")
     old = sg.dvector("old")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.special as sp
 
 import symgraph as sg
 from symgraph.ops.blas import Gemm
@@ -69,6 +70,16 @@ def test_one_minus_sigmoid():
     assert fired(f, "one_minus_sigmoid") == 1 and "sub" not in op_names(f)
     np.testing.assert_allclose(f(np.array([40.0])), np.exp(-40.0))
     assert_same(f, g, X[0])
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8"])
+def test_one_minus_sigmoid_of_bool_or_unsigned(dtype):
+    # Found by the random-graph tests: sigmoid(-x) negated x before converting it to
+    # float -- compiling raised for bool x, and uint8 -1 wrapped around to 255.
+    x = sg.tensor("x", dtype, (None,))
+    f, g = spec([x], 1 - sg.sigmoid(x))
+    v = np.array([0, 1, 200]).astype(dtype)
+    np.testing.assert_allclose(assert_same(f, g, v, rtol=1e-3), 1 - sp.expit(v), rtol=1e-3)
 
 
 def gemm_nodes(f):

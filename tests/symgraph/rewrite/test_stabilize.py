@@ -83,6 +83,17 @@ def test_log_sigmoid():
     assert_same(f, g, MILD)
 
 
+@pytest.mark.parametrize("dtype", ["bool", "uint8"])
+def test_log_sigmoid_of_bool_or_unsigned(dtype):
+    # Found by the random-graph tests: -softplus(-x) negated x before converting it.
+    x = sg.tensor("x", dtype, (None,))
+    f, g = compile_both([x], sg.log(sg.sigmoid(x)))
+    assert fired(f, "log_sigmoid") == 1
+    v = np.array([0, 1, 200]).astype(dtype)
+    np.testing.assert_allclose(assert_same(f, g, v, rtol=2e-3, atol=1e-3),
+                               np.log(sp.expit(v)), rtol=2e-3, atol=1e-3)
+
+
 def test_log_one_minus_sigmoid():
     x = sg.dvector("x")
     out = sg.log(1 - sg.sigmoid(x))
