@@ -96,7 +96,8 @@ identities = [
     rule("useless_disconnected_grad", P.disconnected_grad(x), lambda x: x,
          doc="disconnected_grad(x) -> x (it only matters to grad(), which already ran)"),
     rule("switch_same", P.switch(P.var("c"), x, x), lambda c, x: x,
-         doc="switch(c, x, x) -> x"),
+         when=lambda c, x: covers_dims(x, c),
+         doc="switch(c, x, x) -> x (unless c broadcasts x to a larger shape)"),
 ]
 
 
@@ -228,6 +229,8 @@ def _switch_const(fgraph: FunctionGraph, node: Apply) -> Any:
         pick = b
     else:
         return None
+    if not same_shape(pick, node.outputs[0]):
+        return None  # the condition or the other branch broadcasts the result larger
     new = fit_to(pick, node.outputs[0])
     return [new] if new is not None else None
 
@@ -297,6 +300,11 @@ def _factors(fgraph: FunctionGraph, v: Variable, top: bool, num: list[Variable],
         return -_factors(fgraph, owner.inputs[0], False, num, den)
     num.append(v)
     return 1
+
+
+def covers_dims(x: Variable, c: Variable) -> bool:
+    """Broadcasting c against x cannot enlarge x (every dim of c is 1 or x's own)."""
+    return _covered(c, [x], x)
 
 
 def _covered(v: Variable, others: Sequence[Variable], out: Variable) -> bool:

@@ -107,19 +107,40 @@ def test_div_self_never_fires_for_integers():
 
 
 def test_switch_same_branches():
-    c, x = sg.bvector("c"), sg.dvector("x")
+    x, c = sg.dvector("x"), sg.bscalar("c")
+    for cond in (x > 0, c):
+        f, g = canon([x, c], sg.switch(cond, x, x))
+        assert fired(f, "switch_same") == 1
+        assert_same(f, g, X[0], np.bool_(True))
+
+
+def test_switch_same_branches_kept_when_the_condition_broadcasts_them():
+    # Found by the random-graph tests: switch(c, x, x) -> x gave a (4, 1) result for
+    # a (4, 12) condition; unknown dims may be 1 at run time and broadcast.
+    c, x = sg.bmatrix("c"), sg.dmatrix("x")
     f, g = canon([c, x], sg.switch(c, x, x))
-    assert fired(f, "switch_same") == 1
-    assert_same(f, g, np.array([True, False, True]), X[0])
+    assert fired(f, "switch_same") == 0
+    out = assert_same(f, g, np.ones((4, 12), bool), np.ones((4, 1)))
+    assert out.shape == (4, 12)
 
 
 @pytest.mark.parametrize("cond, pick", [(True, 0), (False, 1)])
 def test_switch_with_constant_condition(cond, pick):
+    x = sg.dvector("x")
+    f, g = canon([x], sg.switch(cond, x * 2, x * 3))
+    assert fired(f, "switch_const_cond") == 1 and "switch" not in op_names(f)
+    out = assert_same(f, g, X[0])
+    np.testing.assert_allclose(out, X[0] * 2 if pick == 0 else X[0] * 3)
+
+
+@pytest.mark.parametrize("cond", [True, False, [True, True]])
+def test_switch_with_constant_condition_kept_when_the_result_may_be_larger(cond):
+    # switch(True, a, b) has the broadcast shape of a and b (and of the condition).
     a, b = sg.dvector("a"), sg.dvector("b")
     f, g = canon([a, b], sg.switch(cond, a * 2, b * 3))
-    assert fired(f, "switch_const_cond") == 1 and "switch" not in op_names(f)
-    out = assert_same(f, g, X[0], X[1])
-    np.testing.assert_allclose(out, X[0] * 2 if pick == 0 else X[1] * 3)
+    assert fired(f, "switch_const_cond") == 0
+    assert assert_same(f, g, np.ones(1), np.ones(1) if len(np.shape(cond)) else
+                       np.ones(2)).shape == (2,)
 
 
 def test_switch_with_mixed_constant_condition_stays():
