@@ -22,44 +22,9 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return sg.nnet.softmax(x, axis=axis)
 
 
-def elu(x: Any, alpha: float = 1.0) -> Any:
-    """Exponential linear unit."""
-    return K.elu(x, alpha)
-
-
-def selu(x: Any) -> Any:
-    """Scaled exponential linear unit."""
-    return K.selu(x)
-
-
-def softplus(x: Any) -> Any:
-    """log(1 + exp(x))."""
-    return K.softplus(x)
-
-
-def softsign(x: Any) -> Any:
-    """x / (1 + |x|)."""
-    return K.softsign(x)
-
-
-def relu(x: Any, alpha: float = 0.0, max_value: float | None = None) -> Any:
-    """Rectified linear unit (leaky with alpha, capped with max_value)."""
-    return K.relu(x, alpha=alpha, max_value=max_value)
-
-
-def tanh(x: Any) -> Any:
-    """Hyperbolic tangent."""
-    return K.tanh(x)
-
-
-def sigmoid(x: Any) -> Any:
-    """Logistic sigmoid."""
-    return K.sigmoid(x)
-
-
-def hard_sigmoid(x: Any) -> Any:
-    """clip(0.2 * x + 0.5, 0, 1)."""
-    return K.hard_sigmoid(x)
+# The backend's functions are the activations of the same names (one definition each).
+elu, selu, softplus, softsign, relu = K.elu, K.selu, K.softplus, K.softsign, K.relu
+tanh, sigmoid, hard_sigmoid = K.tanh, K.sigmoid, K.hard_sigmoid
 
 
 def linear(x: Any) -> Any:

@@ -8,7 +8,7 @@ has no upper bound, and `lesser` is `less`.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,41 @@ def _t(x: Any) -> Variable:
 def _axis(axis: Axis) -> Any:
     """Keras accepts axis as an int, a list or a tuple."""
     return tuple(axis) if isinstance(axis, list) else axis
+
+
+def unary(fn: Callable[[Any], Variable], name: str, doc: str) -> Callable[[Any], Variable]:
+    """K's function `name(x)`: symgraph's `fn` under Keras's name, with its own docstring."""
+
+    def op(x: Any) -> Variable:
+        return fn(x)
+
+    return _named(op, name, doc)
+
+
+def binary(fn: Callable[[Any, Any], Variable], name: str,
+           doc: str) -> Callable[[Any, Any], Variable]:
+    """K's function `name(x, y)`: symgraph's elementwise `fn` under Keras's name."""
+
+    def op(x: Any, y: Any) -> Variable:
+        return fn(x, y)
+
+    return _named(op, name, doc)
+
+
+def _reduction(fn: Callable[..., Variable], name: str, doc: str) -> Callable[..., Variable]:
+    """K's `name(x, axis=None, keepdims=False)`: symgraph's reduction `fn`, with Keras's
+    list axes accepted."""
+
+    def op(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
+        return fn(x, _axis(axis), keepdims)
+
+    return _named(op, name, doc)
+
+
+def _named(op: Any, name: str, doc: str) -> Any:
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
 
 
 # ---------------------------------------------------------------- linear algebra
@@ -99,33 +134,20 @@ def gather(reference: Any, indices: Any) -> Variable:
 
 # ---------------------------------------------------------------- reductions
 
-
-def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Maximum over axis (all axes when None)."""
-    return sg.max(x, _axis(axis), keepdims)
-
-
-def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Minimum over axis."""
-    return sg.min(x, _axis(axis), keepdims)
-
-
-def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Sum over axis."""
-    return sg.sum(x, _axis(axis), keepdims)
-
-
-def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Product over axis."""
-    return sg.prod(x, _axis(axis), keepdims)
+# One row per reduction that is symgraph's under Keras's name: (x, axis=None, keepdims=False).
+max = _reduction(sg.max, "max", "Maximum over axis (all axes when None).")
+min = _reduction(sg.min, "min", "Minimum over axis.")
+sum = _reduction(sg.sum, "sum", "Sum over axis.")
+prod = _reduction(sg.prod, "prod", "Product over axis.")
+any = _reduction(sg.any, "any", "Logical OR over axis.")
+all = _reduction(sg.all, "all", "Logical AND over axis.")
+logsumexp = _reduction(sg.logsumexp, "logsumexp",
+                       "log(sum(exp(x))) over axis, computed without overflow.")
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Mean over axis; int and bool tensors average in floatx (accuracy metrics rely on it)."""
-    x = _t(x)
-    if not dtypes.is_float(x.dtype):
-        x = sg.cast(x, floatx())
-    return sg.mean(x, _axis(axis), keepdims)
+    return sg.mean(_float(x), _axis(axis), keepdims)
 
 
 def var(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
@@ -143,16 +165,6 @@ def _float(x: Any) -> Variable:
     return x if dtypes.is_float(x.dtype) else sg.cast(x, floatx())
 
 
-def any(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Logical OR over axis."""
-    return sg.any(x, _axis(axis), keepdims)
-
-
-def all(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Logical AND over axis."""
-    return sg.all(x, _axis(axis), keepdims)
-
-
 def argmax(x: Any, axis: int = -1) -> Variable:
     """Index of the maximum along axis (the last by default)."""
     return sg.argmax(x, axis)
@@ -161,11 +173,6 @@ def argmax(x: Any, axis: int = -1) -> Variable:
 def argmin(x: Any, axis: int = -1) -> Variable:
     """Index of the minimum along axis (the last by default)."""
     return sg.argmin(x, axis)
-
-
-def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """log(sum(exp(x))) over axis, computed without overflow."""
-    return sg.logsumexp(x, _axis(axis), keepdims)
 
 
 def cumsum(x: Any, axis: int = 0) -> Variable:
@@ -184,40 +191,29 @@ def cumsum(x: Any, axis: int = 0) -> Variable:
 
 # ---------------------------------------------------------------- elementwise
 
-
-def square(x: Any) -> Variable:
-    """x ** 2."""
-    return sg.square(x)
-
-
-def abs(x: Any) -> Variable:
-    """|x|."""
-    return sg.abs(x)
+# One row per function that is symgraph's elementwise op under Keras's name.
+square = unary(sg.square, "square", "x ** 2.")
+abs = unary(sg.abs, "abs", "|x|.")
+exp = unary(sg.exp, "exp", "e ** x.")
+log = unary(sg.log, "log", "Natural logarithm.")
+round = unary(sg.round, "round", "Round half to even.")
+sign = unary(sg.sign, "sign", "-1, 0 or 1 by the sign of x.")
+sin = unary(sg.sin, "sin", "Sine.")
+cos = unary(sg.cos, "cos", "Cosine.")
+equal = binary(sg.eq, "equal", "Elementwise x == y (bool).")
+not_equal = binary(sg.neq, "not_equal", "Elementwise x != y (bool).")
+greater = binary(sg.gt, "greater", "Elementwise x > y (bool).")
+greater_equal = binary(sg.ge, "greater_equal", "Elementwise x >= y (bool).")
+less = binary(sg.lt, "less", "Elementwise x < y (bool).")
+less_equal = binary(sg.le, "less_equal", "Elementwise x <= y (bool).")
+lesser, lesser_equal = less, less_equal  # the Keras 1.x spellings
+maximum = binary(sg.maximum, "maximum", "Elementwise maximum.")
+minimum = binary(sg.minimum, "minimum", "Elementwise minimum.")
 
 
 def sqrt(x: Any) -> Variable:
     """Square root, with negative inputs clipped to 0 first (as Keras does)."""
     return sg.sqrt(sg.clip(x, 0.0, np.inf))
-
-
-def exp(x: Any) -> Variable:
-    """e ** x."""
-    return sg.exp(x)
-
-
-def log(x: Any) -> Variable:
-    """Natural logarithm."""
-    return sg.log(x)
-
-
-def round(x: Any) -> Variable:
-    """Round half to even."""
-    return sg.round(x)
-
-
-def sign(x: Any) -> Variable:
-    """-1, 0 or 1 by the sign of x."""
-    return sg.sign(x)
 
 
 def pow(x: Any, a: Any) -> Variable:
@@ -233,57 +229,3 @@ def clip(x: Any, min_value: Any, max_value: Any) -> Variable:
             max_value < min_value:
         max_value = min_value  # Keras' rule for an empty interval
     return sg.clip(x, min_value, max_value)
-
-
-def equal(x: Any, y: Any) -> Variable:
-    """Elementwise x == y (bool)."""
-    return sg.eq(x, y)
-
-
-def not_equal(x: Any, y: Any) -> Variable:
-    """Elementwise x != y (bool)."""
-    return sg.neq(x, y)
-
-
-def greater(x: Any, y: Any) -> Variable:
-    """Elementwise x > y (bool)."""
-    return sg.gt(x, y)
-
-
-def greater_equal(x: Any, y: Any) -> Variable:
-    """Elementwise x >= y (bool)."""
-    return sg.ge(x, y)
-
-
-def less(x: Any, y: Any) -> Variable:
-    """Elementwise x < y (bool)."""
-    return sg.lt(x, y)
-
-
-def less_equal(x: Any, y: Any) -> Variable:
-    """Elementwise x <= y (bool)."""
-    return sg.le(x, y)
-
-
-lesser = less  # the Keras 1.x spellings
-lesser_equal = less_equal
-
-
-def maximum(x: Any, y: Any) -> Variable:
-    """Elementwise maximum."""
-    return sg.maximum(x, y)
-
-
-def minimum(x: Any, y: Any) -> Variable:
-    """Elementwise minimum."""
-    return sg.minimum(x, y)
-
-
-def sin(x: Any) -> Variable:
-    """Sine."""
-    return sg.sin(x)
-
-
-def cos(x: Any) -> Variable:
-    """Cosine."""
-    return sg.cos(x)

@@ -16,6 +16,7 @@ import symgraph as sg
 from symgraph.graph import Variable
 
 from .common import epsilon
+from .math_ops import unary
 from .random_ops import _stream
 
 
@@ -36,39 +37,18 @@ def elu(x: Any, alpha: float = 1.0) -> Variable:
     return sg.nnet.elu(x, alpha)
 
 
-def selu(x: Any) -> Variable:
-    """Scaled ELU (Klambauer et al. 2017)."""
-    return sg.nnet.selu(x)
-
-
 def softmax(x: Any) -> Variable:
     """exp(x) / sum(exp(x)) along the last axis, for any rank."""
     return sg.nnet.softmax(x, axis=-1)
 
 
-def softplus(x: Any) -> Variable:
-    """log(1 + exp(x)), stable for large |x|."""
-    return sg.softplus(x)
-
-
-def softsign(x: Any) -> Variable:
-    """x / (1 + |x|)."""
-    return sg.softsign(x)
-
-
-def sigmoid(x: Any) -> Variable:
-    """1 / (1 + exp(-x))."""
-    return sg.sigmoid(x)
-
-
-def hard_sigmoid(x: Any) -> Variable:
-    """clip(0.2 * x + 0.5, 0, 1)."""
-    return sg.nnet.hard_sigmoid(x)
-
-
-def tanh(x: Any) -> Variable:
-    """Hyperbolic tangent."""
-    return sg.tanh(x)
+# Activations that are symgraph functions under Keras's names.
+softplus = unary(sg.softplus, "softplus", "log(1 + exp(x)), stable for large |x|.")
+softsign = unary(sg.softsign, "softsign", "x / (1 + |x|).")
+sigmoid = unary(sg.sigmoid, "sigmoid", "1 / (1 + exp(-x)).")
+hard_sigmoid = unary(sg.nnet.hard_sigmoid, "hard_sigmoid", "clip(0.2 * x + 0.5, 0, 1).")
+tanh = unary(sg.tanh, "tanh", "Hyperbolic tangent.")
+selu = unary(sg.nnet.selu, "selu", "Scaled ELU (Klambauer et al. 2017).")
 
 
 # ---------------------------------------------------------------- cross-entropies

@@ -185,3 +185,13 @@ def test_transpose_and_gather():
     t, g = run([K.transpose(px), K.gather(px, pi)], {px: x, pi: idx})
     np.testing.assert_array_equal(t, x.T)
     np.testing.assert_array_equal(g, x[idx])
+
+
+@pytest.mark.parametrize("name", ["max", "min", "sum", "prod", "any", "all", "logsumexp",
+                                  "square", "abs", "exp", "log", "round", "sign", "sin", "cos",
+                                  "equal", "not_equal", "greater", "greater_equal", "less",
+                                  "less_equal", "maximum", "minimum", "softplus", "tanh"])
+def test_functions_made_from_rows_carry_their_keras_name_and_a_docstring(name):
+    fn = getattr(K, name)
+    assert fn.__name__ == name and fn.__qualname__ == name
+    assert fn.__doc__ and fn.__doc__.strip().endswith(".")
