@@ -30,8 +30,20 @@ def resolve_mode(callback: str, mode: str, monitor: str) -> str:
     return mode
 
 
-def _as_float(value: Any) -> float:
-    return float(np.asarray(value, dtype=np.float64).reshape(()))
+def _initial_best(mode: str) -> float:
+    """The value any first epoch improves on: -inf when larger is better, else inf."""
+    return -np.inf if mode == "max" else np.inf
+
+
+def _monitored(logs: dict[str, Any] | None, monitor: str, missing: str) -> float | None:
+    """The monitored value of the epoch as a float; None (after warning `missing`) when the
+    logs lack it, so the callback skips this epoch as Keras does."""
+    current = (logs or {}).get(monitor)
+    if current is None:
+        # stacklevel 3: the warning points at the code that ended the epoch.
+        warnings.warn(missing, RuntimeWarning, stacklevel=3)
+        return None
+    return float(np.asarray(current, dtype=np.float64).reshape(()))
 
 
 class ModelCheckpoint(Callback):
@@ -57,7 +69,7 @@ class ModelCheckpoint(Callback):
         self.period = period
         self.epochs_since_last_save = 0
         self.mode = resolve_mode("ModelCheckpoint", mode, monitor)
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best = _initial_best(self.mode)
 
     def _improved(self, current: float) -> bool:
         return current > self.best if self.mode == "max" else current < self.best
@@ -90,12 +102,11 @@ class ModelCheckpoint(Callback):
                 print(f"Epoch {epoch + 1:05d}: saving model to {filepath}")
             self._save(filepath)
             return
-        current = logs.get(self.monitor)
+        current = _monitored(logs, self.monitor,
+                             f"Can save best model only with {self.monitor} available, "
+                             f"skipping.")
         if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available, "
-                          f"skipping.", RuntimeWarning, stacklevel=2)
             return
-        current = _as_float(current)
         if self._improved(current):
             if self.verbose > 0:
                 print(f"Epoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
@@ -125,7 +136,7 @@ class EarlyStopping(Callback):
         self.min_delta = abs(min_delta) if self.mode == "max" else -abs(min_delta)
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best = _initial_best(self.mode)
 
     def _improved(self, current: float) -> bool:
         shifted = current - self.min_delta
@@ -135,15 +146,13 @@ class EarlyStopping(Callback):
         # Reset, so one instance can serve several fits.
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best = _initial_best(self.mode)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        current = (logs or {}).get(self.monitor)
+        current = _monitored(logs, self.monitor,
+                             f"Early stopping requires {self.monitor} available!")
         if current is None:
-            warnings.warn(f"Early stopping requires {self.monitor} available!",
-                          RuntimeWarning, stacklevel=2)
             return
-        current = _as_float(current)
         if self._improved(current):
             self.best = current
             self.wait = 0
@@ -188,7 +197,7 @@ class ReduceLROnPlateau(Callback):
 
     def _reset(self) -> None:
         self.mode = resolve_mode("ReduceLROnPlateau", self.mode, self.monitor)
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best = _initial_best(self.mode)
         self.cooldown_counter = 0
         self.wait = 0
         self.lr_epsilon = self.min_lr * 1e-4
@@ -209,12 +218,11 @@ class ReduceLROnPlateau(Callback):
         logs = {} if logs is None else logs
         lr_variable = self.model.optimizer.lr
         logs["lr"] = float(K.get_value(lr_variable))
-        current = logs.get(self.monitor)
+        current = _monitored(logs, self.monitor,
+                             f"Learning Rate Plateau Reducing requires {self.monitor} "
+                             f"available!")
         if current is None:
-            warnings.warn(f"Learning Rate Plateau Reducing requires {self.monitor} "
-                          f"available!", RuntimeWarning, stacklevel=2)
             return
-        current = _as_float(current)
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
