@@ -402,17 +402,24 @@ class Layer:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set the weights from NumPy arrays (as many, and shaped, as get_weights returns)."""
-        params = self.weights
+        self._assign_weights(self.weights, weights, f"layer {self.name!r}",
+                             "trainable weights, then non-trainable")
+
+    @staticmethod
+    def _assign_weights(params: Sequence[Any], weights: Sequence[Any], owner: str,
+                        order: str) -> None:
+        """Check every array against its weight's shape, then set them all (or none)."""
         if len(params) != len(weights):
-            raise ValueError(f"You called `set_weights(weights)` on layer {self.name!r} with a "
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(params)} weights")
+            raise ValueError(f"You called `set_weights(weights)` on {owner} with a weight list "
+                             f"of length {len(weights)}, but it was expecting {len(params)} "
+                             f"weights ({order})")
         pairs = []
         for p, w in zip(params, weights, strict=True):
             w = np.asarray(w)
             if tuple(K.get_variable_shape(p)) != w.shape:
-                raise ValueError(f"Layer weight shape {K.get_variable_shape(p)} of {p.name} "
-                                 f"not compatible with provided weight shape {w.shape}")
+                raise ValueError(f"{owner}: weight {p.name} has shape "
+                                 f"{tuple(K.get_variable_shape(p))}, not compatible with the "
+                                 f"provided weight shape {w.shape}")
             pairs.append((p, w))
         K.batch_set_value(pairs)
 

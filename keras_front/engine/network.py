@@ -232,19 +232,8 @@ class Container(Layer):
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set every weight, layer by layer, from a list like get_weights() returns."""
-        params = self._weights_by_layer()
-        if len(params) != len(weights):
-            raise ValueError(f"Model {self.name!r}: set_weights expected {len(params)} arrays "
-                             f"(one per weight, layer by layer), got {len(weights)}")
-        pairs = []
-        for p, w in zip(params, weights, strict=True):
-            w = np.asarray(w)
-            if tuple(K.get_variable_shape(p)) != w.shape:
-                raise ValueError(f"Model {self.name!r}: weight {p.name} has shape "
-                                 f"{K.get_variable_shape(p)}, not compatible with the "
-                                 f"provided weight shape {w.shape}")
-            pairs.append((p, w))
-        K.batch_set_value(pairs)
+        self._assign_weights(self._weights_by_layer(), weights, f"model {self.name!r}",
+                             "one per weight, layer by layer")
 
     @property
     def constraints(self) -> dict[Any, Any]:

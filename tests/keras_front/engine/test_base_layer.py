@@ -130,11 +130,11 @@ def test_get_and_set_weights():
     new = [np.ones((3, 2)), np.full(2, 5.0)]
     layer.set_weights(new)
     np.testing.assert_array_equal(layer.get_weights()[1], [5.0, 5.0])
-    with pytest.raises(ValueError, match="with a weight list of length 1, but the layer was "
-                                         "expecting 2 weights"):
+    with pytest.raises(ValueError, match="on layer 'dense_\\d+' with a weight list of length 1, "
+                                         "but it was expecting 2 weights"):
         layer.set_weights(new[:1])
-    with pytest.raises(ValueError, match=r"Layer weight shape \(3, 2\) of dense_\d+/kernel:0 not "
-                                         r"compatible with provided weight shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"dense_\d+/kernel:0 has shape \(3, 2\), not "
+                                         r"compatible with the provided weight shape \(2, 3\)"):
         layer.set_weights([np.ones((2, 3)), np.ones(2)])
 
 

@@ -104,7 +104,8 @@ def test_set_weights_layer_by_layer():
     assert shapes == [(2, 3), (3,), (3, 1), (1,)]
     model.set_weights([np.ones(s) for s in shapes])
     np.testing.assert_allclose(model.predict(np.ones((1, 2), "float32")), [[10.0]])
-    with pytest.raises(ValueError, match="set_weights expected 4 arrays"):
+    with pytest.raises(ValueError, match="on model '.+' with a weight list of length 1, but it was "
+                                         "expecting 4 weights"):
         model.set_weights([np.ones((2, 3))])
     with pytest.raises(ValueError, match=r"not compatible with the provided weight shape \(3, 2\)"):
         model.set_weights([np.ones((3, 2)), np.ones(3), np.ones((3, 1)), np.ones(1)])
