@@ -260,11 +260,8 @@ def scalar_key(s: Variable, depth: int = 0) -> DimKey | None:
             keys = [scalar_key(a, depth + 1), scalar_key(b, depth + 1)]
             if None not in keys:
                 return broadcast_key(keys, ("sym", s.uid))
-    if isinstance(op, Elemwise) and op.scalar.name == "maximum":
-        # the shape rule of a broadcasting op: max(d1, d2) is the broadcast dim
-        keys = [scalar_key(i, depth + 1) for i in owner.inputs]
-        if None not in keys:
-            return broadcast_key(keys, ("sym", s.uid))
+    # No rule for maximum(a, b): it is not the broadcast of a and b (slice lengths are
+    # maximum(n - k, 0), whose token would wrongly be 0).
     idx = getattr(op, "idx", None)
     if type(op).__name__ == "Subtensor" and idx is not None and len(idx) == 1 and \
             idx[0][0] == "int" and isinstance(idx[0][1], int):

@@ -54,3 +54,16 @@ def test_output_dims_and_zeros_of_compute_from_inputs():
     g = sg.function([a, b], z, rewrites="none", on_unused_input="ignore")
     np.testing.assert_array_equal(g(np.ones((2, 3)), np.ones((3, 5))), np.zeros((2, 5)))
     assert output_dims(sg.nnet.softmax(a).owner) is not None
+
+
+def test_slice_lengths_are_not_known_to_be_zero():
+    # Found by the random-graph tests: maximum(d1, d2) was read as a broadcast dim, so a
+    # slice length maximum(n - 1, 0) got the token 0 -- and exp(x)[1:] "had the shape" of
+    # its sum with any y, so the sum was written into the slice's buffer.
+    x, y = sg.dvector("x"), sg.dvector("y")
+    tail = sg.exp(x)[1:]
+    assert dim_key(tail, 0) != 0 and dim_key(x[:1], 0) != dim_key(tail, 0)
+    assert not same_shape(tail * 2.0 + y, tail)
+    f = sg.function([x, y], tail * 2.0 + y)
+    np.testing.assert_allclose(f(np.zeros(2), np.ones(5)), np.full(5, 3.0))
+    np.testing.assert_allclose(f(np.zeros(6), np.ones(5)), np.full(5, 3.0))
