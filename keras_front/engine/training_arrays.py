@@ -25,6 +25,36 @@ def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
     return [a[ids] for a in arrays]
 
 
+def configure_callbacks(model: Any, callbacks: Any, verbose: int, count_mode: str,
+                        labels: list[str], do_validation: bool, params: dict[str, Any]
+                        ) -> tuple[callbacks_module.CallbackList, Any]:
+    """The callbacks of one fit (BaseLogger, the user's, a new History as model.history, and
+    a ProgbarLogger when verbose) set up with the model and params; and the model they
+    see (Keras's callback_model, when a wrapper sets one)."""
+    model.history = callbacks_module.History()
+    cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]
+    if verbose:
+        cbks.append(callbacks_module.ProgbarLogger(count_mode=count_mode))
+    cbks = callbacks_module.CallbackList(cbks)
+    callback_model = getattr(model, "callback_model", None) or model
+    cbks.set_model(callback_model)
+    metrics = list(labels) + (["val_" + label for label in labels] if do_validation else [])
+    cbks.set_params({**params, "verbose": verbose, "do_validation": do_validation,
+                     "metrics": metrics})
+    callback_model.stop_training = False
+    return cbks, callback_model
+
+
+def end_epoch(cbks: callbacks_module.CallbackList, callback_model: Any, epoch: int,
+              labels: list[str], val_outs: list[Any] | None) -> bool:
+    """Log the validation results as 'val_<name>', run on_epoch_end; True to stop."""
+    epoch_logs: dict[str, Any] = {}
+    for label, value in zip(labels, val_outs or [], strict=False):
+        epoch_logs["val_" + label] = value
+    cbks.on_epoch_end(epoch, epoch_logs)
+    return bool(callback_model.stop_training)
+
+
 def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_labels: list[str],
              batch_size: int, epochs: int, verbose: int, callbacks: Any, val_f: Any,
              val_ins: list[np.ndarray] | None, val_tail: list[Any], shuffle: bool | str,
@@ -38,22 +68,10 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
     n_samples = ins[0].shape[0] if ins else 0
     if verbose and do_validation:
         print(f"Train on {n_samples} samples, validate on {val_ins[0].shape[0]} samples")
-    callback_metrics = list(out_labels)
-    if do_validation:
-        callback_metrics += ["val_" + label for label in out_labels]
-    model.history = callbacks_module.History()
-    cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]
-    if verbose:
-        cbks.append(callbacks_module.ProgbarLogger())
-    cbks = callbacks_module.CallbackList(cbks)
-    callback_model = getattr(model, "callback_model", None) or model
-    cbks.set_model(callback_model)
-    cbks.set_params({
-        "batch_size": batch_size, "nb_epoch": epochs, "epochs": epochs,
-        "nb_sample": n_samples, "samples": n_samples, "steps": None, "verbose": verbose,
-        "do_validation": do_validation, "metrics": callback_metrics,
-    })
-    callback_model.stop_training = False
+    cbks, callback_model = configure_callbacks(
+        model, callbacks, verbose, "samples", out_labels, do_validation,
+        {"batch_size": batch_size, "nb_epoch": epochs, "epochs": epochs,
+         "nb_sample": n_samples, "samples": n_samples, "steps": None})
     for cbk in cbks:
         cbk.validation_data = val_ins
     cbks.on_train_begin()
@@ -67,7 +85,6 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
         elif shuffle:
             np.random.shuffle(index_array)
             shuffled = True
-        epoch_logs: dict[str, Any] = {}
         for batch_index, (start, end) in enumerate(batches):
             ids = index_array[start:end] if shuffled else None
             batch_logs: dict[str, Any] = {"batch": batch_index, "size": end - start}
@@ -78,12 +95,8 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
             cbks.on_batch_end(batch_index, batch_logs)
             if callback_model.stop_training:
                 break
-        if do_validation:
-            val_outs = test_loop(val_f, val_ins, val_tail, batch_size, verbose=0)
-            for label, value in zip(out_labels, val_outs, strict=False):
-                epoch_logs["val_" + label] = value
-        cbks.on_epoch_end(epoch, epoch_logs)
-        if callback_model.stop_training:
+        val_outs = test_loop(val_f, val_ins, val_tail, batch_size) if do_validation else None
+        if end_epoch(cbks, callback_model, epoch, out_labels, val_outs):
             break
     cbks.on_train_end()
     return model.history

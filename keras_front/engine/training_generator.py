@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import callbacks as callbacks_module
+from .training_arrays import configure_callbacks, end_epoch
 
 _QUEUE_KWARGS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
 
@@ -101,27 +101,16 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
                              f"{str(validation_data)[:200]}")
     from .training import dedupe_labels
     labels = dedupe_labels(model.metrics_names)
-    callback_metrics = labels + (["val_" + n for n in labels] if do_validation else [])
-    model.history = callbacks_module.History()
-    cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]
-    if verbose:
-        cbks.append(callbacks_module.ProgbarLogger(count_mode=kind))
-    cbks = callbacks_module.CallbackList(cbks)
-    callback_model = getattr(model, "callback_model", None) or model
-    cbks.set_model(callback_model)
-    cbks.set_params({
-        "nb_epoch": epochs, "epochs": epochs, "verbose": verbose,
-        "nb_sample": amount if kind == "samples" else None,
-        "samples": amount if kind == "samples" else None,
-        "steps": amount if kind == "steps" else None,
-        "do_validation": do_validation, "metrics": callback_metrics,
-    })
-    callback_model.stop_training = False
+    cbks, callback_model = configure_callbacks(
+        model, callbacks, verbose, kind, labels, do_validation,
+        {"nb_epoch": epochs, "epochs": epochs,
+         "nb_sample": amount if kind == "samples" else None,
+         "samples": amount if kind == "samples" else None,
+         "steps": amount if kind == "steps" else None})
     cbks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         cbks.on_epoch_begin(epoch)
         seen = step = 0
-        epoch_logs: dict[str, Any] = {}
         while not _done(kind, amount, seen, step):
             x, y, sample_weight = _split(next(batches))
             size = _batch_size(x)
@@ -140,19 +129,17 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             warnings.warn("Epoch comprised more than `samples_per_epoch` samples, which might "
                           "affect learning results. Set `samples_per_epoch` correctly to avoid "
                           "this warning.", stacklevel=3)
-        if do_validation:
-            if val_is_gen:
-                val_outs = evaluate_generator(model, validation_data, samples=val_samples,
-                                              steps=val_steps)
-            else:
-                val_outs = model.evaluate(validation_data[0], validation_data[1],
-                                          sample_weight=validation_data[2]
-                                          if len(validation_data) == 3 else None, verbose=0)
-            for label, value in zip(labels, val_outs if isinstance(val_outs, list)
-                                    else [val_outs], strict=False):
-                epoch_logs["val_" + label] = value
-        cbks.on_epoch_end(epoch, epoch_logs)
-        if callback_model.stop_training:
+        val_outs = None
+        if val_is_gen:
+            val_outs = evaluate_generator(model, validation_data, samples=val_samples,
+                                          steps=val_steps)
+        elif do_validation:
+            val_outs = model.evaluate(validation_data[0], validation_data[1],
+                                      sample_weight=validation_data[2]
+                                      if len(validation_data) == 3 else None, verbose=0)
+        if val_outs is not None and not isinstance(val_outs, list):
+            val_outs = [val_outs]
+        if end_epoch(cbks, callback_model, epoch, labels, val_outs):
             break
     cbks.on_train_end()
     return model.history
