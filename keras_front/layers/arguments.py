@@ -27,6 +27,17 @@ def renamed(layer: str, keras1: tuple[str, Any], keras2: tuple[str, Any],
     return default if value is None else value
 
 
+def drop_rate(layer: str, p: float | None, rate: float | None) -> float:
+    """The fraction of inputs a dropout layer drops, from Keras 1's `p` or Keras 2's `rate`,
+    checked to lie in [0, 1) (0 makes the layer the identity)."""
+    value = renamed(layer, ("p", p), ("rate", rate))
+    if value is None:
+        raise TypeError(f"{layer} needs the drop rate: {layer}(p) (Keras 2: rate)")
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{layer} rate must be in [0, 1), got {value}")
+    return float(value)
+
+
 def input_dim_to_shape(kwargs: dict[str, Any], input_dim: int | None) -> None:
     """Keras's `input_dim=n` shorthand for `input_shape=(n,)` (in place)."""
     if input_dim is not None and kwargs.get("input_shape") is None and \

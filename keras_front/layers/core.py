@@ -17,6 +17,7 @@ from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
 from ..utils.generic_utils import func_dump, get_custom_objects, has_arg
 from .arguments import (
+    drop_rate,
     input_dim_to_shape,
     is_activation_name,
     renamed,
@@ -144,12 +145,7 @@ class Dropout(Layer):
 
     def __init__(self, p: float | None = None, noise_shape: Sequence[int | None] | None = None,
                  seed: int | None = None, *, rate: float | None = None, **kwargs: Any):
-        p = renamed("Dropout", ("p", p), ("rate", rate))
-        if p is None:
-            raise TypeError("Dropout needs the dropout rate: Dropout(p) (Keras 2: rate)")
-        if not 0.0 <= float(p) < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {p}")
-        self.p = self.rate = float(p)
+        self.p = self.rate = drop_rate("Dropout", p, rate)
         self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
         self.seed = seed
         self.supports_masking = True

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend as K
 from ..engine.base_layer import Layer
-from .arguments import renamed
+from .arguments import drop_rate, renamed
 
 
 class GaussianNoise(Layer):
@@ -44,13 +44,7 @@ class GaussianDropout(Layer):
     """x * N(1, p / (1 - p)) noise while training (0 < p < 1); x at test time."""
 
     def __init__(self, p: float | None = None, *, rate: float | None = None, **kwargs: Any):
-        p = renamed("GaussianDropout", ("p", p), ("rate", rate))
-        if p is None:
-            raise TypeError("GaussianDropout needs the drop rate: GaussianDropout(p) "
-                            "(Keras 2: rate)")
-        if not 0.0 <= float(p) < 1.0:
-            raise ValueError(f"GaussianDropout rate must be in [0, 1), got {p}")
-        self.p = self.rate = float(p)
+        self.p = self.rate = drop_rate("GaussianDropout", p, rate)
         self.supports_masking = True
         self.uses_learning_phase = 0.0 < self.p < 1.0
         super().__init__(**kwargs)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from keras_front.layers import arguments
 from keras_front.layers.arguments import input_dim_to_shape, is_activation_name, renamed
 
 
@@ -31,3 +32,15 @@ def test_input_dim_to_shape():
 def test_is_activation_name():
     assert is_activation_name("relu") and is_activation_name("softmax")
     assert not is_activation_name("glorot_uniform") and not is_activation_name(3)
+
+
+def test_drop_rate_takes_p_or_rate_and_checks_the_range():
+    assert arguments.drop_rate("Dropout", 0.25, None) == 0.25
+    assert arguments.drop_rate("Dropout", None, 0.5) == 0.5
+    assert arguments.drop_rate("Dropout", 0, None) == 0.0
+    with pytest.raises(TypeError, match=r"SpatialThing needs the drop rate: SpatialThing\(p\)"):
+        arguments.drop_rate("SpatialThing", None, None)
+    with pytest.raises(ValueError, match=r"Dropout rate must be in \[0, 1\), got -0.1"):
+        arguments.drop_rate("Dropout", -0.1, None)
+    with pytest.raises(TypeError, match="`p` .* and `rate` .* are the same argument"):
+        arguments.drop_rate("Dropout", 0.1, 0.2)
