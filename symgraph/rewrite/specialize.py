@@ -32,7 +32,6 @@ from .constant_fold import constant_fold
 from .driver import Pass, Rewrite
 from .pattern import P, fit_to, rule
 from .shape_info import same_shape
-from .stabilize import as_float
 
 _MAX_INT_POWER = 8
 
@@ -148,7 +147,8 @@ def _gemm(fgraph: FunctionGraph, node: Apply) -> Any:
 
 PASS = Pass("specialize", [
     *constant_fold.rewrites,
-    rule("one_minus_sigmoid", 1 - P.sigmoid(P.var("x")), lambda x: ew.sigmoid(-as_float(x)),
+    rule("one_minus_sigmoid", 1 - P.sigmoid(P.var("x")),
+         lambda x, out: ew.sigmoid(-ew.cast(x, out.dtype)),
          doc="1 - sigmoid(x) -> sigmoid(-x) (exact where 1 - s rounds to 0)"),
     Rewrite("pow_const", _pow_const, ("pow",),
             "x**2 -> square(x), x**0.5 -> sqrt(x), x**-1 -> reciprocal(x), x**3 -> x*x*x"),

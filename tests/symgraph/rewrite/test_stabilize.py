@@ -137,6 +137,31 @@ def test_log1p_for_tiny_x():
     assert_same(f, g, np.abs(MILD))
 
 
+ONE = sg.constant(1.0, "float64")
+
+
+@pytest.mark.parametrize("build, truth, rewrite", [
+    (lambda x: sg.log(ONE + x), lambda v: np.log1p(v), "log1p"),
+    (lambda x: sg.exp(x) - ONE, lambda v: np.expm1(v), "expm1"),
+    (lambda x: sg.log(ONE - sg.sigmoid(x)), lambda v: -np.logaddexp(0, v), "log1m_sigmoid"),
+    (lambda x: ONE - sg.sigmoid(x), lambda v: sp.expit(-v), "one_minus_sigmoid"),
+])
+@pytest.mark.parametrize("dtype", ["bool", "int32", "float32"])
+def test_stable_forms_lose_no_precision(build, truth, rewrite, dtype):
+    # Found by the random-graph tests: log(1 + x) on bool x is a float64 log of an int64
+    # sum, but became log1p(x) -- computed in float16 -- cast to float64. A stable form
+    # computes in the dtype of what it replaces, so it is never less exact.
+    x = sg.tensor("x", dtype, (None,))
+    out = build(x)
+    f, g = compile_both([x], out)
+    assert out.dtype == "float64" and fired(f, rewrite) == 1
+    v = np.array([1.0, 0.0, 1.0, 3.0]).astype(dtype)
+    want = truth(v.astype("float64"))
+    got, plain = f(v), g(v)
+    assert got.dtype == plain.dtype == np.float64
+    assert np.all(np.abs(got - want) <= np.abs(plain - want) + 1e-15), (got, plain, want)
+
+
 def test_expm1_for_tiny_x():
     x = sg.dvector("x")
     f, g = compile_both([x], sg.exp(x) - 1)
