@@ -17,13 +17,13 @@ from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
 from ..utils.generic_utils import func_dump, get_custom_objects, has_arg
 from .arguments import (
-    drop_rate,
     input_dim_to_shape,
     is_activation_name,
     renamed,
     serialize_initializer,
     serialize_object,
 )
+from .noise import RateDropout
 
 
 class Dense(Layer):
@@ -139,31 +139,21 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
-class Dropout(Layer):
+class Dropout(RateDropout):
     """Sets a fraction p (Keras 2: rate) of inputs to 0 while training, scaling the rest by
     1/(1-p); the identity at test time."""
 
     def __init__(self, p: float | None = None, noise_shape: Sequence[int | None] | None = None,
                  seed: int | None = None, *, rate: float | None = None, **kwargs: Any):
-        self.p = self.rate = drop_rate("Dropout", p, rate)
         self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
         self.seed = seed
-        self.supports_masking = True
-        self.uses_learning_phase = 0.0 < self.p < 1.0
-        super().__init__(**kwargs)
+        super().__init__(p, rate=rate, **kwargs)
 
-    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
-        if not 0.0 < self.p < 1.0:
-            return inputs
-        return K.in_train_phase(
-            lambda: K.dropout(inputs, self.p, self.noise_shape, seed=self.seed),
-            inputs, training=training)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return input_shape
+    def noised(self, inputs: Any) -> Any:
+        return K.dropout(inputs, self.p, self.noise_shape, seed=self.seed)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "p": self.p}
+        config = super().get_config()
         if self.noise_shape is not None:
             config["noise_shape"] = self.noise_shape
         if self.seed is not None:

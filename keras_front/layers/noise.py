@@ -13,7 +13,38 @@ from ..engine.base_layer import Layer
 from .arguments import drop_rate, renamed
 
 
-class GaussianNoise(Layer):
+class TrainingNoise(Layer):
+    """Base of the layers that perturb their input while training (learning phase 1) and
+    are the identity at test time: a subclass gives `noised(inputs)` and sets
+    `uses_learning_phase` (False makes the layer the identity, e.g. a drop rate of 0)."""
+
+    def noised(self, inputs: Any) -> Any:
+        """The perturbed inputs (a graph built once, for the training branch)."""
+        raise NotImplementedError
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        if not self.uses_learning_phase:
+            return inputs
+        return K.in_train_phase(lambda: self.noised(inputs), inputs, training=training)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+
+class RateDropout(TrainingNoise):
+    """Base of the dropout layers: the rate `p` (Keras 2: `rate`) in [0, 1), 0 = identity."""
+
+    def __init__(self, p: float | None = None, *, rate: float | None = None, **kwargs: Any):
+        self.p = self.rate = drop_rate(type(self).__name__, p, rate)
+        self.supports_masking = True
+        self.uses_learning_phase = 0.0 < self.p < 1.0
+        super().__init__(**kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "p": self.p}
+
+
+class GaussianNoise(TrainingNoise):
     """x + N(0, sigma**2) noise while training; x at test time."""
 
     def __init__(self, sigma: float | None = None, *, stddev: float | None = None,
@@ -27,40 +58,18 @@ class GaussianNoise(Layer):
         self.uses_learning_phase = True
         super().__init__(**kwargs)
 
-    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
-        def noised() -> Any:
-            return inputs + K.random_normal(K.shape(inputs), mean=0.0, std=self.sigma,
-                                            dtype=K.dtype(inputs))
-        return K.in_train_phase(noised, inputs, training=training)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return input_shape
+    def noised(self, inputs: Any) -> Any:
+        return inputs + K.random_normal(K.shape(inputs), mean=0.0, std=self.sigma,
+                                        dtype=K.dtype(inputs))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "sigma": self.sigma}
 
 
-class GaussianDropout(Layer):
+class GaussianDropout(RateDropout):
     """x * N(1, p / (1 - p)) noise while training (0 < p < 1); x at test time."""
 
-    def __init__(self, p: float | None = None, *, rate: float | None = None, **kwargs: Any):
-        self.p = self.rate = drop_rate("GaussianDropout", p, rate)
-        self.supports_masking = True
-        self.uses_learning_phase = 0.0 < self.p < 1.0
-        super().__init__(**kwargs)
-
-    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
-        if not 0.0 < self.p < 1.0:
-            return inputs
-
-        def noised() -> Any:
-            std = float(np.sqrt(self.p / (1.0 - self.p)))
-            return inputs * K.random_normal(K.shape(inputs), mean=1.0, std=std,
-                                            dtype=K.dtype(inputs))
-        return K.in_train_phase(noised, inputs, training=training)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return input_shape
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "p": self.p}
+    def noised(self, inputs: Any) -> Any:
+        std = float(np.sqrt(self.p / (1.0 - self.p)))
+        return inputs * K.random_normal(K.shape(inputs), mean=1.0, std=std,
+                                        dtype=K.dtype(inputs))
