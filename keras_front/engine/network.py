@@ -31,6 +31,19 @@ def _unique(items: list[Any]) -> list[Any]:
     return out
 
 
+def _histories(tensors: list[Any]) -> tuple[list[Layer], list[int], list[int]]:
+    """(layers, node indices, tensor indices) that made each of the Keras tensors."""
+    layers: list[Layer] = []
+    node_indices: list[int] = []
+    tensor_indices: list[int] = []
+    for x in tensors:
+        layer, node_index, tensor_index = keras_history(x)
+        layers.append(layer)
+        node_indices.append(node_index)
+        tensor_indices.append(tensor_index)
+    return layers, node_indices, tensor_indices
+
+
 def map_graph(inputs: list[Any], outputs: list[Any]) -> tuple[list[Layer], dict[int, list[Node]],
                                                                set[Node]]:
     """(layers by decreasing depth, {depth: nodes}, nodes) of the graph from inputs to outputs.
@@ -133,20 +146,10 @@ class Container(Layer):
                     raise TypeError(f"{role} tensors to a {kind} must be Keras tensors (from "
                                     f"Input() or a layer call). Found: {x!r} (missing Keras "
                                     f"metadata).")
-        self.input_layers, self.input_layers_node_indices = [], []
-        self.input_layers_tensor_indices = []
-        for x in self.inputs:
-            layer, node_index, tensor_index = keras_history(x)
-            self.input_layers.append(layer)
-            self.input_layers_node_indices.append(node_index)
-            self.input_layers_tensor_indices.append(tensor_index)
-        self.output_layers, self.output_layers_node_indices = [], []
-        self.output_layers_tensor_indices = []
-        for x in self.outputs:
-            layer, node_index, tensor_index = keras_history(x)
-            self.output_layers.append(layer)
-            self.output_layers_node_indices.append(node_index)
-            self.output_layers_tensor_indices.append(tensor_index)
+        (self.input_layers, self.input_layers_node_indices,
+         self.input_layers_tensor_indices) = _histories(self.inputs)
+        (self.output_layers, self.output_layers_node_indices,
+         self.output_layers_tensor_indices) = _histories(self.outputs)
         self.input_names = [layer.name for layer in self.input_layers]
         self.output_names = [layer.name for layer in self.output_layers]
         self.internal_input_shapes = [K.int_shape(x) for x in self.inputs]
