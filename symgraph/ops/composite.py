@@ -197,7 +197,7 @@ class Composite(Op):
         shape = broadcast_shapes(*(v.type.shape for v in xs), op="composite")
         if self.inplace is not None:
             target = xs[self.inplace]
-            if target.dtype != out_dtype or target.type.shape != shape:
+            if not can_hold(target.type, TensorType(out_dtype, shape)):
                 raise TypeError(f"composite: cannot write a {out_dtype}{list(shape)} result "
                                 f"into input {self.inplace} ({target.type})")
         return Apply(self, xs, [TensorType(out_dtype, shape)])
@@ -358,6 +358,15 @@ class Composite(Op):
         return lines, f"t{len(self.body) - 1}"
 
 
+def can_hold(target: TensorType, result: TensorType) -> bool:
+    """A buffer of type `target` may receive a `result`: same dtype and rank, and no static
+    dim that differs (the in-place pass proves the run-time shapes equal; one side may
+    know a dim statically that the other does not)."""
+    return target.dtype == result.dtype and target.ndim == result.ndim and all(
+        a is None or b is None or a == b
+        for a, b in zip(target.shape, result.shape, strict=True))
+
+
 def _c_literal(dtype: str, text: str) -> str:
     if text in ("inf", "-inf", "nan"):
         return {"inf": "INFINITY", "-inf": "(-INFINITY)", "nan": "NAN"}[text]
@@ -395,7 +404,7 @@ class InplaceElemwise(Op):
         node = Elemwise(self.row).make_node(*inputs)
         target = node.inputs[self.destroy]
         out = node.outputs[0]
-        if target.type != out.type:
+        if not can_hold(target.type, out.type):
             raise TypeError(f"{self}: cannot write a {out.type} result into input "
                             f"{self.destroy} ({target.type})")
         return Apply(self, node.inputs, [out.type])

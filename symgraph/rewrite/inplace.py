@@ -253,8 +253,7 @@ def _inplace_composite(fgraph: FunctionGraph, node: Apply) -> Any:
     if not isinstance(op, Composite) or op.inplace is not None:
         return None
     for k in _targets(node):
-        plan = destroy_plan(fgraph, node, k) if node.inputs[k].type == \
-            node.outputs[0].type else None
+        plan = destroy_plan(fgraph, node, k)
         if plan is not None:
             return _with_plan(fgraph, plan, Composite(op.nin, op.body, k,
                                                       op.full_inputs)(*node.inputs))

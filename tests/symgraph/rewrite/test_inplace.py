@@ -92,6 +92,21 @@ def test_no_inplace_when_the_buffer_would_need_to_grow():
     assert_same(f, g, A[0], A)
 
 
+def test_inplace_into_a_buffer_whose_static_shape_is_less_known_than_the_result():
+    # Found by the random-graph tests: ifelse(True, a, b) -> a leaves softmax's output
+    # typed f64[?] although it provably has a's 2 elements; writing the f64[2] sum into
+    # it made compiling raise ("cannot write a f64[2] result into input 0 (f64[?])").
+    a, b = sg.tensor("a", "float64", (2,)), sg.dvector("b")
+    s = sg.shared(np.ones(2), "s")
+    f, g = compile_both([a, b], sg.nnet.softmax(sg.ifelse(True, a, b)) + s)
+    assert len(inplace_nodes(f)) == 1
+    np.testing.assert_allclose(assert_same(f, g, np.zeros(2), np.zeros(3)), [1.5, 1.5])
+    op = Composite(2, (("add", (("i", 0), ("i", 1))),), inplace=0)
+    assert op(sg.dvector("v"), a).type == a.type
+    with pytest.raises(TypeError, match=r"cannot write a float64\[3\] result into input 0"):
+        op(sg.tensor("one", "float64", (1,)), sg.tensor("c", "float64", (3,)))
+
+
 def test_composite_writes_into_a_dead_input():
     x, y = sg.dmatrix("x"), sg.dmatrix("y")
     p = sg.dot(x, y)
