@@ -26,11 +26,17 @@ def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
 
 
 def configure_callbacks(model: Any, callbacks: Any, verbose: int, count_mode: str,
-                        labels: list[str], do_validation: bool, params: dict[str, Any]
+                        labels: list[str], do_validation: bool, params: dict[str, Any],
+                        validation_arrays: list[np.ndarray] | None = None
                         ) -> tuple[callbacks_module.CallbackList, Any]:
     """The callbacks of one fit (BaseLogger, the user's, a new History as model.history, and
     a ProgbarLogger when verbose) set up with the model and params; and the model they
-    see (Keras's callback_model, when a wrapper sets one)."""
+    see (Keras's callback_model, when a wrapper sets one).
+
+    The validation arrays (inputs, targets, sample weights) are given to every callback as
+    `validation_data` (Keras 2) and to the model as `model.validation_data` (Keras 1.2's
+    callbacks read them there); None for no validation or a validation generator.
+    """
     model.history = callbacks_module.History()
     cbks = [callbacks_module.BaseLogger()] + list(callbacks or []) + [model.history]
     if verbose:
@@ -42,6 +48,9 @@ def configure_callbacks(model: Any, callbacks: Any, verbose: int, count_mode: st
     cbks.set_params({**params, "verbose": verbose, "do_validation": do_validation,
                      "metrics": metrics})
     callback_model.stop_training = False
+    for cbk in cbks:
+        cbk.validation_data = validation_arrays
+    model.validation_data = callback_model.validation_data = validation_arrays
     return cbks, callback_model
 
 
@@ -62,7 +71,9 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
     """Train for epochs initial_epoch..epochs-1 and return the History callback.
 
     Validation (val_f on val_ins) runs after the last batch of every epoch; its results
-    join the epoch logs as 'val_<name>'.
+    join the epoch logs as 'val_<name>'. A callback setting `model.stop_training` ends
+    the epoch after the current batch (Keras 2's check; Keras 1.2 finished the epoch),
+    without validation, and ends training.
     """
     do_validation = bool(val_f) and val_ins is not None
     n_samples = ins[0].shape[0] if ins else 0
@@ -71,9 +82,7 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
     cbks, callback_model = configure_callbacks(
         model, callbacks, verbose, "samples", out_labels, do_validation,
         {"batch_size": batch_size, "nb_epoch": epochs, "epochs": epochs,
-         "nb_sample": n_samples, "samples": n_samples, "steps": None})
-    for cbk in cbks:
-        cbk.validation_data = val_ins
+         "nb_sample": n_samples, "samples": n_samples, "steps": None}, val_ins)
     cbks.on_train_begin()
     index_array = np.arange(n_samples)
     batches = make_batches(n_samples, batch_size)
@@ -85,6 +94,7 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
         elif shuffle:
             np.random.shuffle(index_array)
             shuffled = True
+        stopped = False
         for batch_index, (start, end) in enumerate(batches):
             ids = index_array[start:end] if shuffled else None
             batch_logs: dict[str, Any] = {"batch": batch_index, "size": end - start}
@@ -94,8 +104,12 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
                 batch_logs[label] = float(value)
             cbks.on_batch_end(batch_index, batch_logs)
             if callback_model.stop_training:
+                stopped = True
                 break
-        val_outs = test_loop(val_f, val_ins, val_tail, batch_size) if do_validation else None
+        # As in Keras, an epoch cut short by stop_training is not validated.
+        val_outs = None
+        if do_validation and not stopped:
+            val_outs = test_loop(val_f, val_ins, val_tail, batch_size)
         if end_epoch(cbks, callback_model, epoch, out_labels, val_outs):
             break
     cbks.on_train_end()

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import training_arrays
 from .training_arrays import configure_callbacks, end_epoch
 
 _QUEUE_KWARGS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
@@ -99,6 +100,12 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             raise ValueError(f"validation_data should be a tuple (val_x, val_y, "
                              f"val_sample_weight) or (val_x, val_y). Found: "
                              f"{str(validation_data)[:200]}")
+    val_ins = None
+    if do_validation and not val_is_gen:
+        val_x, val_y, val_w = model._standardize_user_data(
+            validation_data[0], validation_data[1],
+            validation_data[2] if len(validation_data) == 3 else None)
+        val_ins = val_x + val_y + val_w
     from .training import dedupe_labels
     labels = dedupe_labels(model.metrics_names)
     cbks, callback_model = configure_callbacks(
@@ -106,7 +113,7 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
         {"nb_epoch": epochs, "epochs": epochs,
          "nb_sample": amount if kind == "samples" else None,
          "samples": amount if kind == "samples" else None,
-         "steps": amount if kind == "steps" else None})
+         "steps": amount if kind == "steps" else None}, val_ins)
     cbks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         cbks.on_epoch_begin(epoch)
@@ -130,15 +137,15 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
                           "affect learning results. Set `samples_per_epoch` correctly to avoid "
                           "this warning.", stacklevel=3)
         val_outs = None
-        if val_is_gen:
-            val_outs = evaluate_generator(model, validation_data, samples=val_samples,
-                                          steps=val_steps)
-        elif do_validation:
-            val_outs = model.evaluate(validation_data[0], validation_data[1],
-                                      sample_weight=validation_data[2]
-                                      if len(validation_data) == 3 else None, verbose=0)
-        if val_outs is not None and not isinstance(val_outs, list):
-            val_outs = [val_outs]
+        if do_validation and not callback_model.stop_training:  # (Keras: a cut epoch is not)
+            if val_is_gen:
+                val_outs = evaluate_generator(model, validation_data, samples=val_samples,
+                                              steps=val_steps)
+            else:
+                val_outs = training_arrays.test_loop(model.test_function, val_ins,
+                                                     model._phase_values(0), 32)
+            if not isinstance(val_outs, list):
+                val_outs = [val_outs]
         if end_epoch(cbks, callback_model, epoch, labels, val_outs):
             break
     cbks.on_train_end()

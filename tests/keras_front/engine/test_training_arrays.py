@@ -117,6 +117,55 @@ def test_stop_training_ends_the_loop():
     assert history.epoch == [0]
 
 
+class StopAt(Callback):
+    """Sets stop_training at one (epoch, batch) and records what the epochs logged."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.epoch, self.logged = (epoch, batch), None, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logged.append(sorted(logs))
+
+
+@pytest.mark.parametrize("batch", [0, 2], ids=["first batch", "last batch"])
+def test_an_epoch_cut_short_by_stop_training_is_not_validated(batch):
+    # Keras validates after the last batch, once the stop_training check let it pass.
+    stop = StopAt(1, batch)
+    history = frozen_model().fit(X, Y, batch_size=3, nb_epoch=5, validation_split=0.3,
+                                 verbose=0, callbacks=[stop])
+    assert history.epoch == [0, 1]
+    assert stop.logged == [["loss", "val_loss"], ["loss"]]
+    assert history.history["val_loss"] == pytest.approx([per_sample_loss(slice(7, 10)).mean()],
+                                                        rel=1e-5)
+
+
+def test_callbacks_read_the_validation_arrays_on_the_model_keras_1_style():
+    seen = []
+
+    class ReadsValidation(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((self.model.validation_data, self.validation_data))
+
+    model = frozen_model()
+    model.fit(X, Y, nb_epoch=1, validation_data=(X[:4], Y[:4]), verbose=0,
+              callbacks=[ReadsValidation()])
+    from_model, from_callback = seen[0]
+    assert from_model is from_callback
+    np.testing.assert_array_equal(from_model[0], X[:4])
+    np.testing.assert_array_equal(from_model[1], Y[:4])
+    np.testing.assert_array_equal(from_model[2], np.ones(4))   # the sample weights
+    model.fit(X, Y, nb_epoch=1, verbose=0, callbacks=[ReadsValidation()])
+    assert seen[1] == (None, None)
+
+
 def test_verbose_prints_keras_progress(capsys):
     frozen_model().fit(X, Y, nb_epoch=2, batch_size=4, validation_split=0.2, verbose=1)
     out = capsys.readouterr().out

@@ -54,6 +54,30 @@ def test_fit_generator_keras2_counts_steps_with_validation():
     assert history.history["val_loss"][0] == pytest.approx(expected, rel=1e-5)
 
 
+def test_fit_generator_gives_callbacks_the_validation_arrays_and_skips_a_cut_epoch():
+    from keras_front.callbacks import Callback
+
+    class Probe(Callback):
+        def __init__(self):
+            super().__init__()
+            self.logged, self.arrays = [], None
+
+        def on_batch_end(self, batch, logs=None):
+            self.arrays = self.model.validation_data
+            if len(self.logged) == 1 and batch == 0:
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.logged.append(sorted(logs))
+
+    probe = Probe()
+    history = frozen_model().fit_generator(Batches([5]), steps_per_epoch=2, epochs=4,
+                                           verbose=0, validation_data=(X, Y, np.ones(20)),
+                                           callbacks=[probe])
+    assert probe.logged == [["loss", "val_loss"], ["loss"]] and history.epoch == [0, 1]
+    assert [a.shape for a in probe.arrays] == [(20, 3), (20, 1), (20,)]
+
+
 def test_fit_generator_with_a_validation_generator():
     val = Batches([10])
     history = frozen_model().fit_generator(Batches([5]), samples_per_epoch=5, nb_epoch=1,
