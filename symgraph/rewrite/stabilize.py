@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Variable, clone_replace
 from ..ops import elemwise as ew
@@ -61,10 +63,13 @@ def _log_softmax(fgraph: FunctionGraph, node: Apply) -> Any:
 
 
 def stable_logsumexp(v: Variable, axis: tuple[int, ...] | None, keepdims: bool) -> Variable:
-    """log(sum(exp(v), axis)) shifted by the max (a max of -inf or inf shifts by 0)."""
-    from ..ops.reduce import max as max_
+    """log(sum(exp(v), axis)) shifted by the max (a max of -inf or inf shifts by 0).
+
+    The max starts at -inf, so an empty axis gives log(0) = -inf as the unshifted form
+    does, instead of failing (NumPy's max has no value for an empty axis).
+    """
     from ..ops.reduce import sum as sum_
-    m = max_(v, axis, keepdims=True)
+    m = Reduce("max", axis, True, None, -np.inf)(v)
     m = ew.switch(ew.isinf(m), 0, m)
     out = ew.log(sum_(ew.exp(v - m), axis, keepdims=True)) + m
     if keepdims:

@@ -213,3 +213,17 @@ def test_no_stabilization_where_the_pattern_differs(name, build):
     f, g = compile_both([x], build(x))
     assert fired(f, name) == 0
     assert_same(f, g, MILD)
+
+
+@pytest.mark.parametrize("shape, axis", [((0,), None), ((2, 0), 1), ((0, 3), 1)])
+def test_logsumexp_and_its_gradient_over_an_empty_axis(shape, axis):
+    # Found by the random-graph tests: the stable forms took a max over the empty axis,
+    # which NumPy refuses; log(sum(exp(x))) over nothing is log(0) = -inf.
+    x = sg.dmatrix("x") if len(shape) == 2 else sg.dvector("x")
+    out = sg.log(sg.sum(sg.exp(x), axis=axis))
+    f, g = compile_both([x], [out, sg.grad(sg.sum(out), x)])
+    assert fired(f, "logsumexp") == 1 and fired(f, "logsumexp_grad") == 1
+    with np.errstate(divide="ignore"):
+        val, grad = assert_same(f, g, np.zeros(shape))
+    np.testing.assert_array_equal(val, np.full(shape[:1] if axis else (), -np.inf))
+    assert grad.shape == shape
