@@ -69,6 +69,7 @@ def stable_logsumexp(v: Variable, axis: tuple[int, ...] | None, keepdims: bool) 
     does, instead of failing (NumPy's max has no value for an empty axis).
     """
     from ..ops.reduce import sum as sum_
+    v = ew.cast(v, ew.output_dtype(ew.TABLE["exp"], [v.dtype]))  # ints: -inf is no int
     m = Reduce("max", axis, True, None, -np.inf)(v)
     m = ew.switch(ew.isinf(m), 0, m)
     out = ew.log(sum_(ew.exp(v - m), axis, keepdims=True)) + m
