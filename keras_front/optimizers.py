@@ -31,6 +31,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+import symgraph as sg
 from symgraph.graph import SharedVariable, Variable
 
 from . import backend as K
@@ -256,6 +257,13 @@ def collect_updates(optimizer: Any, params: Sequence[Variable], constraints: Any
 # ------------------------------------------------------------------ the update rules
 
 
+def _root(x: Any) -> Any:
+    """sqrt of an accumulator of squares, non-negative by construction: K.sqrt's clip of
+    negatives (Keras's guard for user code) would be one more pass over every weight's
+    state in each compiled step, and cannot change these values."""
+    return sg.sqrt(x)
+
+
 def _epsilon(epsilon: float | None) -> float:
     """The fuzz factor: `epsilon=None` means K.epsilon() (Keras 2.1)."""
     return K.epsilon() if epsilon is None else epsilon
@@ -308,7 +316,7 @@ class _Accumulating(Optimizer):
         for p, g, a in zip(params, grads, accumulators, strict=True):
             new_a = self._accumulate(a, g)
             self.updates.append(K.update(a, new_a))
-            self._apply(p, p - lr * g / (K.sqrt(new_a) + self.epsilon), constraints)
+            self._apply(p, p - lr * g / (_root(new_a) + self.epsilon), constraints)
         return self.updates
 
 
@@ -374,7 +382,7 @@ class Adadelta(Optimizer):
         for p, g, a, d in zip(params, grads, accumulators, delta_accumulators, strict=True):
             new_a = self.rho * a + (1.0 - self.rho) * K.square(g)
             self.updates.append(K.update(a, new_a))
-            step = g * K.sqrt(d + self.epsilon) / K.sqrt(new_a + self.epsilon)
+            step = g * _root(d + self.epsilon) / _root(new_a + self.epsilon)
             self._apply(p, p - lr * step, constraints)
             self.updates.append(K.update(d, self.rho * d + (1.0 - self.rho) * K.square(step)))
         return self.updates
@@ -429,7 +437,7 @@ class Adam(_Moments):
                 vhat_t = K.maximum(vhats[i], v_t)
                 self.updates.append(K.update(vhats[i], vhat_t))
                 v_t = vhat_t
-            self._apply(p, p - lr_t * m_t / (K.sqrt(v_t) + self.epsilon), constraints)
+            self._apply(p, p - lr_t * m_t / (_root(v_t) + self.epsilon), constraints)
         return self.updates
 
     def get_config(self) -> dict[str, Any]:
@@ -502,7 +510,7 @@ class Nadam(_Moments):
             m_t_bar = (1.0 - momentum_t) * g_prime + momentum_t1 * m_t_prime
             self.updates.append(K.update(m, m_t))
             self.updates.append(K.update(v, v_t))
-            self._apply(p, p - self.lr * m_t_bar / (K.sqrt(v_t_prime) + self.epsilon),
+            self._apply(p, p - self.lr * m_t_bar / (_root(v_t_prime) + self.epsilon),
                         constraints)
         return self.updates
 

@@ -70,6 +70,10 @@ class Function:
         self.function = sg.function(self.inputs, outputs, updates=self.updates,
                                     allow_input_downcast=True, on_unused_input="ignore",
                                     name=name, **kwargs)
+        # The compiled function itself, called with the arrays as arguments: for callers
+        # whose arrays are already checked and of the inputs' dtypes (the training loops),
+        # it skips __call__'s list and dtype handling.
+        self.unchecked: Callable[..., Any] = self.function
 
     def __call__(self, inputs: Sequence[Any]) -> Any:
         if not isinstance(inputs, (list, tuple)):

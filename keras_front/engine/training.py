@@ -26,6 +26,7 @@ from .. import metrics as metrics_module
 from .. import optimizers
 from . import training_arrays, training_generator
 from .network import Container
+from .training_arrays import unchecked
 from .training_utils import (
     check_array_lengths,
     check_loss_and_target_compatibility,
@@ -332,10 +333,10 @@ class Model(Container):
         if val_ins is not None:
             self._make_test_function()
         labels = dedupe_labels(self.metrics_names)
+        val_f = unchecked(self.test_function) if val_ins is not None else None
         return training_arrays.fit_loop(
-            self, self.train_function, x + y + weights, self._phase_values(1), labels,
-            batch_size, epochs, verbose, callbacks,
-            self.test_function if val_ins is not None else None, val_ins,
+            self, unchecked(self.train_function), x + y + weights, self._phase_values(1),
+            labels, batch_size, epochs, verbose, callbacks, val_f, val_ins,
             self._phase_values(0), shuffle, initial_epoch)
 
     def evaluate(self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 1,
@@ -344,7 +345,7 @@ class Model(Container):
         x, y, weights = self._standardize_user_data(x, y, sample_weight,
                                                     batch_size=batch_size)
         self._make_test_function()
-        outs = training_arrays.test_loop(self.test_function, x + y + weights,
+        outs = training_arrays.test_loop(unchecked(self.test_function), x + y + weights,
                                          self._phase_values(0), batch_size, verbose)
         return outs[0] if len(outs) == 1 else outs
 
@@ -357,8 +358,8 @@ class Model(Container):
                              f"of samples that can be divided by the batch size. Found: "
                              f"{x[0].shape[0]} samples. Batch size: {batch_size}.")
         self._make_predict_function()
-        outs = training_arrays.predict_loop(self.predict_function, x, self._phase_values(0),
-                                            batch_size, verbose)
+        outs = training_arrays.predict_loop(unchecked(self.predict_function), x,
+                                            self._phase_values(0), batch_size, verbose)
         return outs[0] if len(outs) == 1 else outs
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,

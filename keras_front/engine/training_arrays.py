@@ -1,13 +1,16 @@
 """The batch loops over NumPy arrays behind fit, evaluate and predict.
 
-The arrays arrive checked and converted (training_utils), and the compiled functions
-skip their own argument checks, so a step is: take the batch's rows, call the function,
-hand the numbers to the callbacks. Constant arguments (the learning phase) are passed
-after the batch arrays and never sliced.
+The arrays arrive checked and converted (training_utils), and the loops call the
+compiled function directly with the batch arrays as arguments (`K.Function.unchecked`,
+compiled with trust_input), so a step is: take the batch's rows (a view, or a gather in
+shuffled order), call the function, hand the numbers to the callbacks. Nothing is built,
+compiled or validated per batch. Constant arguments (the learning phase) are passed after
+the batch arrays and never sliced.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +18,16 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from ..utils.generic_utils import Progbar
 from .training_utils import batch_shuffle, make_batches
+
+
+def unchecked(function: Any) -> Callable[..., Any]:
+    """What the loops call with one batch's arrays as arguments: a K.Function's compiled
+    function (no per-call checks), or any list-taking function (a user's replacement of
+    model.train_function) adapted to that form."""
+    direct = getattr(function, "unchecked", None)
+    if direct is not None:
+        return direct
+    return lambda *arrays: function(list(arrays))
 
 
 def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
@@ -70,6 +83,9 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
              initial_epoch: int = 0) -> Any:
     """Train for epochs initial_epoch..epochs-1 and return the History callback.
 
+    f (and val_f) take the arrays of a batch as arguments (see `unchecked`); `ins` are
+    the checked arrays, sliced per batch, `tail` the constant arguments after them.
+
     Validation (val_f on val_ins) runs after the last batch of every epoch; its results
     join the epoch logs as 'val_<name>'. A callback setting `model.stop_training` ends
     the epoch after the current batch (Keras 2's check; Keras 1.2 finished the epoch),
@@ -99,7 +115,7 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
             ids = index_array[start:end] if shuffled else None
             batch_logs: dict[str, Any] = {"batch": batch_index, "size": end - start}
             cbks.on_batch_begin(batch_index, batch_logs)
-            outs = f(_take(ins, ids, start, end) + tail)
+            outs = f(*_take(ins, ids, start, end), *tail)
             for label, value in zip(out_labels, outs, strict=False):
                 batch_logs[label] = float(value)
             cbks.on_batch_end(batch_index, batch_logs)
@@ -125,7 +141,7 @@ def test_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
     progbar = Progbar(target=n_samples) if verbose == 1 else None
     totals: list[float] = []
     for start, end in make_batches(n_samples, batch_size):
-        outs = f(_take(ins, None, start, end) + tail)
+        outs = f(*_take(ins, None, start, end), *tail)
         if not totals:
             totals = [0.0] * len(outs)
         for i, value in enumerate(outs):
@@ -144,7 +160,7 @@ def predict_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int
     progbar = Progbar(target=n_samples) if verbose == 1 else None
     results: list[np.ndarray] = []
     for start, end in make_batches(n_samples, batch_size):
-        outs = f(_take(ins, None, start, end) + tail)
+        outs = f(*_take(ins, None, start, end), *tail)
         if not results:
             results = [np.empty((n_samples,) + o.shape[1:], dtype=o.dtype) for o in outs]
         for result, out in zip(results, outs, strict=True):

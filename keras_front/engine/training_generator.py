@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import training_arrays
-from .training_arrays import configure_callbacks, end_epoch
+from .training_arrays import configure_callbacks, end_epoch, unchecked
 
 _QUEUE_KWARGS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
 
@@ -142,7 +142,7 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
                 val_outs = evaluate_generator(model, validation_data, samples=val_samples,
                                               steps=val_steps)
             else:
-                val_outs = training_arrays.test_loop(model.test_function, val_ins,
+                val_outs = training_arrays.test_loop(unchecked(model.test_function), val_ins,
                                                      model._phase_values(0), 32)
             if not isinstance(val_outs, list):
                 val_outs = [val_outs]

@@ -148,3 +148,15 @@ def test_clear_session_resets_layer_counters():
 def test_compiled_function_is_a_symgraph_function():
     x = K.placeholder(ndim=1)
     assert isinstance(K.function([x], [x]).function, sg.Function)
+
+
+def test_unchecked_takes_the_arrays_as_arguments_and_returns_the_same_list():
+    x = K.placeholder(shape=(None, 2))
+    y = K.placeholder(shape=(None, 2))
+    f = K.function([x, y], [x + y, K.sum(x * y)])
+    a = np.arange(6, dtype="float32").reshape(3, 2)
+    b = np.ones((3, 2), "float32")
+    checked, direct = f([a, b]), f.unchecked(a, b)
+    assert isinstance(direct, list) and len(direct) == 2
+    np.testing.assert_array_equal(direct[0], a + b)
+    assert direct[1] == checked[1] == a.sum()

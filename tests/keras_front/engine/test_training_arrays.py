@@ -166,6 +166,24 @@ def test_callbacks_read_the_validation_arrays_on_the_model_keras_1_style():
     assert seen[1] == (None, None)
 
 
+def test_a_user_replacement_of_the_train_function_is_called_with_a_list():
+    # The loops call K.Function.unchecked(*arrays); anything else gets the list, as in Keras.
+    model = frozen_model()
+    model._make_train_function()
+    compiled, calls = model.train_function, []
+
+    def replacement(arrays):
+        calls.append([a.shape for a in arrays])
+        return compiled(arrays)
+
+    model.train_function = replacement
+    history = model.fit(X, Y, batch_size=4, nb_epoch=1, shuffle=False, verbose=0)
+    # x, y, sample weights, then the learning phase (a scalar)
+    assert calls == [[(4, 3), (4, 1), (4,), ()], [(4, 3), (4, 1), (4,), ()],
+                     [(2, 3), (2, 1), (2,), ()]]
+    assert history.history["loss"][0] == pytest.approx(per_sample_loss().mean(), rel=1e-5)
+
+
 def test_verbose_prints_keras_progress(capsys):
     frozen_model().fit(X, Y, nb_epoch=2, batch_size=4, validation_split=0.2, verbose=1)
     out = capsys.readouterr().out
