@@ -368,7 +368,8 @@ class Model(Container):
         x, y, weights = self._standardize_user_data(x, y, sample_weight, class_weight,
                                                     check_batch_axis=True)
         self._make_train_function()
-        outs = [float(o) for o in self.train_function(x + y + weights + self._phase_values(1))]
+        outs = [float(o) for o in unchecked(self.train_function)(*x, *y, *weights,
+                                                                 *self._phase_values(1))]
         return outs[0] if len(outs) == 1 else outs
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None) -> Any:
@@ -376,7 +377,8 @@ class Model(Container):
         x, y, weights = self._standardize_user_data(x, y, sample_weight,
                                                     check_batch_axis=True)
         self._make_test_function()
-        outs = [float(o) for o in self.test_function(x + y + weights + self._phase_values(0))]
+        outs = [float(o) for o in unchecked(self.test_function)(*x, *y, *weights,
+                                                                *self._phase_values(0))]
         return outs[0] if len(outs) == 1 else outs
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -384,7 +386,7 @@ class Model(Container):
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes, True,
                                    "model input", self._input_dtypes)
         self._make_predict_function()
-        outs = self.predict_function(x + self._phase_values(0))
+        outs = unchecked(self.predict_function)(*x, *self._phase_values(0))
         return outs[0] if len(outs) == 1 else outs
 
     # ------------------------------------------------------------ generators
