@@ -23,10 +23,12 @@ class Constraint:
         return w
 
     def get_config(self) -> dict[str, Any]:
+        """Keras 1.2's config: {'name': class name, **arguments}."""
         return {"name": type(self).__name__}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Constraint:
+        """The constraint a get_config() dict describes ('name' ignored)."""
         return cls(**{k: v for k, v in config.items() if k != "name"})
 
 
@@ -51,6 +53,7 @@ class MaxNorm(Constraint):
         return w * (desired / (K.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
+        """The config with Keras 1.x's name `m` for max_value."""
         return {"name": type(self).__name__, "m": self.max_value, "axis": self.axis}
 
 
@@ -71,6 +74,7 @@ class UnitNorm(Constraint):
         return w / (K.epsilon() + _norms(w, self.axis))
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the axis."""
         return {"name": type(self).__name__, "axis": self.axis}
 
 
@@ -88,6 +92,7 @@ class MinMaxNorm(Constraint):
         return w * (desired / (K.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the bounds, the rate and the axis."""
         return {"name": type(self).__name__, "min_value": self.min_value,
                 "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 

@@ -102,6 +102,7 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Initializer:
+        """The initializer a get_config() dict describes (a Keras 1.x 'name' key ignored)."""
         config = {k: v for k, v in config.items() if k != "name"}
         return cls(**config)
 

@@ -296,6 +296,7 @@ class SGD(Optimizer):
         return self.updates
 
     def get_config(self) -> dict[str, Any]:
+        """The config, with the Nesterov flag."""
         return {**super().get_config(), "nesterov": self.nesterov}
 
 
@@ -441,6 +442,7 @@ class Adam(_Moments):
         return self.updates
 
     def get_config(self) -> dict[str, Any]:
+        """The config, with amsgrad only when set (Keras 1.2 configs have no such key)."""
         config = super().get_config()
         if self.amsgrad:
             config["amsgrad"] = True

@@ -26,10 +26,12 @@ class Regularizer:
         return 0.0
 
     def get_config(self) -> dict[str, Any]:
+        """Keras 1.2's config: {'name': class name, **arguments}."""
         return {"name": type(self).__name__}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Regularizer:
+        """The regularizer a get_config() dict describes ('name' ignored)."""
         return cls(**{k: v for k, v in config.items() if k != "name"})
 
 
@@ -49,6 +51,7 @@ class L1L2(Regularizer):
         return penalty
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the two strengths."""
         return {"name": type(self).__name__, "l1": self.l1, "l2": self.l2}
 
 
@@ -99,6 +102,7 @@ class ActivityRegularizer(Regularizer):
         return penalty
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the two strengths."""
         return {"name": type(self).__name__, "l1": self.l1, "l2": self.l2}
 
 

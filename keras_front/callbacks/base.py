@@ -154,10 +154,12 @@ class BaseLogger(Callback):
         self.totals: dict[str, Any] = {}
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Start the epoch's totals at zero."""
         self.seen = 0
         self.totals = {}
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Add the batch's values, weighted by its size, to the epoch's totals."""
         logs = logs or {}
         batch_size = logs.get("size", 0)
         self.seen += batch_size
@@ -167,6 +169,7 @@ class BaseLogger(Callback):
             self.totals[key] = self.totals.get(key, 0) + value * batch_size
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Put each metric's size-weighted epoch mean into the epoch logs."""
         if logs is None or not self.seen:
             return
         names = self.params.get("metrics")
@@ -190,10 +193,12 @@ class History(Callback):
         self.history: dict[str, list[Any]] = {}
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Start a new record (one History per fit)."""
         self.epoch = []
         self.history = {}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Append the epoch number and every logged value."""
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -220,10 +225,12 @@ class ProgbarLogger(Callback):
         self.log_values: list[tuple[str, Any]] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Read verbosity and the number of epochs from the loop's params."""
         self.verbose = param(self.params, "verbose", default=1)
         self.epochs = param(self.params, "epochs", "nb_epoch")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Print 'Epoch i/n' and start a bar over the epoch's samples (or steps)."""
         if self.use_steps:
             self.target = param(self.params, "steps")
         else:
@@ -244,10 +251,12 @@ class ProgbarLogger(Callback):
         return self.target is None or self.seen < self.target
 
     def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Forget the previous batch's values."""
         if self._below_target():
             self.log_values = []
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Advance the bar by the batch and show its metrics."""
         logs = logs or {}
         self.seen += 1 if self.use_steps else logs.get("size", 0)
         for key in self._metric_names(logs):
@@ -259,6 +268,7 @@ class ProgbarLogger(Callback):
             self.progbar.update(self.seen, self.log_values)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Finish the bar with the epoch's values, validation included."""
         logs = logs or {}
         for key in self._metric_names(logs):
             if key in logs:

@@ -42,6 +42,7 @@ class LearningRateScheduler(Callback):
         return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Set the optimizer's learning rate to schedule(epoch) before the epoch runs."""
         optimizer = getattr(self.model, "optimizer", None)
         if not hasattr(optimizer, "lr"):
             raise ValueError('LearningRateScheduler: the optimizer must have a "lr" '
@@ -81,6 +82,7 @@ class CSVLogger(Callback):
         self.writer: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Open the CSV file (appending when `append`), so each fit writes its rows."""
         self._open()
 
     def _open(self) -> None:
@@ -108,6 +110,7 @@ class CSVLogger(Callback):
         return value
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Write one row: the epoch and every logged value (header on the first row)."""
         logs = logs or {}
         if self.csv_file is None or self.csv_file.closed:
             self._open()  # used without on_train_begin (e.g. called directly)
@@ -128,6 +131,7 @@ class CSVLogger(Callback):
             self.csv_file.close()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Close the CSV file."""
         self._close()
         self.writer = None
 

@@ -91,6 +91,7 @@ class ModelCheckpoint(Callback):
             self.model.save(filepath, overwrite=True)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Save every `period` epochs (only improvements with save_best_only)."""
         logs = logs or {}
         self.epochs_since_last_save += 1
         if self.epochs_since_last_save < self.period:
@@ -144,11 +145,13 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # Reset, so one instance can serve several fits.
+        """Reset the patience count and the best value, so one instance serves several fits."""
         self.wait = 0
         self.stopped_epoch = 0
         self.best = _initial_best(self.mode)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Count an epoch without improvement, and stop training when patience runs out."""
         current = _monitored(logs, self.monitor,
                              f"Early stopping requires {self.monitor} available!")
         if current is None:
@@ -163,6 +166,7 @@ class EarlyStopping(Callback):
         self.wait += 1
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Print the epoch training stopped at (verbose)."""
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1:05d}: early stopping")
 
@@ -212,9 +216,11 @@ class ReduceLROnPlateau(Callback):
         return self.cooldown_counter > 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Reset the best value, the patience and the cooldown for a new fit."""
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Log the current rate as 'lr' and lower it after `patience` stalled epochs."""
         logs = {} if logs is None else logs
         lr_variable = self.model.optimizer.lr
         logs["lr"] = float(K.get_value(lr_variable))
@@ -249,6 +255,7 @@ class TerminateOnNaN(Callback):
     """
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Stop training after a batch whose loss is NaN or infinite."""
         loss = (logs or {}).get("loss")
         if loss is not None and not is_finite_number(loss):
             print(f"Batch {batch}: Invalid loss, terminating training")

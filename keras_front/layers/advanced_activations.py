@@ -31,9 +31,11 @@ class LeakyReLU(_Elementwise):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """x for x > 0, alpha * x otherwise."""
         return K.relu(inputs, alpha=self.alpha)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: alpha."""
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -65,6 +67,7 @@ class PReLU(_Elementwise):
         return self.alphas
 
     def build(self, input_shape: Sequence[int | None]) -> None:
+        """Create the slopes, one per input feature (shared along shared_axes)."""
         shape = list(input_shape[1:])
         for axis in self.shared_axes:
             if not 1 <= axis < len(input_shape):
@@ -83,9 +86,11 @@ class PReLU(_Elementwise):
         self.built = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """x for x > 0, alphas * x otherwise (learned slopes)."""
         return K.relu(inputs) + self.alphas * (inputs - K.abs(inputs)) * 0.5
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the slopes' init and shared_axes."""
         config = {"init": serialize_initializer(self.alpha_initializer)}
         if self.shared_axes:
             config["shared_axes"] = list(self.shared_axes)
@@ -104,9 +109,11 @@ class ELU(_Elementwise):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """x for x > 0, alpha * (exp(x) - 1) otherwise."""
         return K.elu(inputs, self.alpha)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: alpha."""
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -118,7 +125,9 @@ class ThresholdedReLU(_Elementwise):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """x where x > theta, else 0."""
         return inputs * K.cast(K.greater(inputs, self.theta), K.dtype(inputs))
 
     def get_config(self) -> dict[str, Any]:
+        """The config: theta."""
         return {**super().get_config(), "theta": self.theta}

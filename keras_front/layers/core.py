@@ -84,6 +84,7 @@ class Dense(Layer):
     b = property(lambda self: self.bias, doc="The bias vector (Keras 1 name); None without.")
 
     def build(self, input_shape: Sequence[int | None]) -> None:
+        """Create the kernel (input_dim, units) and the bias, with penalties and constraints."""
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense {self.name!r}: the last axis of the input must be known, "
@@ -99,15 +100,18 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """activation(inputs . kernel + bias)."""
         output = K.dot(inputs, self.kernel)
         if self.use_bias:
             output = output + self.bias
         return self.activation(output)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
+        """The input shape with its last axis replaced by `units`."""
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self) -> dict[str, Any]:
+        """Keras 1.2's config (output_dim, init, W_regularizer ...), read back by both spellings."""
         config = {"output_dim": self.units, "init": serialize_initializer(self.init),
                   "activation": activations.serialize(self.activation),
                   "W_regularizer": serialize_object(self.kernel_regularizer),
@@ -130,12 +134,15 @@ class Activation(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The activation applied to the inputs."""
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input shape (elementwise)."""
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the activation's name."""
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
@@ -150,9 +157,11 @@ class Dropout(RateDropout):
         super().__init__(p, rate=rate, **kwargs)
 
     def noised(self, inputs: Any) -> Any:
+        """The inputs with a fraction p zeroed (along noise_shape), the rest scaled by 1/(1-p)."""
         return K.dropout(inputs, self.p, self.noise_shape, seed=self.seed)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: p, and noise_shape and seed when set."""
         config = super().get_config()
         if self.noise_shape is not None:
             config["noise_shape"] = self.noise_shape
@@ -170,12 +179,14 @@ class Flatten(Layer):
         self.input_spec = InputSpec(min_ndim=3)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs as (batch, product of the other dims)."""
         if self.data_format == "channels_first" and K.ndim(inputs) >= 3:
             # Channels last before flattening, so the order matches a channels_last model.
             inputs = K.permute_dimensions(inputs, (0, *range(2, K.ndim(inputs)), 1))
         return K.batch_flatten(inputs)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
+        """(batch, product of the other dims); they must be known."""
         rest = tuple(input_shape[1:])
         if None in rest:
             raise ValueError(f'The shape of the input to "Flatten" is not fully defined (got '
@@ -184,6 +195,7 @@ class Flatten(Layer):
         return (input_shape[0], int(np.prod(rest, dtype=np.int64)))
 
     def get_config(self) -> dict[str, Any]:
+        """The config, with data_format when set."""
         config = super().get_config()
         if self.data_format is not None:
             config["data_format"] = self.data_format
@@ -216,18 +228,21 @@ class Reshape(Layer):
         return tuple(output)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
+        """(batch, *target_shape), a -1 resolved from the input's size when known."""
         rest = tuple(input_shape[1:])
         if None in rest:
             return (input_shape[0],) + tuple(None if d < 0 else d for d in self.target_shape)
         return (input_shape[0],) + self._fix_unknown_dimension(rest, self.target_shape)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs reshaped to (batch, *target_shape)."""
         target = self.compute_output_shape(K.int_shape(inputs))[1:]
         if None in target:
             target = self.target_shape
         return K.reshape(inputs, (K.shape(inputs)[0],) + tuple(target))
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the target shape."""
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
@@ -243,12 +258,15 @@ class Permute(Layer):
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs with their non-batch axes permuted by `dims` (1-based)."""
         return K.permute_dimensions(inputs, (0,) + self.dims)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
+        """The input shape permuted by `dims`."""
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: dims."""
         return {**super().get_config(), "dims": self.dims}
 
 
@@ -261,12 +279,15 @@ class RepeatVector(Layer):
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """(batch, features) repeated to (batch, n, features)."""
         return K.repeat(inputs, self.n)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
+        """(batch, n, features)."""
         return (input_shape[0], self.n, input_shape[1])
 
     def get_config(self) -> dict[str, Any]:
+        """The config: n."""
         return {**super().get_config(), "n": self.n}
 
 
@@ -326,17 +347,20 @@ class Lambda(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The function applied to the inputs (with `mask` and `arguments` when it takes them)."""
         arguments = dict(self.arguments)
         if has_arg(self.function, "mask"):
             arguments["mask"] = mask
         return self.function(inputs, **arguments)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask given to the layer (a function of inputs and mask, or a fixed one)."""
         if callable(self.mask):
             return self.mask(inputs, mask)
         return self.mask
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """output_shape as given (a tuple, or a function of the input shape), else inferred."""
         if self._output_shape is None:
             return self._infer_output_shape(input_shape)
         if isinstance(self._output_shape, tuple):
@@ -364,6 +388,7 @@ class Lambda(Layer):
         return result if isinstance(out, list) else result[0]
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the function by name (or as code), output_shape and arguments."""
         function, function_type = _dump_callable(self.function)
         output_shape, output_shape_type = _dump_callable(self._output_shape)
         config = {**super().get_config(), "function": function, "function_type": function_type,
@@ -376,6 +401,7 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any],
                     custom_objects: dict[str, Any] | None = None) -> Lambda:
+        """A Lambda from its config; functions come by name from custom_objects, never as code."""
         config = dict(config)
         name = config.get("name", "?")
         config["function"] = _load_callable(config["function"],
@@ -401,9 +427,11 @@ class ActivityRegularization(Layer):
         self.activity_regularizer = regularizers.ActivityRegularizer(l1=self.l1, l2=self.l2)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input shape (the layer only adds a penalty)."""
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the two strengths."""
         return {**super().get_config(), "l1": self.l1, "l2": self.l2}
 
 
@@ -416,14 +444,18 @@ class Masking(Layer):
         super().__init__(**kwargs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """True at timesteps where some feature differs from mask_value."""
         return K.any(K.not_equal(inputs, self.mask_value), axis=-1)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs with masked timesteps set to 0."""
         keep = K.any(K.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
         return inputs * K.cast(keep, K.dtype(inputs))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input shape."""
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
+        """The config: mask_value."""
         return {**super().get_config(), "mask_value": self.mask_value}

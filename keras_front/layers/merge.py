@@ -193,12 +193,15 @@ class Concatenate(_Merge):
         return K.concatenate(inputs, axis=self.axis)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        """The inputs' shapes joined along `axis` (the others must agree)."""
         return _concat_shape("Concatenate", self._check_inputs(input_shape), self.axis)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input masks joined along `axis` (all-True where an input has none)."""
         return _concat_mask(inputs, mask, self.axis)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: the axis."""
         return {**super().get_config(), "axis": self.axis}
 
 
@@ -250,13 +253,16 @@ class Dot(_Merge):
         return K.batch_dot(x1, x2, tuple(axes))
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        """The batch axis, then the axes of both inputs left after the product."""
         shapes = self._check_inputs(input_shape)
         return _dot_shape("Dot", shapes, _dot_axes(self.axes, [len(s) for s in shapes]))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """None: a dot product has no timesteps to mask."""
         return None
 
     def get_config(self) -> dict[str, Any]:
+        """The config: axes and normalize."""
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
 
@@ -368,6 +374,7 @@ class Merge(Layer):
         return super().__call__(list(inputs), mask, **kwargs)
 
     def call(self, inputs: list[Any], mask: Any = None) -> Any:
+        """The inputs combined by `mode` (a name, or a function of the list of inputs)."""
         if callable(self.mode):
             arguments = dict(self.arguments)
             from ..utils.generic_utils import has_arg
@@ -397,6 +404,7 @@ class Merge(Layer):
         return super()._output_shapes(input_shape, outputs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The combined shape for the mode (or output_shape, for a function mode)."""
         shapes = list(input_shape)
         if callable(self.mode):
             if callable(self._output_shape):
@@ -414,6 +422,7 @@ class Merge(Layer):
                           _dot_axes(self.dot_axes, [len(s) for s in shapes]))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """output_mask when given; else the masks combined as Keras 1.2 does."""
         if callable(self._output_mask):
             return self._output_mask(mask)
         if self._output_mask is not None:
@@ -427,6 +436,7 @@ class Merge(Layer):
         return None
 
     def get_config(self) -> dict[str, Any]:
+        """Keras 1.2's config: mode, concat_axis, dot_axes, output shape and mask."""
         mode, mode_type = _dump_callable(self.mode)
         output_shape, output_shape_type = _dump_callable(self._output_shape)
         output_mask, output_mask_type = _dump_callable(self._output_mask)
@@ -441,6 +451,7 @@ class Merge(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any],
                     custom_objects: dict[str, Any] | None = None) -> Merge:
+        """A Merge from its config; function modes come by name from custom_objects."""
         config = dict(config)
         config.pop("trainable", None)
         name = config.get("name", "?")

@@ -23,11 +23,13 @@ class TrainingNoise(Layer):
         raise NotImplementedError
 
     def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        """noised(inputs) in the training phase, the inputs unchanged at test time."""
         if not self.uses_learning_phase:
             return inputs
         return K.in_train_phase(lambda: self.noised(inputs), inputs, training=training)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The input shape (the noise is elementwise)."""
         return input_shape
 
 
@@ -41,6 +43,7 @@ class RateDropout(TrainingNoise):
         super().__init__(**kwargs)
 
     def get_config(self) -> dict[str, Any]:
+        """The config: p (Keras 1.2's name of the rate)."""
         return {**super().get_config(), "p": self.p}
 
 
@@ -59,10 +62,12 @@ class GaussianNoise(TrainingNoise):
         super().__init__(**kwargs)
 
     def noised(self, inputs: Any) -> Any:
+        """inputs + N(0, sigma**2) noise."""
         return inputs + K.random_normal(K.shape(inputs), mean=0.0, std=self.sigma,
                                         dtype=K.dtype(inputs))
 
     def get_config(self) -> dict[str, Any]:
+        """The config: sigma (Keras 1.2's name of stddev)."""
         return {**super().get_config(), "sigma": self.sigma}
 
 
@@ -70,6 +75,7 @@ class GaussianDropout(RateDropout):
     """x * N(1, p / (1 - p)) noise while training (0 < p < 1); x at test time."""
 
     def noised(self, inputs: Any) -> Any:
+        """inputs * N(1, p / (1 - p)) noise."""
         std = float(np.sqrt(self.p / (1.0 - self.p)))
         return inputs * K.random_normal(K.shape(inputs), mean=1.0, std=std,
                                         dtype=K.dtype(inputs))
