@@ -174,13 +174,17 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
             text = f"np.asarray({text})"
         returned |= bufs
         user_out.append(text)
+    stored: set[Variable] = set()  # buffers an earlier update hands to its shared variable
     for shared, v, text in zip(updates, fgraph.outputs[n_outputs:], results[n_outputs:],
                                strict=True):
-        leaves = {b for b in buffer_origins(v) if b.owner is None}
-        if leaves - {shared} and isinstance(shared.type, TensorType):
-            # Shared storage must not alias the caller's array, a read-only constant or
-            # another shared variable's buffer.
+        bufs = buffer_origins(v)
+        leaves = {b for b in bufs if b.owner is None}
+        if (leaves - {shared} or bufs & stored) and isinstance(shared.type, TensorType):
+            # Shared storage must not alias the caller's array, a read-only constant,
+            # another shared variable's buffer (old, or new: two updates to one value),
+            # since in-place updates later overwrite it.
             text = f"np.array({text})"
+        stored |= bufs
         body.append((1, f"{ctx.ref(shared.container, 'c_' + names.get(shared, 'shared'))}"
                         f".value = {text}", None))
     if single and n_outputs == 1:
