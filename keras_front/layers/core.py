@@ -191,7 +191,8 @@ class Flatten(Layer):
         if None in rest:
             raise ValueError(f'The shape of the input to "Flatten" is not fully defined (got '
                              f'{rest}). Make sure to pass a complete "input_shape" or '
-                             f'"batch_input_shape" argument to the first layer in your model.')
+                             f'"batch_input_shape" argument to the first layer in your model '
+                             f'(layer {self.name!r}, input shape {tuple(input_shape)}).')
         return (input_shape[0], int(np.prod(rest, dtype=np.int64)))
 
     def get_config(self) -> dict[str, Any]:

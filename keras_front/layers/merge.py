@@ -19,22 +19,27 @@ from ..engine.node import keras_history
 from .core import _dump_callable, _load_callable
 
 
-def _elementwise_shape(layer: str, shapes: list[Any]) -> tuple:
+def _named(name: str | None) -> str:
+    """The end of an error message naming the layer instance, when known."""
+    return "" if name is None else f" (layer {name!r})"
+
+
+def _elementwise_shape(layer: str, shapes: list[Any], name: str | None = None) -> tuple:
     """The broadcast of same-rank shapes (size-1 and unknown dims allowed)."""
     ranks = {len(s) for s in shapes}
     if len(ranks) > 1:
         raise ValueError(f"{layer}: inputs must have the same rank, got shapes "
-                         f"{[tuple(s) for s in shapes]}")
+                         f"{[tuple(s) for s in shapes]}{_named(name)}")
     batches = {s[0] for s in shapes} - {None}
     if len(batches) > 1:
         raise ValueError(f"{layer}: can not merge tensors with different batch sizes. Got "
-                         f"tensors with shapes: {[tuple(s) for s in shapes]}")
+                         f"tensors with shapes: {[tuple(s) for s in shapes]}{_named(name)}")
     out = [batches.pop() if batches else None]
     for dims in zip(*(s[1:] for s in shapes), strict=True):
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             raise ValueError(f"{layer}: operands could not be broadcast together with shapes "
-                             f"{[tuple(s) for s in shapes]}")
+                             f"{[tuple(s) for s in shapes]}{_named(name)}")
         if known:
             out.append(known.pop())
         else:
@@ -62,10 +67,12 @@ class _Merge(Layer):
     def _check_inputs(self, input_shape: Any) -> list[Any]:
         name = type(self).__name__
         if not isinstance(input_shape, list):
-            raise ValueError(f"A `{name}` layer should be called on a list of inputs.")
+            raise ValueError(f"A `{name}` layer should be called on a list of inputs "
+                             f"(layer {self.name!r} got one input of shape {input_shape})")
         if len(input_shape) < self._min_inputs:
             raise ValueError(f"A `{name}` layer should be called on a list of at least "
-                             f"{self._min_inputs} inputs. Got {len(input_shape)} inputs.")
+                             f"{self._min_inputs} inputs. Got {len(input_shape)} inputs "
+                             f"(layer {self.name!r}, shapes {input_shape}).")
         return input_shape
 
     def build(self, input_shape: Any) -> None:
@@ -79,7 +86,8 @@ class _Merge(Layer):
         raise NotImplementedError
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        return _elementwise_shape(type(self).__name__, self._check_inputs(input_shape))
+        return _elementwise_shape(type(self).__name__, self._check_inputs(input_shape),
+                                  self.name)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return _all_masks(inputs, mask)
@@ -101,7 +109,8 @@ class Subtract(_Merge):
     def _check_inputs(self, input_shape: Any) -> list[Any]:
         shapes = super()._check_inputs(input_shape)
         if len(shapes) != 2:
-            raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs "
+                             f"(layer {self.name!r} got {len(shapes)}: {shapes})")
         return shapes
 
     def _merge_function(self, inputs: list[Any]) -> Any:
@@ -145,19 +154,19 @@ class Minimum(_Merge):
         return out
 
 
-def _concat_shape(layer: str, shapes: list[Any], axis: int) -> tuple:
+def _concat_shape(layer: str, shapes: list[Any], axis: int, name: str | None = None) -> tuple:
     rank = len(shapes[0])
     if any(len(s) != rank for s in shapes) or not -rank <= axis < rank:
         raise ValueError(f"{layer}: inputs must have the same rank, with axis {axis} among "
-                         f"them; got shapes {[tuple(s) for s in shapes]}")
+                         f"them; got shapes {[tuple(s) for s in shapes]}{_named(name)}")
     axis %= rank
     for i in range(rank):
         dims = {s[i] for s in shapes} - {None}
         if i != axis and i != 0 and len(dims) > 1:
             raise ValueError(f"A `Concatenate` layer requires inputs with matching shapes "
                              f"except for the concat axis. Got inputs shapes: "
-                             f"{[tuple(s) for s in shapes]}")
-    out = list(_elementwise_shape(layer, [[s[0]] for s in shapes])) + [None] * (rank - 1)
+                             f"{[tuple(s) for s in shapes]}, axis {axis}{_named(name)}")
+    out = list(_elementwise_shape(layer, [[s[0]] for s in shapes], name)) + [None] * (rank - 1)
     for i in range(1, rank):
         column = [s[i] for s in shapes]
         if i == axis:
@@ -194,7 +203,8 @@ class Concatenate(_Merge):
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         """The inputs' shapes joined along `axis` (the others must agree)."""
-        return _concat_shape("Concatenate", self._check_inputs(input_shape), self.axis)
+        return _concat_shape("Concatenate", self._check_inputs(input_shape), self.axis,
+                             self.name)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The input masks joined along `axis` (all-True where an input has none)."""
@@ -211,12 +221,12 @@ def _dot_axes(axes: Any, ranks: Sequence[int]) -> list[int]:
     return [a % r for a, r in zip(pair, ranks, strict=True)]
 
 
-def _dot_shape(layer: str, shapes: list[Any], axes: list[int]) -> tuple:
+def _dot_shape(layer: str, shapes: list[Any], axes: list[int], name: str | None = None) -> tuple:
     shape1, shape2 = list(shapes[0]), list(shapes[1])
     d1, d2 = shape1[axes[0]], shape2[axes[1]]
     if d1 is not None and d2 is not None and d1 != d2:
         raise ValueError(f"{layer}: dimension incompatibility {d1} != {d2}. Layer shapes: "
-                         f"{tuple(shape1)}, {tuple(shape2)}")
+                         f"{tuple(shape1)}, {tuple(shape2)}, axes {axes}{_named(name)}")
     shape1.pop(axes[0])
     shape2.pop(axes[1])
     shape2.pop(0)
@@ -242,7 +252,8 @@ class Dot(_Merge):
     def _check_inputs(self, input_shape: Any) -> list[Any]:
         shapes = super()._check_inputs(input_shape)
         if len(shapes) != 2:
-            raise ValueError("A `Dot` layer should be called on a list of 2 inputs.")
+            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs "
+                             f"(layer {self.name!r} got {len(shapes)}: {shapes}).")
         return shapes
 
     def _merge_function(self, inputs: list[Any]) -> Any:
@@ -255,7 +266,8 @@ class Dot(_Merge):
     def compute_output_shape(self, input_shape: Any) -> tuple:
         """The batch axis, then the axes of both inputs left after the product."""
         shapes = self._check_inputs(input_shape)
-        return _dot_shape("Dot", shapes, _dot_axes(self.axes, [len(s) for s in shapes]))
+        return _dot_shape("Dot", shapes, _dot_axes(self.axes, [len(s) for s in shapes]),
+                          self.name)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """None: a dot product has no timesteps to mask."""
@@ -339,16 +351,19 @@ class Merge(Layer):
         """Keras 1.2's checks of the inputs' shapes for the mode."""
         if len(shapes) < 2:
             raise ValueError(f"A Merge should only be applied to a list of layers with at least "
-                             f"2 elements. Found: {len(shapes)}")
+                             f"2 elements. Found: {len(shapes)} (Merge {self.name!r})")
         if callable(self.mode):
             return
         if self.mode in ("sum", "mul", "ave", "cos", "max") and \
                 len({tuple(s) for s in shapes}) > 1:
             raise ValueError(f"Only layers of same output shape can be merged using "
-                             f"{self.mode} mode. Layer shapes: {[tuple(s) for s in shapes]}")
+                             f"{self.mode} mode. Layer shapes: {[tuple(s) for s in shapes]} "
+                             f"(Merge {self.name!r})")
         if self.mode in ("cos", "dot"):
             if len(shapes) > 2:
-                raise ValueError(f"{self.mode} merge takes exactly 2 layers")
+                raise ValueError(f"{self.mode} merge takes exactly 2 layers (Merge "
+                                 f"{self.name!r} got {len(shapes)}: "
+                                 f"{[tuple(s) for s in shapes]})")
             self.dot_axes = _dot_axes(self.dot_axes, [len(s) for s in shapes])
             _dot_shape(f"Merge {self.name!r} ({self.mode})", shapes, self.dot_axes)
         if self.mode == "concat":
@@ -360,7 +375,8 @@ class Merge(Layer):
             if len(reduced) > 1:
                 raise ValueError(f'"concat" mode can only merge layers with matching output '
                                  f"shapes except for the concat axis. Layer shapes: "
-                                 f"{[tuple(s) for s in shapes]}")
+                                 f"{[tuple(s) for s in shapes]} (Merge {self.name!r}, "
+                                 f"concat_axis={self.concat_axis})")
 
     def __call__(self, inputs: Any, mask: Any = None, **kwargs: Any) -> Any:
         if not isinstance(inputs, (list, tuple)):

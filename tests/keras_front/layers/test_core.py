@@ -174,6 +174,8 @@ def test_flatten_needs_known_dims():
     with pytest.raises(ValueError, match=r'input to "Flatten" is not fully defined \(got '
                                          r'\(None, 4\)\)'):
         Flatten()(Input(shape=(None, 4)))
+    with pytest.raises(ValueError, match=r"\(layer 'flat', input shape \(None, None, 4\)\)"):
+        Flatten(name="flat")(Input(shape=(None, 4)))
 
 
 def test_reshape():

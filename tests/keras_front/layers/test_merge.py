@@ -64,6 +64,19 @@ def test_merge_layers_broadcast_size_one_axes():
     np.testing.assert_allclose(Model([x, y], out).predict([a, b]), a + b, rtol=1e-6)
 
 
+def test_shape_errors_name_the_layer_instance():
+    with pytest.raises(ValueError, match=r"could not be broadcast .* \(layer 'joiner'\)"):
+        Add(name="joiner")([Input(shape=(3,)), Input(shape=(4,))])
+    with pytest.raises(ValueError, match=r"matching shapes .* \[\(None, 2, 3\), \(None, 4, 5\)\], "
+                                         r"axis 2 \(layer 'cat'\)"):
+        Concatenate(name="cat")([Input(shape=(2, 3)), Input(shape=(4, 5))])
+    with pytest.raises(ValueError, match=r"dimension incompatibility 4 != 5.*axes \[1, 1\] "
+                                         r"\(layer 'd'\)"):
+        Dot(axes=1, name="d")([Input(shape=(4,)), Input(shape=(5,))])
+    with pytest.raises(ValueError, match=r"exactly 2 inputs \(layer 'minus' got 3"):
+        Subtract(name="minus")([Input(shape=(2,))] * 3)
+
+
 def test_merge_layers_check_shapes():
     with pytest.raises(ValueError, match=r"Add: operands could not be broadcast together with "
                                          r"shapes \[\(None, 3\), \(None, 4\)\]"):
