@@ -9,8 +9,21 @@ The train function takes the model's inputs, one target and one sample-weight ar
 output that has a loss, and the learning phase (1) when the graph depends on it; it
 returns [total loss] + metrics and applies the layers' updates and the optimizer's.
 Names follow Keras 1.2: metrics_names is ['loss', ('<output>_loss', ...), 'acc' or
-'<output>_acc', <metric function __name__>, ...]. The loops are in training_arrays.py
-and training_generator.py; data checks in training_utils.py.
+'<output>_acc', <metric function __name__>, ...] ('accuracy' is logged as 'acc' too, also
+for tf.keras-style code). The loops are in training_arrays.py and training_generator.py;
+data checks in training_utils.py.
+
+Differences from Keras 1.2, on purpose:
+- `model.stop_training` is checked after every batch (Keras 2; Keras 1.2 finished the
+  epoch); an epoch cut short is not validated, as in both.
+- verbose=1 redraws the progress bar only on a terminal or in a notebook; into a file
+  or a pipe it prints one finished line per epoch (Keras 1.2 wrote every redraw).
+- validation_split leaving no sample on one side is an error naming both counts (Keras
+  1.2 trained or validated on nothing).
+- The arrays are checked and converted to the inputs' dtypes once per fit/evaluate/
+  predict call, not per batch, and the compiled functions skip their own checks.
+- fit_generator validates (x, y) data in batches of 32 (Keras 1.2: the size of the last
+  training batch); the numbers are the same, batch size only changes the speed.
 """
 
 from __future__ import annotations
