@@ -157,8 +157,11 @@ def constant(value: Any, dtype: str | None = None, name: str | None = None) -> T
                 dtype = dtypes.as_dtype(None)  # nested Python floats -> floatX
             else:
                 dtype = arr.dtype.name
-    dtype = dtypes.as_dtype(dtype)
     arr = np.asarray(value)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"cannot make a constant from {_short_repr(value)}: not a numeric "
+                        f"array (NumPy makes it {arr.dtype.name})")
+    dtype = dtypes.as_dtype(dtype)
     if arr.dtype.kind in "fc" and np.dtype(dtype).kind in "iub" and not np.all(
             np.isfinite(arr) & (arr == np.round(arr))):
         raise TypeError(f"constant {value!r} does not fit dtype {dtype}")

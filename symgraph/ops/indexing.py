@@ -20,7 +20,7 @@ import numpy as np
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, normalize_axis
 from .shape import static_int
 
 SYM = "$"
@@ -522,5 +522,5 @@ def inc_subtensor(x_sub: Any, y: Any) -> Variable:
 def take(x: Any, indices: Any, axis: int = 0) -> Variable:
     """Elements of x at `indices` along `axis` (np.take, used by Keras' gather)."""
     x = as_tensor(x)
-    axis = axis % x.ndim
+    (axis,) = normalize_axis(axis, x.ndim, "take")
     return getitem(x, (slice(None),) * axis + (as_tensor(indices),))

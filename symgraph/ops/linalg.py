@@ -182,6 +182,7 @@ def matmul(a: Any, b: Any) -> Variable:
         raise ValueError(f"matmul: inputs must have at least 1 dim, got {a.type} and {b.type} "
                          f"(use * for scalars)")
     if a.ndim == 1 and b.ndim == 1:
+        _inner(a.type.shape[0], b.type.shape[0], "matmul", a.type, b.type)
         return Dot()(a, b)
     if a.ndim == 1:
         out = Matmul()(dimshuffle(a, ("x", 0)), b)

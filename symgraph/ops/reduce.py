@@ -72,8 +72,8 @@ class Reduce(Op):
             out_dtype = _numpy_dtype(self.kind, x.dtype)
         if self.initial is not None and self.kind not in ("max", "min"):
             raise ValueError(f"{self.kind}: `initial` is only supported for max and min")
-        if self.kind in ("max", "min") and self.axis is not None and self.initial is None:
-            for a in self.axis:
+        if self.kind in ("max", "min") and self.initial is None:
+            for a in range(x.ndim) if self.axis is None else self.axis:
                 if x.type.shape[a] == 0:
                     raise ValueError(f"{self.kind}: cannot reduce over axis {a} of size 0 "
                                      f"({x.type})")

@@ -340,6 +340,8 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Variable:
     x = as_tensor(x)
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
+    if any(not -x.ndim <= int(a) < x.ndim for a in axes):
+        raise ValueError(f"transpose: axes {tuple(axes)} are out of range for {x.type}")
     axes = tuple(int(a) % x.ndim for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
@@ -351,7 +353,7 @@ def expand_dims(x: Any, axis: int | Sequence[int]) -> Variable:
     x = as_tensor(x)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     nd = x.ndim + len(axes)
-    axes = sorted(a % nd for a in axes)
+    axes = normalize_axis(axes, nd, "expand_dims") or ()  # in range of the result, as NumPy
     pattern: list[Any] = []
     k = 0
     for i in range(nd):

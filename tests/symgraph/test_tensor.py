@@ -125,6 +125,8 @@ def test_constants_that_do_not_fit_their_dtype_are_errors():
         sg.constant(np.array([1, -1]), dtype="uint8")
     with pytest.raises(TypeError, match="not a numeric array"):
         sg.constant(["a", None])
+    with pytest.raises(TypeError, match=r"constant from \['a'\]: not a numeric array"):
+        sg.constant(["a"])  # was "'str32' is not a dtype symgraph understands"
     with pytest.raises(TypeError, match="takes a value, not the symbolic"):
         sg.constant(sg.vector("x"))
 

@@ -191,6 +191,16 @@ def test_bad_keys_are_errors():
         x[::0]
 
 
+def test_take_axis_out_of_range_is_an_error():
+    # take(v, i, axis=2) on a vector silently took axis 0.
+    v, i = sg.dvector("v"), sg.ivector("i")
+    with pytest.raises(ValueError, match="take: axis 2 is out of range for a 1-d input"):
+        sg.take(v, i, axis=2)
+    f = sg.function([v, i], sg.take(sg.outer(v, v), i, axis=-1))
+    np.testing.assert_array_equal(f(np.array([1.0, 2.0]), np.array([1], "int32")),
+                                  [[2.0], [4.0]])
+
+
 def test_set_subtensor_argument_errors():
     x = sg.tensor("x", dtype="float64", shape=(3, 4))
     with pytest.raises(TypeError, match="set_subtensor: the first argument must be an indexed "

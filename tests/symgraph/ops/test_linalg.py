@@ -129,6 +129,8 @@ def test_misaligned_shapes_at_run_time_name_the_op():
 def test_matmul_of_scalars_and_non_square_linalg_are_errors():
     with pytest.raises(ValueError, match="matmul: inputs must have at least 1 dim"):
         sg.matmul(sg.dscalar("s"), sg.dvector("v"))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) and \(4,\) are not aligned"):
+        sg.tensor("a", "float64", (3,)) @ sg.tensor("b", "float64", (4,))  # not "dot:"
     rect = sg.tensor("r", dtype="float64", shape=(2, 3))
     for fn in (sg.linalg.inv, sg.linalg.det):
         with pytest.raises(ValueError, match=r"(inv|det): expected a square matrix, got "

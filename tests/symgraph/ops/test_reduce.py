@@ -58,6 +58,8 @@ def test_max_of_an_empty_axis_is_an_error_naming_the_op(kind):
     x = sg.tensor("x", dtype="float64", shape=(0, 3))
     with pytest.raises(ValueError, match=rf"{kind}: cannot reduce over axis 0 of size 0"):
         getattr(sg, kind)(x, axis=0)
+    with pytest.raises(ValueError, match=rf"{kind}: cannot reduce over axis 0 of size 0"):
+        getattr(sg, kind)(x)  # all axes: NumPy would fail at run time
     check_op(lambda v: getattr(sg, kind)(v, axis=1), [np.zeros((0, 3))], np.zeros((0,)))
 
 

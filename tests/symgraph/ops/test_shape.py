@@ -183,6 +183,19 @@ def test_dimshuffle_and_transpose_errors():
         sg.squeeze(x, 2)
 
 
+def test_out_of_range_axes_are_errors_not_wrapped_around():
+    # transpose(x, (0, 3)) and expand_dims(v, 5) silently used axis % ndim.
+    x, v = sg.dmatrix("x"), sg.dvector("v")
+    with pytest.raises(ValueError, match=r"transpose: axes \(0, 3\) are out of range"):
+        sg.transpose(x, (0, 3))
+    with pytest.raises(ValueError, match="expand_dims: axis 5 is out of range"):
+        sg.expand_dims(v, 5)
+    with pytest.raises(ValueError, match="expand_dims: repeated axis"):
+        sg.expand_dims(v, (0, -3))
+    assert sg.expand_dims(v, (0, -1)).type.shape == (1, None, 1)
+    assert sg.transpose(x, (-1, 0)).owner.op.pattern == (1, 0)
+
+
 def test_squeeze_of_a_dim_that_is_not_1_at_run_time():
     y = sg.dmatrix("y")
     f = sg.function([y], sg.squeeze(y, 1))
