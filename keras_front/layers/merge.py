@@ -59,6 +59,7 @@ class _Merge(Layer):
     """Base of the Keras 2 merge layers: called on a list of at least two tensors."""
 
     _min_inputs = 2
+    _max_inputs: int | None = None  # Subtract and Dot take exactly two
 
     def __init__(self, **kwargs: Any):
         self.supports_masking = True
@@ -69,10 +70,11 @@ class _Merge(Layer):
         if not isinstance(input_shape, list):
             raise ValueError(f"A `{name}` layer should be called on a list of inputs "
                              f"(layer {self.name!r} got one input of shape {input_shape})")
-        if len(input_shape) < self._min_inputs:
-            raise ValueError(f"A `{name}` layer should be called on a list of at least "
-                             f"{self._min_inputs} inputs. Got {len(input_shape)} inputs "
-                             f"(layer {self.name!r}, shapes {input_shape}).")
+        n, low, high = len(input_shape), self._min_inputs, self._max_inputs
+        if n < low or (high is not None and n > high):
+            count = f"exactly {low}" if low == high else f"a list of at least {low}"
+            raise ValueError(f"A `{name}` layer should be called on {count} inputs. Got {n} "
+                             f"inputs (layer {self.name!r}, shapes {input_shape}).")
         return input_shape
 
     def build(self, input_shape: Any) -> None:
@@ -106,12 +108,7 @@ class Add(_Merge):
 class Subtract(_Merge):
     """inputs[0] - inputs[1] (exactly two inputs)."""
 
-    def _check_inputs(self, input_shape: Any) -> list[Any]:
-        shapes = super()._check_inputs(input_shape)
-        if len(shapes) != 2:
-            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs "
-                             f"(layer {self.name!r} got {len(shapes)}: {shapes})")
-        return shapes
+    _max_inputs = 2
 
     def _merge_function(self, inputs: list[Any]) -> Any:
         return inputs[0] - inputs[1]
@@ -238,6 +235,8 @@ class Dot(_Merge):
     """The per-sample dot product of two inputs over `axes` (an int or a pair); with
     normalize=True, the cosine similarity."""
 
+    _max_inputs = 2
+
     def __init__(self, axes: int | Sequence[int], normalize: bool = False, **kwargs: Any):
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)) or len(axes) != 2 or \
@@ -248,13 +247,6 @@ class Dot(_Merge):
         self.axes = axes
         self.normalize = bool(normalize)
         super().__init__(**kwargs)
-
-    def _check_inputs(self, input_shape: Any) -> list[Any]:
-        shapes = super()._check_inputs(input_shape)
-        if len(shapes) != 2:
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs "
-                             f"(layer {self.name!r} got {len(shapes)}: {shapes}).")
-        return shapes
 
     def _merge_function(self, inputs: list[Any]) -> Any:
         x1, x2 = inputs

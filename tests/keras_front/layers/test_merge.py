@@ -73,8 +73,11 @@ def test_shape_errors_name_the_layer_instance():
     with pytest.raises(ValueError, match=r"dimension incompatibility 4 != 5.*axes \[1, 1\] "
                                          r"\(layer 'd'\)"):
         Dot(axes=1, name="d")([Input(shape=(4,)), Input(shape=(5,))])
-    with pytest.raises(ValueError, match=r"exactly 2 inputs \(layer 'minus' got 3"):
+    with pytest.raises(ValueError, match=r"exactly 2 inputs. Got 3 inputs \(layer 'minus'"):
         Subtract(name="minus")([Input(shape=(2,))] * 3)
+    with pytest.raises(ValueError, match=r"`Dot` layer should be called on exactly 2 inputs. "
+                                         r"Got 3 inputs"):
+        Dot(axes=1)([Input(shape=(2,))] * 3)
 
 
 def test_merge_layers_check_shapes():
