@@ -302,11 +302,30 @@ class _Reader:
                              f"outputs, the graph saved {len(nrec['outputs'])}")
         for out, vid in zip(node.outputs, nrec["outputs"], strict=True):
             rec = self.records[vid]
-            if type_parts(out) != (rec["dtype"], rec["shape"]):
+            merged = _merged_shape(type_parts(out), (rec["dtype"], rec["shape"]))
+            if merged is None:
                 raise ValueError(f"from_json: {op} (node {k}) output {out.index} is now "
                                  f"{out.type}, the graph saved {rec['dtype']}{rec['shape']}")
+            if merged != list(out.type.shape if hasattr(out.type, "shape") else ()):
+                out.type = out.type.with_shape(tuple(merged))
             out.name = rec["name"]
             self.vars[vid] = out
+
+
+def _merged_shape(now: tuple[str, list], saved: tuple[str, list]) -> list | None:
+    """The static shape that agrees with both the rebuilt and the saved type, or None.
+
+    A rewritten graph may know less than its ops infer when rebuilt (a rewrite replaced an
+    input by one with a known shape and kept the user's types downstream), or more; a
+    dim known on one side only is taken from that side.
+    """
+    (dt_now, sh_now), (dt_saved, sh_saved) = now, saved
+    if dt_now != dt_saved or len(sh_now) != len(sh_saved):
+        return None
+    if any(a is not None and b is not None and a != b
+           for a, b in zip(sh_now, sh_saved, strict=True)):
+        return None
+    return [a if a is not None else b for a, b in zip(sh_now, sh_saved, strict=True)]
 
 
 def _check_shared_names(records: Any, shared: dict[str, Variable]) -> None:
