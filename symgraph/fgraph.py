@@ -26,6 +26,12 @@ class FunctionGraph:
                  clone: bool = True):
         if clone:
             outputs, _ = clone_graph(outputs)
+            for node in toposort(outputs):
+                # A graph read back from JSON (or built by hand) may hold in-place ops that
+                # were safe only in the function they were chosen for: start from fresh
+                # buffers everywhere; the inplace pass decides again for this graph.
+                if node.op.destroy_map:
+                    node.op = node.op.without_inplace()
         self.inputs: list[Variable] = list(inputs)
         self.outputs: list[Variable] = list(outputs)
         # var -> its uses, as an insertion-ordered dict used as a set: O(1) removal.

@@ -134,6 +134,9 @@ class Gemm(Op):
     def destroy_map(self) -> dict[int, int]:  # type: ignore[override]
         return {0: 0} if self.inplace else {}
 
+    def without_inplace(self) -> Gemm:
+        return Gemm()
+
     @property
     def name(self) -> str:
         return "gemm_inplace" if self.inplace else "gemm"

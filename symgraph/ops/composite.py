@@ -28,6 +28,7 @@ inplace pass uses it (and `Composite(inplace=k)`) only where that input is dead.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import linecache
 from collections.abc import Sequence
@@ -134,6 +135,9 @@ class Composite(Op):
     @property
     def destroy_map(self) -> dict[int, int]:  # type: ignore[override]
         return {0: self.inplace} if self.inplace is not None else {}
+
+    def without_inplace(self) -> Composite:
+        return dataclasses.replace(self, inplace=None)
 
     def __str__(self) -> str:
         text = self.expression()
@@ -390,6 +394,9 @@ class InplaceElemwise(Op):
     @property
     def destroy_map(self) -> dict[int, int]:  # type: ignore[override]
         return {0: self.destroy}
+
+    def without_inplace(self) -> Elemwise:
+        return Elemwise(self.row)
 
     def __str__(self) -> str:
         return f"{self.row.name}{{inplace=i{self.destroy}}}"

@@ -113,6 +113,11 @@ class Op:
             _PERFORM_CACHE[key] = fn
         return fn(*inputs)
 
+    def without_inplace(self) -> Op:
+        """The op computing the same values into fresh buffers (self unless it has a
+        destroy_map): function() starts from these and lets the inplace pass decide."""
+        return self
+
     # ---- differentiation
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:

@@ -368,3 +368,25 @@ def test_rewritten_graphs_round_trip():
     (back,) = sg.from_json(sg.to_json([out]))
     assert back.type.shape == (2, 1)
 
+
+def test_in_place_ops_read_back_never_overwrite_what_the_caller_owns():
+    # A rewritten train step read back with the live weights, compiled as plain outputs:
+    # its in-place gemm used to overwrite W's storage; an in-place op built by hand
+    # overwrote the caller's array. function() starts from fresh buffers and lets the
+    # inplace pass decide again for the graph at hand.
+    f, W, b = _train_step()
+    back = sg.from_json(sg.to_json(list(f.graph.outputs)), shared={"W": W, "b": b})
+    leaves = {v.name: v for v in free_inputs(back)}
+    g = sg.function([leaves["x"], leaves["y"]], back)
+    w0 = W.get_value()
+    _, new_w, _ = g(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
+    np.testing.assert_array_equal(W.get_value(), w0)
+    assert not np.array_equal(new_w, w0)
+    from symgraph.ops.composite import InplaceElemwise
+    v = sg.dvector("v")
+    h = sg.function([v], [InplaceElemwise(TABLE["add"], 0)(v, 1.0), v * 2])
+    a = np.zeros(3)
+    one, two = h(a)
+    np.testing.assert_array_equal(a, np.zeros(3))
+    np.testing.assert_array_equal(one, np.ones(3))
+    np.testing.assert_array_equal(two, np.zeros(3))
