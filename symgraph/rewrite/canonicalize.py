@@ -247,29 +247,56 @@ def _ifelse_const(fgraph: FunctionGraph, node: Apply) -> Any:
 # ---------------------------------------------------------------- products and sums
 
 
-def _flatten(fgraph: FunctionGraph, v: Variable, row: str, dtype: str, top: bool,
+def absorbed_by_client(fgraph: FunctionGraph, v: Variable, rows: tuple[str, ...],
+                       ndim: int | None = None) -> bool:
+    """v's only use is a node of one of `rows` with v's dtype (and rank `ndim`): the
+    rewrites that gather a whole tree of such nodes run at its root, which covers v, so
+    each node of a long chain is not gathered again (that was quadratic in its length)."""
+    uses = fgraph.clients.get(v, ())
+    if len(uses) != 1:
+        return False
+    ((client, _),) = uses
+    if not isinstance(client, Apply) or not isinstance(client.op, ew.Elemwise) or \
+            client.op.scalar.name not in rows:
+        return False
+    out = client.outputs[0]
+    return out.dtype == v.dtype and (ndim is None or out.ndim == ndim)
+
+
+def _flatten(fgraph: FunctionGraph, v: Variable, row: str, dtype: str,
              leaves: list[Variable], consts: list[np.ndarray]) -> bool:
-    """Gather the operands of a tree of `row` nodes (used once each); False if mixed."""
-    owner = v.owner
-    if top or (owner is not None and ew.is_elemwise(owner, row) and v.dtype == dtype and
-               single_client(fgraph, v)):
-        return all(_flatten(fgraph, i, row, dtype, False, leaves, consts)
-                   for i in owner.inputs)
-    c = scalar_const(v)
-    if c is not None and np.can_cast(c.dtype, dtype, casting="same_kind"):
-        consts.append(c)
-        return True
-    leaves.append(v)
-    return v.dtype == dtype
+    """Gather the operands of a tree of `row` nodes (used once each); False if mixed.
+
+    Iterative (a chain of thousands of additions is an ordinary graph), depth first and
+    left to right.
+    """
+    stack: list[tuple[Variable, bool]] = [(v, True)]
+    while stack:
+        v, top = stack.pop()
+        owner = v.owner
+        if top or (owner is not None and ew.is_elemwise(owner, row) and v.dtype == dtype and
+                   single_client(fgraph, v)):
+            stack.extend((i, False) for i in reversed(owner.inputs))
+            continue
+        c = scalar_const(v)
+        if c is not None and np.can_cast(c.dtype, dtype, casting="same_kind"):
+            consts.append(c)
+            continue
+        leaves.append(v)
+        if v.dtype != dtype:
+            return False
+    return True
 
 
 def _collect_constants(fgraph: FunctionGraph, node: Apply) -> Any:
     """2 * x * 3 -> 6 * x; 1 + x + 2 -> 3 + x (constants of a mul/add tree combined)."""
     row = node.op.scalar.name
     out = node.outputs[0]
+    if absorbed_by_client(fgraph, out, (row,)):
+        return None  # the root of the tree gathers this node's operands too
     leaves: list[Variable] = []
     consts: list[np.ndarray] = []
-    if not _flatten(fgraph, out, row, out.dtype, True, leaves, consts) or len(consts) < 2:
+    if not _flatten(fgraph, out, row, out.dtype, leaves, consts) or len(consts) < 2:
         return None
     ufunc = np.multiply if row == "mul" else np.add
     with np.errstate(all="ignore"):
@@ -281,25 +308,34 @@ def _collect_constants(fgraph: FunctionGraph, node: Apply) -> Any:
     return [fit_to(acc, out)]
 
 
-def _factors(fgraph: FunctionGraph, v: Variable, top: bool, num: list[Variable],
+def _factors(fgraph: FunctionGraph, v: Variable, num: list[Variable],
              den: list[Variable]) -> int:
-    """Split a product tree into numerator and denominator factors; returns the sign."""
-    owner = v.owner
-    expandable = top or (owner is not None and single_client(fgraph, v) and is_float(v))
-    if not top and ew.is_elemwise(owner, "true_div") and is_float(v):
-        # Expanded even when a/b has other uses: cancelling b removes work, and the
-        # gradients of log(softmax) and log(sigmoid) reuse a/b, which is what makes
-        # them unstable.
-        a, b = owner.inputs
-        den.append(b)
-        return _factors(fgraph, a, False, num, den)
-    if expandable and ew.is_elemwise(owner, "mul"):
-        return _factors(fgraph, owner.inputs[0], False, num, den) * \
-            _factors(fgraph, owner.inputs[1], False, num, den)
-    if expandable and ew.is_elemwise(owner, "neg"):
-        return -_factors(fgraph, owner.inputs[0], False, num, den)
-    num.append(v)
-    return 1
+    """Split a product tree into numerator and denominator factors; returns the sign.
+
+    Iterative, depth first and left to right (the order the factors are multiplied back).
+    """
+    sign = 1
+    stack: list[tuple[Variable, bool]] = [(v, True)]
+    while stack:
+        v, top = stack.pop()
+        owner = v.owner
+        expandable = top or (owner is not None and single_client(fgraph, v) and is_float(v))
+        if not top and ew.is_elemwise(owner, "true_div") and is_float(v):
+            # Expanded even when a/b has other uses: cancelling b removes work, and the
+            # gradients of log(softmax) and log(sigmoid) reuse a/b, which is what makes
+            # them unstable.
+            a, b = owner.inputs
+            den.append(b)
+            stack.append((a, False))
+        elif expandable and ew.is_elemwise(owner, "mul"):
+            stack.append((owner.inputs[1], False))
+            stack.append((owner.inputs[0], False))
+        elif expandable and ew.is_elemwise(owner, "neg"):
+            sign = -sign
+            stack.append((owner.inputs[0], False))
+        else:
+            num.append(v)
+    return sign
 
 
 def covers_dims(x: Variable, c: Variable) -> bool:
@@ -324,11 +360,11 @@ def _covered(v: Variable, others: Sequence[Variable], out: Variable) -> bool:
 def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
     """a / b * b -> a, -(a / b) * c * b -> -(a * c): a product's divisors cancelled."""
     out = node.outputs[0]
-    if not is_float(out):
+    if not is_float(out) or absorbed_by_client(fgraph, out, ("mul",)):
         return None
     num: list[Variable] = []
     den: list[Variable] = []
-    sign = _factors(fgraph, out, True, num, den)
+    sign = _factors(fgraph, out, num, den)
     cancelled = False
     for d in list(den):
         if d in num:

@@ -27,7 +27,7 @@ from ..ops.blas import Gemm
 from ..ops.linalg import Dot
 from ..ops.shape import alloc_like
 from ..tensor import constant
-from .canonicalize import is_float, scalar_const, single_client
+from .canonicalize import absorbed_by_client, is_float, scalar_const, single_client
 from .constant_fold import constant_fold
 from .driver import Pass, Rewrite
 from .pattern import P, fit_to, rule
@@ -74,26 +74,34 @@ def _pow_const(fgraph: FunctionGraph, node: Apply) -> Any:
 
 def _scaled_terms(v: Variable, scale: Variable | None,
                   out: list[tuple[Variable | None, Variable]]) -> None:
-    """v as a sum of (scalar factor or None, term) through add, sub, neg and scalar mul."""
-    owner = v.owner
-    if ew.is_elemwise(owner, "add"):
-        for i in owner.inputs:
-            _scaled_terms(i, scale, out)
-        return
-    if ew.is_elemwise(owner, "sub"):
-        _scaled_terms(owner.inputs[0], scale, out)
-        _scaled_terms(owner.inputs[1], _times(scale, constant(-1, v.dtype)), out)
-        return
-    if ew.is_elemwise(owner, "neg"):
-        _scaled_terms(owner.inputs[0], _times(scale, constant(-1, v.dtype)), out)
-        return
-    if ew.is_elemwise(owner, "mul"):
-        for k in (0, 1):
-            s, t = owner.inputs[k], owner.inputs[1 - k]
-            if _as_scalar(s) is not None and t.ndim == 2:
-                out.append((_times(scale, _as_scalar(s)), t))
-                return
-    out.append((scale, v))
+    """v as a sum of (scalar factor or None, term) through add, sub, neg and scalar mul.
+
+    Iterative (long sums are ordinary graphs), left to right.
+    """
+    stack: list[tuple[Variable, Variable | None]] = [(v, scale)]
+    while stack:
+        v, scale = stack.pop()
+        owner = v.owner
+        if ew.is_elemwise(owner, "add"):
+            stack.extend((i, scale) for i in reversed(owner.inputs))
+            continue
+        if ew.is_elemwise(owner, "sub"):
+            stack.append((owner.inputs[1], _times(scale, constant(-1, v.dtype))))
+            stack.append((owner.inputs[0], scale))
+            continue
+        if ew.is_elemwise(owner, "neg"):
+            stack.append((owner.inputs[0], _times(scale, constant(-1, v.dtype))))
+            continue
+        if ew.is_elemwise(owner, "mul"):
+            for k in (0, 1):
+                s, t = owner.inputs[k], owner.inputs[1 - k]
+                if _as_scalar(s) is not None and t.ndim == 2:
+                    out.append((_times(scale, _as_scalar(s)), t))
+                    break
+            else:
+                out.append((scale, v))
+            continue
+        out.append((scale, v))
 
 
 def _as_scalar(v: Variable) -> Variable | None:
@@ -125,8 +133,9 @@ def _may_fill(z: Variable, out: Variable) -> bool:
 def _gemm(fgraph: FunctionGraph, node: Apply) -> Any:
     """beta * z + alpha * dot(x, y) (+ other terms) -> gemm(z, alpha, x, y, beta) (+ ...)."""
     out = node.outputs[0]
-    if out.ndim != 2 or out.dtype not in ("float32", "float64"):
-        return None
+    if out.ndim != 2 or out.dtype not in ("float32", "float64") or \
+            absorbed_by_client(fgraph, out, ("add", "sub"), ndim=2):
+        return None  # the sum this one is a term of is rewritten as a whole
     terms: list[tuple[Variable | None, Variable]] = []
     _scaled_terms(out, None, terms)
     dots = [i for i, (_, t) in enumerate(terms) if _is_gemm_dot(fgraph, t, out.dtype)]

@@ -246,6 +246,32 @@ def test_collect_constants_leaves_shared_subtrees_alone():
     assert_same(f, g, X[0])
 
 
+@pytest.mark.parametrize("op", ["add", "mul", "sub"])
+def test_long_chains_compile(op):
+    # A sum of 1500 terms (a loss summed over many parts) raised RecursionError in the
+    # rewrites that gather a whole add/mul tree, and each node of the chain gathered the
+    # whole tree below it again (quadratic); the trees are now gathered at their roots.
+    x = sg.dmatrix("x")
+    acc = x
+    for k in range(1500):
+        if op == "add":
+            acc = acc + x * float(k % 3 + 2)
+        elif op == "mul":
+            acc = acc * (x + 1e-4)
+        else:
+            acc = acc - x * 2.0
+    f, g = compile_both([x], acc)
+    assert_same(f, g, X * 1e-3, rtol=1e-9)
+    assert len(f.graph) <= 2  # one fused kernel (and its sum), the chain is gone
+
+
+def test_collect_constants_runs_at_the_root_of_a_tree():
+    x = sg.dvector("x")
+    f, g = canon([x], ((x * 2.0) * 3.0) * 4.0)
+    assert fired(f, "collect_constants") == 1
+    assert_same(f, g, X[0])
+
+
 def test_cancel_div():
     a, b = sg.tensor("a", "float64", (2, 3)), sg.tensor("b", "float64", (2, 3))
     f, g = canon([a, b], a / b * b)

@@ -110,6 +110,19 @@ def test_gemm_from_scaled_sums():
         assert_same(f, g, *args, rtol=1e-12)
 
 
+def test_gemm_in_a_long_sum_of_matrices():
+    # _scaled_terms walked the whole sum below every add/sub node (quadratic, and a
+    # RecursionError past ~500 terms); the sum is now taken apart once, at its root.
+    a, b, z = sg.dmatrix("a"), sg.dmatrix("b"), sg.dmatrix("z")
+    acc = 2.0 * sg.dot(a, b) + z
+    for k in range(1500):
+        acc = acc - z * float(k % 5)
+    f, g = spec([a, b, z], acc)
+    assert len(gemm_nodes(f)) == 1
+    m = np.arange(4.0).reshape(2, 2)
+    assert_same(f, g, m, m, m)
+
+
 def test_no_gemm_when_z_broadcasts():
     x, w, b = sg.dmatrix("x"), sg.dmatrix("w"), sg.dvector("b")
     f, g = compile_both([x, w, b], sg.dot(x, w) + b)  # a dense layer: dot + bias
