@@ -24,6 +24,7 @@ from ..ops.shape import (
     DimShuffle,
     Reshape,
     Shape,
+    ShapeI,
     Stack,
     dimshuffle,
     shape_i,
@@ -151,17 +152,53 @@ def _sum_alloc(fgraph: FunctionGraph, node: Apply) -> Any:
 # ---------------------------------------------------------------- shapes
 
 
+def _alive(fgraph: FunctionGraph, v: Variable) -> bool:
+    return v.owner is None or v.owner in fgraph.apply_nodes
+
+
+def lifted_dim(fgraph: FunctionGraph, x: Variable, k: int) -> Variable | None:
+    """Dim k of x from its op's shape rule, followed down while the rule gives another
+    dim of a computed value (shape_i(tanh(a), 0) -> shape_i(a, 0) -> ...).
+
+    Every dim lifted is remembered for the graph: in a chain of n layers the gradient asks
+    for the shape of every layer, and lifting each one step by step took n + (n - 1) + ...
+    steps. A remembered dim is used while its nodes are in the graph.
+    """
+    memo: dict[tuple[Variable, int], Variable] = fgraph.__dict__.setdefault(
+        "_lifted_dims", {})
+    path: list[tuple[Variable, int]] = []
+    d: Variable | None = None
+    while True:
+        hit = memo.get((x, k))
+        if hit is not None and _alive(fgraph, hit):
+            d = hit
+            break
+        dims = output_dims(x.owner, x.index) if x.owner is not None else None
+        if dims is None:
+            break
+        path.append((x, k))
+        d = dims[k]
+        if d.owner is None or not isinstance(d.owner.op, ShapeI) or \
+                d.owner.inputs[0].owner is None:
+            break
+        x, k = d.owner.inputs[0], d.owner.op.i
+    if not path:
+        return d
+    for key in path:
+        memo[key] = d
+    return d
 def _shape_lift(fgraph: FunctionGraph, node: Apply) -> Any:
     """shape_i(f(a, b), k) -> the k-th dim of f's shape rule on a's and b's shapes."""
     x = node.inputs[0]
     if x.owner is None:
         return None
-    dims = output_dims(x.owner, x.index)
-    if dims is None:
-        return None
     if isinstance(node.op, Shape):
+        dims = [lifted_dim(fgraph, x, k) for k in range(x.ndim)]
+        if any(d is None for d in dims):
+            return None
         return [stack(dims) if dims else constant([], INT)]
-    return [dims[node.op.i]]
+    d = lifted_dim(fgraph, x, node.op.i)
+    return [d] if d is not None else None
 
 
 def _index_of_shape(fgraph: FunctionGraph, node: Apply) -> Any:
