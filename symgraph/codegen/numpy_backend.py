@@ -80,11 +80,13 @@ class _Namer:
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.names: dict[Variable, str] = {}
+        self._next: dict[str, int] = {}  # a name given to 2,000 variables: no rescans
 
     def fresh(self, base: str) -> str:
-        name, n = base, 1
+        name, n = base, self._next.get(base, 1)
         while name in self.used:
             name, n = f"{base}_{n}", n + 1
+        self._next[base] = n
         self.used.add(name)
         return name
 

@@ -38,6 +38,8 @@ class RenderContext:
         self.namespace: dict[str, Any] = {"np": np, "sp": scipy.special,
                                           "sla": scipy.linalg}
         self._by_id: dict[int, str] = {}
+        self._next: dict[str, int] = {}  # next suffix to try per label (2,000 kernels
+        # named _fused, _fused1, ... must not each try every earlier suffix)
 
     def ref(self, obj: Any, hint: str = "obj") -> str:
         """A name bound to `obj` in the generated code's globals."""
@@ -54,9 +56,10 @@ class RenderContext:
         if key in self._by_id:
             return self._by_id[key]
         base = "_" + "".join(c if c.isalnum() else "_" for c in hint)
-        label, n = base, 1
+        label, n = base, self._next.get(base, 1)
         while label in self.namespace:
             label, n = f"{base}{n}", n + 1
+        self._next[base] = n
         self.namespace[label] = obj
         self._by_id[key] = label
         return label

@@ -151,12 +151,17 @@ def _feeds_only_updates(fgraph: FunctionGraph, node: Apply) -> bool:
 def _all_top_level(fgraph: FunctionGraph, nodes: set[Apply]) -> bool:
     """None of `nodes` sits inside an ifelse branch: an added ordering reaches into the
     code's top level only (the branch's nodes are emitted inside its `if` block)."""
+    if "_inplace_lazy" not in fgraph.__dict__:
+        # Once per graph, not per revision (that scan was quadratic in the number of
+        # in-place updates): rewrites never create ifelse nodes, they only remove them.
+        fgraph.__dict__["_inplace_lazy"] = any(getattr(n.op, "lazy", False)
+                                               for n in fgraph.apply_nodes)
+    if not fgraph.__dict__["_inplace_lazy"]:
+        return True
     memo = fgraph.__dict__.setdefault("_inplace_regions", {})
     if fgraph.revision not in memo:
         memo.clear()
-        lazy = any(getattr(n.op, "lazy", False) for n in fgraph.apply_nodes)
-        memo[fgraph.revision] = branch_regions(fgraph.toposort(), fgraph.clients) \
-            if lazy else {}
+        memo[fgraph.revision] = branch_regions(fgraph.toposort(), fgraph.clients)
     regions = memo[fgraph.revision]
     return all(regions.get(n) is None for n in nodes)
 

@@ -186,3 +186,23 @@ def test_ifelse_passing_shared_variables_through(mode):
     out = f(False)
     np.testing.assert_array_equal(out, np.full(2, 3.0))
     assert list(s.get_value()) == [2, 2] and list(t.get_value()) == [5, 5]
+
+
+def test_many_values_of_one_name_and_many_kernels_get_distinct_names():
+    # Names are handed out with a counter per base name (the source of a function with
+    # 2,000 kernels or 2,000 values named alike used to rescan every earlier suffix).
+    x = sg.dvector("x")
+    outs = []
+    for k in range(300):
+        h = sg.exp(x * float(k)) + 1.0
+        h.name = "h"
+        outs.append(h)
+    f = sg.function([x], outs)
+    defs = [line.split("(")[0][4:] for line in f.source.splitlines()
+            if line.startswith("def _fused")]
+    assert defs[:3] == ["_fused", "_fused1", "_fused2"] and len(set(defs)) == 300
+    assigned = [line.split("=")[0].strip() for line in f.source.splitlines()
+                if line.startswith("    h")]
+    assert assigned[:3] == ["h", "h_1", "h_2"] and len(set(assigned)) == 300
+    got = f(np.array([0.5]))
+    np.testing.assert_allclose(got[299], np.exp(0.5 * 299.0) + 1.0)
