@@ -40,8 +40,10 @@ class FunctionGraph:
         self.revision = 0
         # output index -> the shared variable that output's value updates (set by function())
         self.updates: dict[int, SharedVariable] = {}
-        # node -> nodes that must run before it, beyond data dependencies (in-place ops)
+        # node -> nodes that must run before it, beyond data dependencies (in-place ops),
+        # and the reverse index (node -> nodes waiting for it), kept in step with it
         self.orderings: dict[Apply, set[Apply]] = {}
+        self.waiting: dict[Apply, set[Apply]] = {}
         for node in toposort(self.outputs):
             self._import_node(node)
         for v in self.inputs:
@@ -91,6 +93,8 @@ class FunctionGraph:
         """`node` must run after every node in `before` (an in-place op waits for the other
         readers of the buffer it overwrites)."""
         self.orderings.setdefault(node, set()).update(before)
+        for b in before:
+            self.waiting.setdefault(b, set()).add(node)
 
     def variables(self) -> set[Variable]:
         return set(self.clients)
@@ -120,12 +124,14 @@ class FunctionGraph:
         return new_nodes
 
     def _transfer_orderings(self, old: Apply, new: Apply) -> None:
-        """A replaced node's ordering constraints (both ways) carry over to its replacement."""
-        for deps in self.orderings.values():
-            if old in deps:
-                deps.add(new)
+        """A replaced node's ordering constraints (both ways) carry over to its replacement
+        (through the reverse index: scanning every constraint made each replacement cost
+        as much as all the in-place updates decided so far)."""
+        for n in self.waiting.get(old, ()):
+            self.orderings[n].add(new)
+            self.waiting.setdefault(new, set()).add(n)
         if old in self.orderings:
-            self.orderings.setdefault(new, set()).update(self.orderings[old])
+            self.add_ordering(new, self.orderings[old])
 
     def replace_all(self, pairs: Iterable[tuple[Variable, Variable]], reason: str = ""
                     ) -> list[Apply]:

@@ -97,8 +97,7 @@ def _is_update_of(fgraph: FunctionGraph, node: Apply, shared: Variable) -> bool:
     """node's output is the new value of `shared` (and nothing else is returned with it)."""
     if not isinstance(shared, SharedVariable):
         return False
-    out = node.outputs[0]
-    slots = [j for j, o in enumerate(fgraph.outputs) if o is out]
+    slots = [j for c, j in fgraph.clients.get(node.outputs[0], ()) if c == OUTPUT]
     return bool(slots) and all(fgraph.updates.get(j) is shared for j in slots)
 
 
@@ -168,16 +167,13 @@ def _all_top_level(fgraph: FunctionGraph, nodes: set[Apply]) -> bool:
 
 def _runs_before(fgraph: FunctionGraph, node: Apply) -> set[Apply]:
     """Nodes that must run after `node`: its data descendants and ordering dependents."""
-    waiting: dict[Apply, list[Apply]] = {}
-    for n, deps in fgraph.orderings.items():
-        for d in deps:
-            waiting.setdefault(d, []).append(n)
+    waiting = fgraph.waiting
     found: set[Apply] = set()
     stack = [node]
     while stack:
         n = stack.pop()
         nxt = [c for o in n.outputs for c, _ in fgraph.clients.get(o, ()) if c != OUTPUT]
-        for m in nxt + waiting.get(n, []):
+        for m in nxt + list(waiting.get(n, ())):
             if m not in found:
                 found.add(m)
                 stack.append(m)

@@ -99,3 +99,24 @@ def test_shared_and_constant_leaves_are_kept_not_copied():
     fg = FunctionGraph([x], [x * w + 1.0])
     leaves = {v for n in fg.apply_nodes for v in n.inputs if v.owner is None}
     assert w in leaves and x in leaves
+
+
+def test_ordering_constraints_carry_over_to_replacements_both_ways():
+    # The reverse index (node -> nodes waiting for it) moves with the constraints; it
+    # replaced a scan of every constraint per replacement.
+    x = sg.dvector("x")
+    a, b, c = sg.exp(x), sg.log(x), sg.sin(x)
+    fg = FunctionGraph([x], [a, b, c])
+    na, nb, nc = (v.owner for v in fg.outputs)
+    fg.add_ordering(nc, {na, nb})  # c waits for a and b
+    assert fg.waiting[na] == {nc} and fg.waiting[nb] == {nc}
+    new_a = sg.cos(fg.outputs[0].owner.inputs[0])
+    fg.replace(fg.outputs[0], new_a)
+    assert new_a.owner in fg.orderings[nc] and fg.waiting[new_a.owner] == {nc}
+    new_c = sg.tan(fg.outputs[2].owner.inputs[0])
+    fg.replace(fg.outputs[2], new_c)
+    assert fg.orderings[new_c.owner] >= {new_a.owner, nb}
+    assert new_c.owner in fg.waiting[nb]
+    order = fg.toposort()
+    assert order.index(new_c.owner) > order.index(new_a.owner)
+    assert order.index(new_c.owner) > order.index(nb)
