@@ -174,12 +174,16 @@ class Gemm(Op):
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
+        from ..grad import sum_to_shape_of
         from .linalg import dot
         from .reduce import sum as sum_
         from .shape import transpose
         z, alpha, x, y, beta = inputs
         (g,) = output_grads
-        return [g * beta, sum_(g * dot(x, y)), alpha * dot(g, transpose(y)),
+        xy = dot(x, y)
+        # z may have been broadcast against the product: its gradient is summed back
+        gz = sum_to_shape_of(g * beta, z, [z, xy])
+        return [gz, sum_(g * xy), alpha * dot(g, transpose(y)),
                 alpha * dot(transpose(x), g), sum_(g * z)]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]

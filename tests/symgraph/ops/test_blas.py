@@ -110,3 +110,12 @@ def test_gemm_op_gradient():
     sg.verify_grad(lambda z, a, x, y, b: Gemm()(z, a, x, y, b),
                    [RNG.random((2, 3)), np.array(0.7), RNG.random((2, 4)), RNG.random((4, 3)),
                     np.array(1.3)])
+
+
+@pytest.mark.parametrize("z_shape", [(1, 3), (2, 1), (1, 1)])
+def test_gemm_op_gradient_when_z_broadcasts(z_shape):
+    # z of unknown static shape may be broadcast against x @ y at run time; its gradient
+    # came back in the product's shape, (2, 3), instead of z's.
+    sg.verify_grad(lambda z, a, x, y, b: Gemm()(z, a, x, y, b),
+                   [RNG.random(z_shape), np.array(0.7), RNG.random((2, 4)),
+                    RNG.random((4, 3)), np.array(1.3)])
