@@ -11,6 +11,8 @@ rewrites='fast_run' and 'none' and both are run on the same arrays:
   the graph computes in; where the unrewritten value is inf or nan, the documented
   domain choices of canonicalize allow anything);
 - the caller's arrays are never modified, and repeated calls give the same results;
+- with shared variables updated by values of the graph, outputs and shared values agree
+  over repeated calls (the in-place pass overwrites old values once nobody reads them);
 - gradients of a scalar cost agree between the two modes, and for float64 graphs of
   smooth ops they agree with central finite differences.
 
@@ -29,7 +31,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.graph import toposort
+from symgraph.graph import graph_inputs, toposort
 from symgraph.ops.elemwise import TABLE, elemwise_op
 from symgraph.printing import debugprint
 from symgraph.rewrite.check import RewriteCheckError, evaluate, narrowest_float_bits
@@ -401,6 +403,50 @@ def check_finite_differences(seed: int) -> None:
                                f"differences give {num}", b.inputs, gs)
 
 
+def check_updates(seed: int) -> None:
+    """With shared variables updated by values of the graph (the in-place pass overwrites
+    their old buffers once no one else reads them), three calls in a row leave the same
+    outputs and shared values with and without rewrites."""
+    b = GraphBuilder(seed)
+    s0 = sg.shared(np.ones(3), "s")  # at least one shared variable to update
+    b.pool.append(s0 * 1.0)
+    b.values[s0] = np.ones(3)
+    outs = b.build(int(b.rng.integers(4, 20)))
+    shared = [v for v in graph_inputs(outs + b.pool) if isinstance(v, sg.SharedVariable)]
+    updates = []
+    for s in shared:
+        fits = [v for v in b.pool if v.dtype == s.dtype and
+                b.value(v).shape == s.get_value(borrow=True).shape]
+        if fits:
+            # often a value another shared variable also gets (each must own its buffer)
+            taken = [v for _, v in updates if v in fits]
+            pick = taken if taken and b.rng.random() < 0.5 else fits
+            updates.append((s, pick[int(b.rng.integers(len(pick)))]))
+    start = {s: s.get_value() for s in shared}
+    args = [b.values[v] for v in b.inputs]
+    runs = {}
+    for mode in ("none", "fast_run"):
+        for s, value in start.items():
+            s.set_value(value)
+        with quiet():
+            f = sg.function(b.inputs, outs, updates=updates, rewrites=mode,
+                            on_unused_input="ignore")
+            try:
+                runs[mode] = [[np.array(v) for v in f(*[a.copy() for a in args])] +
+                              [s.get_value() for s in shared] for _ in range(3)]
+            except SKIP as e:
+                if mode == "none":
+                    return  # the updated values no longer fit the graph (random program)
+                raise AssertionError(_report(seed, f"fast_run raised {e!r}", b.inputs,
+                                             outs)) from e
+    bits = narrowest_float_bits(outs + [v for _, v in updates])
+    for call, (want, got) in enumerate(zip(runs["none"], runs["fast_run"], strict=True)):
+        for k, (w, g) in enumerate(zip(want, got, strict=True)):
+            msg = _mismatch(w, g, bits, False)
+            what = f"output {k}" if k < len(outs) else f"shared {shared[k - len(outs)].name}"
+            assert msg is None, _report(seed, f"call {call}, {what}: {msg}", b.inputs, outs)
+
+
 # ---------------------------------------------------------------- the tests
 
 GRAPHS_PER_CASE = 40
@@ -410,6 +456,12 @@ GRAPHS_PER_CASE = 40
 def test_fast_run_agrees_with_no_rewrites(start):
     for seed in range(start, start + GRAPHS_PER_CASE):
         check_graph(seed)
+
+
+@pytest.mark.parametrize("start", range(0, 200, GRAPHS_PER_CASE))
+def test_updates_agree_with_no_rewrites_over_repeated_calls(start):
+    for seed in range(start, start + GRAPHS_PER_CASE):
+        check_updates(seed)
 
 
 @pytest.mark.parametrize("start", range(0, 320, GRAPHS_PER_CASE))
