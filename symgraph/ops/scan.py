@@ -205,6 +205,9 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
          return_list: bool = False) -> tuple[Any, OrderedDict]:
     """Theano's scan: returns (outputs, updates); updates is always empty here, because
     random draws inside the step advance their generators in place."""
+    if not callable(fn):
+        raise TypeError(f"scan: fn must be a function building the step, got "
+                        f"{type(fn).__name__} {fn!r}")
     seqs = _listify(sequences)
     for k, s in enumerate(seqs):
         if isinstance(s, dict):
@@ -283,6 +286,8 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
         n = as_tensor(n_steps)
         if n.ndim != 0 or not dtypes.is_int(n.dtype):
             raise TypeError(f"scan: n_steps must be an integer scalar, got {n.type}")
+        if isinstance(n, Constant) and int(n.data) < 0:
+            raise ValueError(f"scan: n_steps must be >= 0, got {int(n.data)}")
         return n.astype("int64")
     if not seqs:
         raise ValueError("scan: give sequences or n_steps")

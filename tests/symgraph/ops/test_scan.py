@@ -155,6 +155,10 @@ def test_errors_name_the_problem():
         sg.scan(lambda v, h: v, sequences=[x], outputs_info=[{"initial": x, "taps": [-2]}])
     with pytest.raises(ValueError, match="give sequences or n_steps"):
         sg.scan(lambda: x, outputs_info=None)
+    with pytest.raises(ValueError, match="scan: n_steps must be >= 0, got -1"):
+        sg.scan(lambda h: h * 2, outputs_info=[x], n_steps=-1)  # was "static shape (-1,..."
+    with pytest.raises(TypeError, match="scan: fn must be a function building the step"):
+        sg.scan(3, sequences=[x])  # was "'int' object is not callable"
 
 
 def test_gradient_when_a_step_output_is_both_state_and_per_step_output():
