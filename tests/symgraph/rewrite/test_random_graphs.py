@@ -248,14 +248,22 @@ class GraphBuilder:
         return list(dict.fromkeys(outs))
 
 
+def _stable(build: Callable) -> Callable:
+    """A pattern stabilize rewrites, on float64 values only: in float32 the unrewritten
+    form is the inexact one (1 - sigmoid(16) rounds to 1.2e-7), so comparing the stable
+    result with it would flag the rewrite for being right."""
+    return lambda v, p: build(v) if v.dtype == "float64" else None
+
+
 PATTERNS: list[Callable] = [
     lambda v, p: v * 1, lambda v, p: v + 0, lambda v, p: 0 - v, lambda v, p: v / 1,
     lambda v, p: sg.neg(-v), lambda v, p: v - v, lambda v, p: v / v,
     lambda v, p: sg.log(sg.exp(v)), lambda v, p: sg.exp(sg.log(v)),
-    lambda v, p: sg.log(1 + v), lambda v, p: sg.exp(v) - 1, lambda v, p: 1 - sg.sigmoid(v),
-    lambda v, p: sg.log(sg.sigmoid(v)), lambda v, p: sg.log(1 - sg.sigmoid(v)),
-    lambda v, p: sg.log1p(sg.exp(v)), lambda v, p: sg.log(sg.sum(sg.exp(v))),
-    lambda v, p: sg.log(sg.nnet.softmax(v)) if v.ndim else None,
+    _stable(lambda v: sg.log(1 + v)), _stable(lambda v: sg.exp(v) - 1),
+    _stable(lambda v: 1 - sg.sigmoid(v)), _stable(lambda v: sg.log(sg.sigmoid(v))),
+    _stable(lambda v: sg.log(1 - sg.sigmoid(v))), _stable(lambda v: sg.log1p(sg.exp(v))),
+    _stable(lambda v: sg.log(sg.sum(sg.exp(v)))),
+    _stable(lambda v: sg.log(sg.nnet.softmax(v)) if v.ndim else None),
     lambda v, p: v ** 2, lambda v, p: v ** 0.5, lambda v, p: v ** 3, lambda v, p: v ** -1,
     lambda v, p: v ** -0.5, lambda v, p: v * 2 * 3, lambda v, p: (v + 1) + 2,
     lambda v, p: v / p() * p(), lambda v, p: sg.switch(v > 0, v, v),
@@ -333,7 +341,10 @@ def check_graph(seed: int) -> None:
     other = [(a * 0.5 - 0.25).astype(a.dtype) if a.dtype.kind == "f" else a for a in args]
     kept = [a.copy() for a in args]
     for call_args in (args, other, args):  # again: in-place buffers must not leak state
-        want = _run(plain, call_args)
+        try:
+            want = _run(plain, call_args)
+        except SKIP:  # other values change the shapes (an ifelse picking another branch)
+            continue
         try:
             with quiet():
                 got = fast(*call_args)
