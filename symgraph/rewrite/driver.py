@@ -281,10 +281,22 @@ def _clients_of(fgraph: FunctionGraph, vars_: Sequence[Variable]) -> list[Apply]
     return out
 
 
+class RewriteError(RuntimeError):
+    """A rewrite raised while looking at a node (a bug in the rewrite, reported with the
+    node and the user's line rather than as a bare traceback from inside the pass)."""
+
+
 def _apply(rw: Rewrite, fgraph: FunctionGraph, node: Apply) -> list[tuple[Variable, Variable]]:
     """Run one rewrite on one node; normalize its result to (old, new) pairs."""
-    with trace_as(node.trace):
-        result = rw.fn(fgraph, node)
+    try:
+        with trace_as(node.trace):
+            result = rw.fn(fgraph, node)
+    except Exception as e:
+        ins = ", ".join(str(getattr(v, "type", "?")) for v in node.inputs)
+        raise RewriteError(f"rewrite {rw.name!r} failed on {expr_str(node.outputs[0])} "
+                           f"(inputs {ins}), built at {format_trace(node.trace)}: "
+                           f"{type(e).__name__}: {e} (exclude={rw.name!r} compiles "
+                           f"without it)") from e
     if result is None or result is False:
         return []
     if isinstance(result, dict):

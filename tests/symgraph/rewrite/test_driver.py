@@ -189,3 +189,20 @@ def test_every_registered_rewrite_is_named_by_a_rewrite_test():
     for path in here.glob("test_*.py"):
         quoted |= set(re.findall(r'"([a-z0-9_]+)"', path.read_text()))
     assert sorted(names - quoted) == []
+
+
+def test_a_rewrite_that_raises_is_named_with_the_node_and_the_users_line(registered):
+    # A bug in a rewrite (log(sigmoid(b)) on bool b once raised "neg is not defined for
+    # dtype(s) bool" from deep inside the pass) is reported naming the rewrite, the node,
+    # its input types and the line that built it, with the way around it.
+    def broken(fgraph, node):
+        raise TypeError("boom")
+
+    registered("canonicalize", "broken_on_exp", broken, ("exp",))
+    x = sg.dvector("x")
+    out = sg.exp(x)
+    line = __import__("inspect").currentframe().f_lineno - 1
+    with pytest.raises(RuntimeError, match=rf"rewrite 'broken_on_exp' failed on exp\(x\) "
+                                           rf"\(inputs f64\[\?\]\), built at .*{HERE}:{line}: "
+                                           rf"TypeError: boom \(exclude='broken_on_exp'"):
+        sg.function([x], out, include=["broken_on_exp"])
