@@ -111,7 +111,16 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
     namer.used.add(fname)
     header = f"def {fname}({', '.join(params)}):"
 
+    # Nodes that overwrite a shared variable's storage (in-place updates), and what is
+    # computed from their results, run last: a call that fails in any other node (a bad
+    # argument) leaves every shared value as it was, as updates apply all at once.
+    # Splitting a topological order this way keeps it topological.
     order = fgraph.toposort()
+    late: set[Apply] = set()
+    for node in order:
+        if _writes_shared(node) or any(v.owner in late for v in node.inputs):
+            late.add(node)
+    order = [n for n in order if n not in late] + [n for n in order if n in late]
     body: list[tuple[int, str, Apply | None]] = []  # (indent, text, node)
 
     # Leaves: shared variables read up front, constants inlined or bound as globals.
@@ -233,6 +242,12 @@ def buffer_origins(v: Variable) -> set[Variable]:
         else:
             origins.add(v)
     return origins
+
+
+def _writes_shared(node: Apply) -> bool:
+    """node overwrites (part of) a shared variable's buffer."""
+    return any(isinstance(b, SharedVariable) for k in node.op.destroy_map.values()
+               for b in buffer_origins(node.inputs[k]))
 
 
 def _view_sources(node: Apply, index: int) -> list[Variable]:

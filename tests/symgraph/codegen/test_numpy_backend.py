@@ -206,3 +206,20 @@ def test_many_values_of_one_name_and_many_kernels_get_distinct_names():
     assert assigned[:3] == ["h", "h_1", "h_2"] and len(set(assigned)) == 300
     got = f(np.array([0.5]))
     np.testing.assert_allclose(got[299], np.exp(0.5 * 299.0) + 1.0)
+
+
+def test_a_call_that_fails_leaves_every_shared_value_as_it_was():
+    # W's update runs in place; it used to run as soon as its inputs were ready, so when
+    # b's update failed afterwards (a bad argument), W was already changed.
+    w, b = sg.shared(np.ones((2, 2)), "W"), sg.shared(np.ones(2), "b")
+    x, y = sg.dmatrix("x"), sg.dmatrix("y")
+    f = sg.function([x, y], [], updates=[(w, w - 0.1 * x),
+                                         (b, b - 0.1 * sg.sum(sg.dot(y, y), axis=0))])
+    assert sum(1 for n in f.graph.apply_nodes if n.op.destroy_map) == 2
+    with pytest.raises(ValueError, match="in dot"):
+        f(np.ones((2, 2)), np.ones((2, 3)))
+    np.testing.assert_array_equal(w.get_value(), np.ones((2, 2)))
+    np.testing.assert_array_equal(b.get_value(), np.ones(2))
+    f(np.ones((2, 2)), np.ones((2, 2)))
+    np.testing.assert_allclose(w.get_value(), np.full((2, 2), 0.9))
+    np.testing.assert_allclose(b.get_value(), np.full(2, 0.6))
