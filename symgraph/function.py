@@ -7,9 +7,11 @@ runs the generated function.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,19 +101,23 @@ class Function:
         self._check_used(values, on_unused_input)
         self.original = (list(self.inputs), list(values))
 
-        fgraph = FunctionGraph(self.inputs, values)
-        fgraph.updates = {len(self.outputs) + j: s for j, (s, _) in enumerate(self.updates)}
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
-        checker = None
-        if check_rewrites:
-            from .rewrite.check import RewriteChecker
-            checker = RewriteChecker(self.inputs, values)
-        rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
-                      after_pass=checker)
-        self.fgraph = fgraph
         self.backend = self._choose_backend(backend)
-        self._compile()
+        # Compiling allocates many small objects and frees few: Python's cyclic collector
+        # would rescan the growing heap again and again (a quadratic cost on big graphs).
+        with _gc_paused():
+            fgraph = FunctionGraph(self.inputs, values)
+            fgraph.updates = {len(self.outputs) + j: s
+                              for j, (s, _) in enumerate(self.updates)}
+            checker = None
+            if check_rewrites:
+                from .rewrite.check import RewriteChecker
+                checker = RewriteChecker(self.inputs, values)
+            rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
+                          after_pass=checker)
+            self.fgraph = fgraph
+            self._compile()
         stats["compiled"] += 1
 
     # ---- construction helpers
@@ -353,6 +359,18 @@ class Function:
 
 
 _MISSING = object()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Turn off the cyclic garbage collector for a block (restored after, even on error)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _converts_exactly(arr: np.ndarray, dtype: str) -> bool:

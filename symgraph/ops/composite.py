@@ -254,8 +254,7 @@ class Composite(Op):
         lines.append(f"    return {names[-1]}")
         head = [f"def {label}({', '.join(params)}):", f"    # {self.expression()}"]
         if any("np.empty(shape" in line for line in lines):
-            shapes = ", ".join(f"np.shape({p})" for p in params)
-            head.append(f"    shape = np.broadcast_shapes({shapes})")
+            head += _shape_lines(params, in_types)
         return "\n".join(head + lines) + "\n"
 
     @staticmethod
@@ -438,3 +437,18 @@ class InplaceElemwise(Op):
     @classmethod
     def from_json_params(cls, params: dict[str, Any]) -> InplaceElemwise:
         return cls(row_of(params["row"]["scalar_op"]), int(params["destroy"]))
+
+
+def _shape_lines(params: Sequence[str], in_types: Sequence[TensorType]) -> list[str]:
+    """Kernel lines computing the output shape. Inputs known to be 0-d broadcast to
+    anything, so they are left out; when the rest agree (the usual case) their shape is
+    the answer, and np.broadcast_shapes (a few microseconds) runs only when they differ."""
+    arrays = [p for p, t in zip(params, in_types, strict=True) if t.ndim > 0] or list(params)
+    if len(arrays) == 1:
+        return [f"    shape = np.shape({arrays[0]})"]
+    first, rest = arrays[0], arrays[1:]
+    same = " and ".join(f"np.shape({p}) == shape" for p in rest)
+    everything = ", ".join(f"np.shape({p})" for p in arrays)
+    return [f"    shape = np.shape({first})",
+            f"    if not ({same}):",
+            f"        shape = np.broadcast_shapes({everything})"]
