@@ -20,9 +20,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 import symgraph as sg
+from symgraph.examples import init_mlp, mlp_sgd_graph
 from symgraph.fgraph import FunctionGraph
 from symgraph.graph import toposort
 from symgraph.rewrite import rewrite_graph
@@ -32,19 +31,10 @@ SIZES = (784, 512, 512, 10)
 
 def train_step_graph(sizes: Sequence[int] = SIZES):
     """(inputs, outputs, updates) of one SGD step of an MLP with these layer sizes."""
-    rng = np.random.default_rng(0)
-    x = sg.tensor("x", "float32", (None, sizes[0]))
-    y = sg.tensor("y", "float32", (None, sizes[-1]))
-    params, h = [], x
-    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = sg.shared(rng.normal(0, n_in ** -0.5, (n_in, n_out)).astype("float32"), f"W{k}")
-        b = sg.shared(np.zeros(n_out, "float32"), f"b{k}")
-        params += [w, b]
-        z = sg.dot(h, w) + b
-        h = sg.nnet.softmax(z) if k == len(sizes) - 2 else sg.nnet.relu(z)
-    loss = sg.mean(sg.nnet.categorical_crossentropy(h, y))
-    grads = sg.grad(loss, params)
-    return [x, y], [loss], [(p, p - 0.01 * g) for p, g in zip(params, grads, strict=True)]
+    params = [(w.astype("float32"), b.astype("float32"))
+              for w, b in init_mlp(sizes, seed=0)]
+    g = mlp_sgd_graph(params, lr=0.01)
+    return g.inputs, [g.loss], g.updates
 
 
 _COLD = """

@@ -36,15 +36,25 @@ class MLPStep:
     loss: TensorVariable
 
 
-def build_mlp_sgd(params: Sequence[tuple[np.ndarray, np.ndarray]], lr: float = 0.1,
-                  rewrites: str = "fast_run") -> MLPStep:
-    """relu hidden layers, softmax output, mean categorical cross-entropy, plain SGD.
+@dataclass
+class MLPGraph:
+    """The symbolic SGD step of an MLP: inputs, loss, prediction, weights and updates."""
 
-    The whole step (forward, backward, update) is ONE compiled function with updates.
-    """
+    inputs: list[TensorVariable]
+    loss: TensorVariable
+    prediction: TensorVariable
+    weights: list[TensorSharedVariable]
+    updates: list[tuple[TensorSharedVariable, TensorVariable]]
+
+
+def mlp_sgd_graph(params: Sequence[tuple[np.ndarray, np.ndarray]], lr: float = 0.1,
+                  int_targets: bool = False) -> MLPGraph:
+    """relu hidden layers, softmax output, mean categorical cross-entropy, plain SGD
+    updates; targets one-hot rows, or class indices with `int_targets`."""
     dtype = params[0][0].dtype.name
     x = tensor("x", dtype, (None, params[0][0].shape[0]))
-    y = tensor("y", dtype, (None, params[-1][0].shape[1]))
+    y = tensor("y", "int32", (None,)) if int_targets else \
+        tensor("y", dtype, (None, params[-1][0].shape[1]))
     weights = []
     h = x
     for k, (w, b) in enumerate(params):
@@ -56,9 +66,18 @@ def build_mlp_sgd(params: Sequence[tuple[np.ndarray, np.ndarray]], lr: float = 0
     loss = mean(nnet.categorical_crossentropy(h, y))
     grads = grad(loss, weights)
     updates = [(p, p - lr * g) for p, g in zip(weights, grads, strict=True)]
-    train = function([x, y], loss, updates=updates, rewrites=rewrites, name="train_step")
-    predict = function([x], h, rewrites=rewrites, name="predict")
-    return MLPStep(train, predict, weights, loss)
+    return MLPGraph([x, y], loss, h, weights, updates)
+
+
+def build_mlp_sgd(params: Sequence[tuple[np.ndarray, np.ndarray]], lr: float = 0.1,
+                  rewrites: str = "fast_run") -> MLPStep:
+    """The MLP's whole step (forward, backward, update) as ONE compiled function with
+    updates, and its prediction function."""
+    g = mlp_sgd_graph(params, lr)
+    train = function(g.inputs, g.loss, updates=g.updates, rewrites=rewrites,
+                     name="train_step")
+    predict = function(g.inputs[:1], g.prediction, rewrites=rewrites, name="predict")
+    return MLPStep(train, predict, g.weights, g.loss)
 
 
 def numpy_mlp_sgd(params: list[list[np.ndarray]], x: np.ndarray, y: np.ndarray,

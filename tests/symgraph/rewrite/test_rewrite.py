@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
+from symgraph.examples import init_mlp, mlp_sgd_graph
 from symgraph.ops.blas import Gemm
 from symgraph.rewrite.driver import merge_key
 
@@ -14,20 +15,11 @@ BATCH = 16
 
 def mlp_train_step(seed=0, rewrites="fast_run", int_targets=False, **kwargs):
     """(train function, weights): forward, backward and SGD update in one function."""
-    rng = np.random.default_rng(seed)
-    x = sg.tensor("x", "float32", (None, SIZES[0]))
-    y = sg.ivector("y") if int_targets else sg.tensor("y", "float32", (None, SIZES[-1]))
-    params, h = [], x
-    for k, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
-        w = sg.shared(rng.normal(0, n_in ** -0.5, (n_in, n_out)).astype("float32"), f"W{k}")
-        b = sg.shared(np.zeros(n_out, "float32"), f"b{k}")
-        params += [w, b]
-        z = sg.dot(h, w) + b
-        h = sg.nnet.softmax(z) if k == len(SIZES) - 2 else sg.nnet.relu(z)
-    loss = sg.mean(sg.nnet.categorical_crossentropy(h, y))
-    grads = sg.grad(loss, params)
-    updates = [(p, p - 0.05 * g) for p, g in zip(params, grads, strict=True)]
-    return sg.function([x, y], loss, updates=updates, rewrites=rewrites, **kwargs), params
+    params = [(w.astype("float32"), b.astype("float32"))
+              for w, b in init_mlp(SIZES, seed=seed)]
+    g = mlp_sgd_graph(params, lr=0.05, int_targets=int_targets)
+    return sg.function(g.inputs, g.loss, updates=g.updates, rewrites=rewrites,
+                       **kwargs), g.weights
 
 
 def batch(seed=1, int_targets=False):
