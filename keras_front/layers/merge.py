@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from symgraph.tensor import broadcast_shapes
+
 from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.node import keras_history
@@ -34,17 +36,12 @@ def _elementwise_shape(layer: str, shapes: list[Any], name: str | None = None) -
     if len(batches) > 1:
         raise ValueError(f"{layer}: can not merge tensors with different batch sizes. Got "
                          f"tensors with shapes: {[tuple(s) for s in shapes]}{_named(name)}")
-    out = [batches.pop() if batches else None]
-    for dims in zip(*(s[1:] for s in shapes), strict=True):
-        known = {d for d in dims if d is not None and d != 1}
-        if len(known) > 1:
-            raise ValueError(f"{layer}: operands could not be broadcast together with shapes "
-                             f"{[tuple(s) for s in shapes]}{_named(name)}")
-        if known:
-            out.append(known.pop())
-        else:
-            out.append(None if None in dims else 1)
-    return tuple(out)
+    try:
+        rest = broadcast_shapes(*(tuple(s[1:]) for s in shapes), op=layer)
+    except ValueError:
+        raise ValueError(f"{layer}: operands could not be broadcast together with shapes "
+                         f"{[tuple(s) for s in shapes]}{_named(name)}") from None
+    return (batches.pop() if batches else None,) + rest
 
 
 def _all_masks(inputs: list[Any], mask: Any) -> Any:

@@ -290,7 +290,11 @@ class _PoolOp(Op):
 
     @property
     def geometry(self) -> PoolGeometry:
-        return PoolGeometry(self.ws, self.stride, self.pad, self.ignore_border)
+        return PoolGeometry(*self.window())
+
+    def window(self) -> tuple[Pair, Pair, Pair, bool]:
+        """(ws, stride, pad, ignore_border): what every pooling op of one pool shares."""
+        return self.ws, self.stride, self.pad, self.ignore_border
 
     def _args(self) -> str:
         return f"{self.ws}, {self.stride}, {self.pad}, {self.ignore_border}"
@@ -334,7 +338,7 @@ class Pool(_PoolOp):
 
     def grad(self, inputs, outputs, output_grads):
         (x,), (gz,) = inputs, output_grads
-        p = (self.ws, self.stride, self.pad, self.ignore_border)
+        p = self.window()
         if self.mode == "max":
             idx = PoolArgmax(*p)(x)
             return [ew.cast_like(MaxPoolGrad(*p)(idx, gz, trailing_dims(x)), x)]
@@ -396,7 +400,7 @@ class MaxPoolGrad(_PoolOp):
     def grad(self, inputs, outputs, output_grads):
         idx, gz, _ = inputs
         (gg,) = output_grads
-        gather = MaxPoolGradGrad(self.ws, self.stride, self.pad, self.ignore_border)
+        gather = MaxPoolGradGrad(*self.window())
         return [None, ew.cast_like(gather(idx, gg), gz), None]
 
     def infer_shape(self, node, input_shapes):
@@ -429,7 +433,7 @@ class MaxPoolGradGrad(_PoolOp):
     def grad(self, inputs, outputs, output_grads):
         idx, gg = inputs
         (g,) = output_grads
-        scatter = MaxPoolGrad(self.ws, self.stride, self.pad, self.ignore_border)
+        scatter = MaxPoolGrad(*self.window())
         return [None, ew.cast_like(scatter(idx, g, trailing_dims(gg)), gg)]
 
     def infer_shape(self, node, input_shapes):
@@ -460,7 +464,7 @@ class AveragePoolGrad(_PoolOp):
     def grad(self, inputs, outputs, output_grads):
         gz, _ = inputs
         (gg,) = output_grads
-        pool = Pool(self.ws, self.stride, self.pad, self.ignore_border, self.mode)
+        pool = Pool(*self.window(), self.mode)
         return [ew.cast_like(pool(gg), gz), None]
 
     def infer_shape(self, node, input_shapes):
