@@ -162,7 +162,8 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
     """Apply `rewrites` until none fires; stop with a warning past the budget.
 
     A worklist holds the nodes to look at, inputs before users; when a rewrite fires, the
-    nodes it created and the users of its results are queued again. Each visit costs a
+    nodes it created and the nodes whose inputs it changed are queued again (once each:
+    a node already waiting is not queued twice). Each visit costs a
     dict lookup for merging plus the rewrites tracking the node's op, so a pass over a
     graph that needs few changes is linear in its size.
     """
@@ -205,6 +206,7 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
             reason = f"{pass_name}.{rw.name}"
             _check_acyclic(pairs, reason)
             keep_names(pairs)
+            moved = _clients_of(fgraph, [old for old, _ in pairs])
             new_nodes = fgraph.replace_all(pairs, reason=reason)
             for (_, new), b in zip(pairs, before, strict=True):
                 record = RewriteRecord(pass_name, rw.name, b, expr_str(new),
@@ -214,7 +216,10 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
                 after_rewrite(pass_name, log[-1], fgraph)
             applied += 1
             fired[rw.name] += 1
-            requeue(new_nodes + _clients_of(fgraph, [v for _, v in pairs]))
+            # Only the nodes whose inputs changed (the replaced values' users) and the new
+            # nodes: the replacement's other users saw nothing new (re-queueing them made
+            # a graph where many values share one user quadratic to rewrite).
+            requeue(new_nodes + moved)
             if applied > budget or len(fgraph) > max_size:
                 top, count = fired.most_common(1)[0]
                 warnings.warn(f"rewrite pass {pass_name!r} stopped: budget exceeded "
@@ -247,13 +252,14 @@ def _merge_into_twin(fgraph: FunctionGraph, node: Apply, seen: dict[tuple, Apply
         seen[key] = node
         return False
     before = expr_str(node.outputs[0])
+    moved = _clients_of(fgraph, [old for old, _ in pairs])
     fgraph.replace_all(pairs, reason=f"{pass_name}.merge")
     log.append(RewriteRecord(pass_name, "merge", before,
                              f"(same as the node at {format_trace(twin.trace)})",
                              format_trace(node.trace)))
     if after_rewrite is not None:
         after_rewrite(pass_name, log[-1], fgraph)
-    requeue(_clients_of(fgraph, twin.outputs))
+    requeue(moved)
     return True
 
 
