@@ -34,6 +34,7 @@ from .printing import (
     to_json,
     to_networkx,
 )
+from .serialize_checks import GraphFormatError
 from .tensor import (
     TensorConstant,
     TensorSharedVariable,

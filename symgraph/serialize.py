@@ -9,7 +9,9 @@ update pairs), so the file does not depend on which rewrites exist when it is lo
     spec = sg.from_json(sg.to_json(f))
     g = sg.function(spec.inputs, spec.outputs, updates=spec.updates)   # computes as f does
 
-Ops are rebuilt with `OPS[class_name].from_json_params(params)` and `op.make_node(...)`.
+Reading checks the whole document before building anything (`serialize_checks.py`): a
+file is data and never runs code; a malformed one raises `GraphFormatError`. Ops are
+rebuilt from their checked parameters and `op.make_node(...)`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ import numpy as np
 
 from .graph import Constant, SharedVariable, Variable, ancestors, toposort
 from .graph_view import leaf_kind, source_of, type_parts, view_of
+from .serialize_checks import (
+    GraphFormatError,
+    check_dict,
+    check_document,
+    op_from_json,
+    parse_source,
+)
+from .serialize_checks import decode_array as checked_array
 
 FORMAT = "symgraph-graph"
 VERSION = 1
@@ -55,13 +65,8 @@ def encode_array(a: np.ndarray) -> dict[str, Any]:
 
 
 def decode_array(d: dict[str, Any]) -> np.ndarray:
-    """The inverse of `encode_array`."""
-    dtype = np.dtype(d["dtype"])
-    shape = tuple(d["shape"])
-    if "list" in d:
-        return np.array(d["list"], dtype=dtype).reshape(shape)
-    raw = base64.b64decode(d["b64"])
-    return np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+    """The inverse of `encode_array` (checked: GraphFormatError on malformed data)."""
+    return checked_array(d, "array")
 
 
 def _plain(x: Any) -> Any:
@@ -75,11 +80,11 @@ def _plain(x: Any) -> Any:
     return x
 
 
-def _unplain(x: Any) -> Any:
+def _unplain(x: Any, where: str) -> Any:
     if isinstance(x, dict) and "__array__" in x:
-        return decode_array(x["__array__"])
+        return checked_array(x["__array__"], where)
     if isinstance(x, dict):
-        return {k: _unplain(v) for k, v in x.items()}
+        return {k: _unplain(v, f"{where}.{k}") for k, v in x.items()}
     return x
 
 
@@ -88,12 +93,20 @@ def _encode_generator(g: np.random.Generator) -> dict[str, Any]:
     return {"generator": type(bg).__name__, "state": _plain(bg.state)}
 
 
-def _decode_generator(d: dict[str, Any]) -> np.random.Generator:
-    cls = getattr(np.random, d["generator"], None)
+def _decode_generator(d: Any, where: str) -> np.random.Generator:
+    d = check_dict(d, f"{where}.value", ("generator", "state"))
+    name = d["generator"]
+    cls = getattr(np.random, name, None) if isinstance(name, str) else None
     if not (isinstance(cls, type) and issubclass(cls, np.random.BitGenerator)):
-        raise ValueError(f"from_json: unknown bit generator {d['generator']!r}")
+        raise GraphFormatError(f"from_json: {where}.value.generator: unknown bit generator "
+                               f"{name!r:.80}")
     bg = cls()
-    bg.state = _unplain(d["state"])
+    try:
+        bg.state = _unplain(check_dict(d["state"], f"{where}.value.state"),
+                            f"{where}.value.state")
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise GraphFormatError(f"from_json: {where}.value.state: not a {name} state "
+                               f"({e})") from None
     return np.random.Generator(bg)
 
 
@@ -209,23 +222,38 @@ def _var_record(v: Variable, vid: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- from_json
 
 
-def from_json(text: str, shared: dict[str, Variable] | None = None) -> Any:
+def from_json(text: str | bytes, shared: dict[str, Variable] | None = None) -> Any:
     """Rebuild a graph saved by `to_json`: the output variable(s), or a `FunctionSpec`.
 
     Shared variables are recreated with their saved values, unless `shared` maps their
     name to an existing shared variable to use instead (e.g. a model's live weights).
+    A file is data: everything in it is checked before anything is built
+    (`serialize_checks`), and a malformed one raises `GraphFormatError` saying what is
+    wrong and where.
     """
+    shared = dict(shared or {})
+    for name, var in shared.items():
+        if not isinstance(var, SharedVariable):
+            raise TypeError(f"from_json: shared[{name!r}] is a {type(var).__name__}, not a "
+                            f"shared variable")
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"from_json: not JSON ({e})") from e
+    except RecursionError:
+        raise GraphFormatError("from_json: the document is nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as e:
+        raise GraphFormatError(f"from_json: not JSON ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f"from_json: not a symgraph graph (no \"format\": {FORMAT!r})")
-    if doc.get("version", 0) > VERSION:
-        raise ValueError(f"from_json: the graph has format version {doc['version']}; this "
-                         f"symgraph reads versions up to {VERSION}")
-    r = _Reader(doc, shared)
-    r.graph(doc)
+        raise GraphFormatError(f"from_json: not a symgraph graph (no \"format\": {FORMAT!r})")
+    version = doc.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
+        raise GraphFormatError(f"from_json: the graph has format version {version!r}; this "
+                               f"symgraph reads versions up to {VERSION}")
+    try:
+        records = check_document(doc)
+        r = _Reader(doc, records, shared)
+        r.graph(doc, "graph")
+    except RecursionError:
+        raise GraphFormatError("from_json: the graph is nested too deeply") from None
     vars_ = r.vars
     fdoc = doc.get("function")
     if fdoc is None:
@@ -242,70 +270,66 @@ def from_json(text: str, shared: dict[str, Variable] | None = None) -> Any:
 
 
 class _Reader:
-    """Rebuilds variables in file order; step graphs when the op that holds them is read."""
+    """Rebuilds variables in file order; step graphs when the op that holds them is read.
+    The document's structure has been checked (`check_document`) before this runs."""
 
-    def __init__(self, doc: dict[str, Any], shared: dict[str, Variable] | None) -> None:
-        self.shared = dict(shared or {})
+    def __init__(self, doc: dict[str, Any], records: dict[int, tuple[str, dict]],
+                 shared: dict[str, Variable]) -> None:
+        self.shared = shared
         self.subdocs: list[dict[str, Any]] = doc.get("subgraphs", [])
-        self.records: dict[int, dict[str, Any]] = {}
-        for g in [doc, *self.subdocs]:
-            self.records.update((rec["id"], rec) for rec in g["variables"])
+        self.records = {vid: rec for vid, (_, rec) in records.items()}
         _check_shared_names(self.records.values(), self.shared)
         self.vars: dict[int, Variable] = {}
         self._subs: dict[int, Any] = {}
 
-    def graph(self, g: dict[str, Any]) -> None:
+    def graph(self, g: dict[str, Any], label: str) -> None:
         for rec in g["variables"]:
             if rec["kind"] != "computed":
                 self.vars[rec["id"]] = _make_leaf(rec, self.shared)
         for k, nrec in enumerate(g["nodes"]):
-            self.node(k, nrec)
+            self.node(f"{label}, node {k}", nrec)
 
-    def subgraph(self, k: int) -> Any:
+    def subgraph(self, ref: Any, where: str) -> Any:
+        if not isinstance(ref, dict) or set(ref) != {"subgraph"}:
+            raise GraphFormatError(f"from_json: {where}: expected {{\"subgraph\": k}}, got "
+                                   f"{ref!r:.80}")
+        k = ref["subgraph"]
         if k not in self._subs:
             sub = self.subdocs[k]
-            self.graph(sub)
+            self.graph(sub, f"subgraph {k}")
             self._subs[k] = _step_graph_class()([self.vars[i] for i in sub["inputs"]],
                                                 [self.vars[i] for i in sub["outputs"]],
                                                 sub["name"])
         return self._subs[k]
 
-    def node(self, k: int, nrec: dict[str, Any]) -> None:
+    def node(self, where: str, nrec: dict[str, Any]) -> None:
         from .graph import trace_as
         from .ops.registry import OPS
         cls_name = nrec["op"]
         cls = OPS.get(cls_name)
         if cls is None:
-            raise ValueError(f"from_json: node {k} uses op class {cls_name!r}, which is not "
-                             f"registered (is the module defining it imported?)")
-        params = {key: self.subgraph(v["subgraph"])
-                  if isinstance(v, dict) and set(v) == {"subgraph"} else v
-                  for key, v in nrec["params"].items()}
+            raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "
+                                   f"not registered (is the module defining it imported?)")
+        where = f"{where} ({cls_name})"
+        op = op_from_json(cls, nrec["params"], where, self.subgraph)
+        ins = [self.vars[i] for i in nrec["inputs"]]
         try:
-            op = cls.from_json_params(params)
-        except Exception as e:
-            raise ValueError(f"from_json: cannot rebuild op {cls_name} (node {k}) from its "
-                             f"parameters {nrec['params']!r}: {e}") from e
-        try:
-            ins = [self.vars[i] for i in nrec["inputs"]]
-        except KeyError as e:
-            raise ValueError(f"from_json: node {k} ({op}) uses variable {e} before it is "
-                             f"defined") from e
-        try:
-            with trace_as(_parse_source(nrec.get("source"))):
+            with trace_as(parse_source(nrec.get("source"), f"{where}.source")):
                 node = op.make_node(*ins)
         except Exception as e:
-            raise ValueError(f"from_json: rebuilding {op} (node {k}) on inputs "
-                             f"{', '.join(str(v.type) for v in ins)} failed: {e}") from e
+            raise GraphFormatError(f"from_json: {where}: rebuilding {op} on inputs "
+                                   f"{', '.join(str(v.type) for v in ins)} failed: "
+                                   f"{e}") from None
         if len(node.outputs) != len(nrec["outputs"]):
-            raise ValueError(f"from_json: {op} (node {k}) now has {len(node.outputs)} "
-                             f"outputs, the graph saved {len(nrec['outputs'])}")
+            raise GraphFormatError(f"from_json: {where}: {op} now has {len(node.outputs)} "
+                                   f"outputs, the graph saved {len(nrec['outputs'])}")
         for out, vid in zip(node.outputs, nrec["outputs"], strict=True):
             rec = self.records[vid]
             merged = _merged_shape(type_parts(out), (rec["dtype"], rec["shape"]))
             if merged is None:
-                raise ValueError(f"from_json: {op} (node {k}) output {out.index} is now "
-                                 f"{out.type}, the graph saved {rec['dtype']}{rec['shape']}")
+                raise GraphFormatError(f"from_json: {where}: {op} output {out.index} is now "
+                                       f"{out.type}, the graph saved {rec['dtype']}"
+                                       f"{rec['shape']}")
             if merged != list(out.type.shape if hasattr(out.type, "shape") else ()):
                 out.type = out.type.with_shape(tuple(merged))
             out.name = rec["name"]
@@ -337,16 +361,13 @@ def _check_shared_names(records: Any, shared: dict[str, Variable]) -> None:
         if count > 1:
             raise ValueError(f"from_json: {count} shared variables are named {name!r}; "
                              f"shared={{{name!r}: ...}} cannot say which one to replace")
-    for name, var in shared.items():
-        if not isinstance(var, SharedVariable):
-            raise TypeError(f"from_json: shared[{name!r}] is a {type(var).__name__}, not a "
-                            f"shared variable")
 
 
 def _make_leaf(rec: dict[str, Any], shared: dict[str, Variable]) -> Variable:
     from .ops.random import RNG_TYPE, RandomGeneratorVariable
     from .tensor import TensorConstant, TensorSharedVariable, TensorType
     kind, name, dtype = rec["kind"], rec["name"], rec["dtype"]
+    where = f"variable {rec['id']}"
     if kind == "shared" and name in shared:
         var = shared[name]
         have_dtype, have_shape = type_parts(var)
@@ -357,20 +378,12 @@ def _make_leaf(rec: dict[str, Any], shared: dict[str, Variable]) -> Variable:
     if dtype == "rng":  # a generator: shared, or a scan step's placeholder for one
         if kind == "input":
             return RNG_TYPE.make_variable(name=name)
-        return RandomGeneratorVariable(RNG_TYPE, _decode_generator(rec["value"]), name)
+        return RandomGeneratorVariable(RNG_TYPE, _decode_generator(rec["value"], where), name)
     ttype = TensorType(dtype, tuple(rec["shape"]))
     if kind == "constant":
-        return TensorConstant(ttype, decode_array(rec["value"]), name)
+        return TensorConstant(ttype, checked_array(rec["value"], f"{where}.value", dtype,
+                                                   rec["shape"]), name)
     if kind == "shared":
-        return TensorSharedVariable(ttype, decode_array(rec["value"]), name)
-    if kind == "input":
-        return ttype.make_variable(name=name)
-    raise ValueError(f"from_json: variable {rec['id']} has unknown kind {kind!r}")
-
-
-def _parse_source(src: str | None) -> tuple[str, int] | None:
-    if not src:
-        return None
-    fname, _, line = src.rpartition(":")
-    return (fname, int(line)) if fname and line.isdigit() else None
-
+        return TensorSharedVariable(ttype, checked_array(rec["value"], f"{where}.value",
+                                                         dtype, rec["shape"]), name)
+    return ttype.make_variable(name=name)

@@ -213,7 +213,9 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
         line = "    " * ind + text
         if node is not None and node.trace is not None and not text.endswith(":"):
             src = f"{os.path.basename(node.trace[0])}:{node.trace[1]}"
-            line = f"{line.ljust(width)}  # {node.op} @ {src}"
+            # a comment stays one line whatever an op's text or a file name holds
+            note = "".join(c if c.isprintable() else " " for c in f"{node.op} @ {src}")
+            line = f"{line.ljust(width)}  # {note}"
         lines.append(line)
         if node is not None:
             line_nodes[len(lines)] = node

@@ -223,3 +223,15 @@ def test_a_call_that_fails_leaves_every_shared_value_as_it_was():
     f(np.ones((2, 2)), np.ones((2, 2)))
     np.testing.assert_allclose(w.get_value(), np.full((2, 2), 0.9))
     np.testing.assert_allclose(b.get_value(), np.full(2, 0.6))
+
+
+def test_a_comment_stays_one_line_whatever_the_source_line_holds():
+    # Node comments carry the op and the user's file name; a line break in either must
+    # not end the comment and turn the rest into code.
+    from symgraph.graph import trace_as
+    x = sg.dvector("x")
+    with trace_as(("evil\n    raise SystemExit('ran')\n#", 1)):
+        y = sg.exp(x)
+    f = sg.function([x], y, rewrites="none")
+    np.testing.assert_allclose(f(np.zeros(2)), [1.0, 1.0])
+    assert "raise SystemExit" in f.source and "\n    raise" not in f.source
