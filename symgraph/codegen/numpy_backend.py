@@ -29,6 +29,7 @@ import numpy as np
 
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
+from ..ops.buffers import UpdateBuffer
 from ..ops.control import Region, branch_regions, is_lazy
 from ..ops.registry import RenderContext, alias_sources
 from ..tensor import TensorType
@@ -186,6 +187,7 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
         returned |= bufs
         user_out.append(text)
     stored: set[Variable] = set()  # buffers an earlier update hands to its shared variable
+    spares = {n.inputs[0]: n for n in order if isinstance(n.op, UpdateBuffer)}
     for shared, v, text in zip(updates, fgraph.outputs[n_outputs:], results[n_outputs:],
                                strict=True):
         bufs = buffer_origins(v)
@@ -198,6 +200,8 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
         stored |= bufs
         body.append((1, f"{ctx.ref(shared.container, 'c_' + names.get(shared, 'shared'))}"
                         f".value = {text}", None))
+        if shared in spares and shared not in bufs:  # double buffering (ops/buffers.py)
+            body.append((1, spares[shared].op.hand_back(ctx, names[shared]), None))
     if single and n_outputs == 1:
         ret = f"return {user_out[0]}"
     elif n_outputs == 0:

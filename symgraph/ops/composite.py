@@ -296,12 +296,13 @@ class Composite(Op):
                 elif a[0] == "t":
                     d |= deps[a[1]]
             deps.append(d)
+        read = set().union(*deps)  # an input no step reads (a buffer to write into)
         needed: list[set[int]] = []
         for axis in range(ndim):
             s = set()
             for k, t in enumerate(in_types):
                 pos = axis - ndim + t.ndim
-                if pos >= 0 and t.shape[pos] != 1:
+                if pos >= 0 and t.shape[pos] != 1 and k in read:
                     s.add(k)
             needed.append(s)
         full = set(self.full_inputs)

@@ -5,7 +5,8 @@ are still needed. A node may overwrite its input v when, following aliases (view
 destroy_map, ifelse passing a branch through: `ops.registry.alias_sources`):
 
 - the buffer behind v was allocated by an op of this graph (never a function input, a
-  shared variable's or a constant's storage);
+  shared variable's or a constant's storage: a shared variable's array is never written
+  during a call, so a call that fails leaves every shared value as it was);
 - no view of the buffer is a function output, and every other node reading the buffer
   (or a view of it) is one the overwriting node depends on, so it has run already;
 - v already has the result's dtype and, provably, its shape (no broadcasting into v),
@@ -13,6 +14,11 @@ destroy_map, ifelse passing a branch through: `ops.registry.alias_sources`):
 
 Variants: elementwise rows become `InplaceElemwise` (`np.add(a, b, out=a)`), Composites
 write their result into an input, and gemm overwrites z (ops/blas.py).
+
+A shared variable's new value is written into a private buffer of the function instead
+(`ops/buffers.py`: double buffering, the old array is reused on the next call when
+nothing else holds it), so updates allocate nothing in steady state and still apply all
+at once, after every other node has succeeded.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, SharedVariable, Variable
 from ..ops.blas import Gemm
+from ..ops.buffers import UpdateBuffer
 from ..ops.composite import Composite, InplaceElemwise
 from ..ops.control import branch_regions
 from ..ops.elemwise import Elemwise
@@ -93,12 +100,13 @@ def _buffer(fgraph: FunctionGraph, root: Variable) -> _Buffer:
     return memo[key]
 
 
-def _is_update_of(fgraph: FunctionGraph, node: Apply, shared: Variable) -> bool:
-    """node's output is the new value of `shared` (and nothing else is returned with it)."""
-    if not isinstance(shared, SharedVariable):
-        return False
-    slots = [j for c, j in fgraph.clients.get(node.outputs[0], ()) if c == OUTPUT]
-    return bool(slots) and all(fgraph.updates.get(j) is shared for j in slots)
+def _updated_shared(fgraph: FunctionGraph, v: Variable) -> SharedVariable | None:
+    """The shared tensor whose new value `v` is (the first, when it is several's)."""
+    for client, j in fgraph.clients.get(v, ()):
+        shared = fgraph.updates.get(j) if client == OUTPUT else None
+        if isinstance(shared, SharedVariable) and is_tensor(shared):
+            return shared
+    return None
 
 
 def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | None:
@@ -108,15 +116,9 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
     if not is_tensor(v) or v.ndim == 0:
         return None
     root = _origin(v)
-    if root is None:
-        return None
-    if root.owner is None:
-        # A leaf's buffer is the caller's or a constant's -- except a shared variable this
-        # node computes the update of: its old value may be overwritten once every other
-        # reader has run (Theano's in-place updates; Adam then allocates nothing).
-        if not _is_update_of(fgraph, node, root):
-            return None
-    elif not isinstance(root.owner.op, _FRESH):
+    if root is None or root.owner is None:
+        return None  # the caller's array, a constant's, or a shared variable's storage
+    if not isinstance(root.owner.op, _FRESH):
         return None  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:
@@ -274,9 +276,40 @@ def _gemm_inplace(fgraph: FunctionGraph, node: Apply) -> Any:
     return _with_plan(fgraph, plan, Gemm(inplace=True)(*node.inputs))
 
 
+def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
+    """S's new value computed by a kernel -> the kernel writing into a private buffer that
+    S's old array becomes after the call (double buffering: no allocation, and S's own
+    storage untouched until every node has run)."""
+    out = node.outputs[0]
+    shared = _updated_shared(fgraph, out)
+    if shared is None or out.ndim == 0 or out.dtype != shared.dtype or \
+            not same_shape(shared, out):
+        return None
+    op = node.op
+    if isinstance(op, Gemm):
+        if op.inplace or node.inputs[0] is not shared:
+            return None
+        # S <- beta * S + alpha * x @ y: gemm reads z, so the buffer starts as a copy of S
+        return [Gemm(inplace=True)(UpdateBuffer(copy=True)(shared), *node.inputs[1:])]
+    if isinstance(op, Composite) and op.inplace is None:
+        nin, body, full = op.nin, op.body, set(op.full_inputs)
+    elif isinstance(op, Elemwise) and InplaceElemwise.supports(op.scalar):
+        nin, full = op.scalar.nin, set()
+        body = ((op.scalar.name, tuple(("i", k) for k in range(nin))),)
+    else:
+        return None
+    # Inputs proven to have the whole output shape let the kernel write every step that
+    # reads them into full-size buffers (the spare among them).
+    full |= {k for k, v in enumerate(node.inputs) if v is shared} | {nin}
+    kernel = Composite(nin + 1, body, nin, tuple(sorted(full)))
+    return [kernel(*node.inputs, UpdateBuffer()(shared))]
+
+
 PASS = Pass("inplace", [
     Rewrite("inplace_elemwise", _inplace_elemwise, None, "op(a, b) -> op(a, b, out=a)"),
     Rewrite("inplace_composite", _inplace_composite, ("composite",),
             "fused(a, b) -> fused(a, b) written into a"),
     Rewrite("gemm_inplace", _gemm_inplace, ("gemm",), "gemm(z, ...) -> gemm writing into z"),
+    Rewrite("update_into_spare", _update_into_spare, None,
+            "S <- f(...) -> f(...) written into a private buffer S's old array becomes"),
 ], doc="write results into the buffers of dead intermediate values")

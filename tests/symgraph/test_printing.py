@@ -97,9 +97,11 @@ def test_debugprint_function_marks_updates():
         " └─ mul [id B] f32[3]\n"
         "    ├─ x [id C] f32[?]\n"
         "    └─ W [id D] f32[3]\n"
-        "sub{inplace=i0} [id E] f32[3] (update of W)\n"
+        "composite{i0 - i1, inplace=i2} [id E] f32[3] (update of W)\n"
         " ├─ W [id D] f32[3]\n"
-        " └─ x [id C] f32[?]")
+        " ├─ x [id C] f32[?]\n"
+        " └─ update_buffer [id F] f32[3]\n"
+        "    └─ W [id D] f32[3]")
 
 
 def test_debugprint_shows_loop_inner_graphs():
