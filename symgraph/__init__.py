@@ -21,6 +21,7 @@ from .grad import (
     verify_grad,
 )
 from .graph import Apply, Constant, SharedVariable, Variable, ancestors, clone_replace, toposort
+from .nan_guard import NanGuard, NanGuardError
 from .ops import *  # noqa: F403  (the math namespace)
 from .ops import ifelse
 from .ops.random import RandomStream

@@ -1,6 +1,8 @@
 """Global settings: `sg.config.floatX`, the default backend, the compile cache.
 
-Every attribute can also be set from the environment before import:
+Assigning an attribute changes it for every thread; `config.change(...)` changes settings
+for the current thread (or asyncio task) only, until its block ends. Every attribute can
+also be set from the environment before import:
 ``SYMGRAPH_FLAGS="floatX=float64,backend=numpy"``; the compile cache lives in
 ``$SYMGRAPH_CACHE_DIR`` (default ``~/.cache/symgraph``).
 """
@@ -8,6 +10,7 @@ Every attribute can also be set from the environment before import:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -48,7 +51,23 @@ class Config:
     rewrite_max_growth: float = 4.0
     # Record the user's source line for every node (cheap; turn off for huge graphs).
     trace_source: bool = True
+    # Compile every function in nan_guard mode (symgraph/nan_guard.py): slow, for finding
+    # the node where a NaN or inf first appears.
+    nan_guard: bool = False
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
+
+    def __post_init__(self) -> None:
+        # Settings made by `change()`: per thread and per asyncio task (a context variable),
+        # so one thread's temporary floatX never leaks into another's graphs.
+        object.__setattr__(self, "_local", contextvars.ContextVar(
+            f"symgraph_config_{id(self)}", default=None))
+
+    def __getattribute__(self, name: str) -> Any:
+        if name[0] != "_":
+            local = object.__getattribute__(self, "_local").get()
+            if local is not None and name in local:
+                return local[name]
+        return object.__getattribute__(self, name)
 
     def _check_name(self, name: str) -> None:
         known = {f.name for f in fields(self)}
@@ -57,27 +76,38 @@ class Config:
                 f"sg.config has no setting {name!r}; known settings: {', '.join(sorted(known))}"
             )
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._check_name(name)
+    @staticmethod
+    def _check_value(name: str, value: Any) -> None:
         if name in _CHOICES and value not in _CHOICES[name]:
             raise ValueError(
                 f"sg.config.{name} must be one of {_CHOICES[name]}, got {value!r}"
             )
-        object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set for every thread -- or, inside a `change()` block that changed `name`, for
+        the rest of that block only."""
+        self._check_name(name)
+        self._check_value(name, value)
+        local_var = self.__dict__.get("_local")
+        local = local_var.get() if local_var is not None else None
+        if local is not None and name in local:
+            local_var.set({**local, name: value})
+        else:
+            object.__setattr__(self, name, value)
 
     @contextlib.contextmanager
     def change(self, **settings: Any) -> Iterator[Config]:
-        """Temporarily change settings: ``with sg.config.change(floatX='float64'): ...``."""
-        for k in settings:
+        """Temporarily change settings, in this thread (or asyncio task) only:
+        ``with sg.config.change(floatX='float64'): ...``."""
+        for k, v in settings.items():
             self._check_name(k)
-        old = {k: getattr(self, k) for k in settings}
+            self._check_value(k, v)
+        local_var = object.__getattribute__(self, "_local")
+        token = local_var.set({**(local_var.get() or {}), **settings})
         try:
-            for k, v in settings.items():
-                setattr(self, k, v)
             yield self
         finally:
-            for k, v in old.items():
-                setattr(self, k, v)
+            local_var.reset(token)
 
     def apply_flags(self, flags: str) -> None:
         """Apply a ``name=value,name=value`` string (the SYMGRAPH_FLAGS format)."""

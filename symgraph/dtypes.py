@@ -100,3 +100,12 @@ def python_scalar_dtype(value: Any) -> str:
 def can_cast_safely(src: str, dst: str) -> bool:
     """True when every value of `src` is exactly representable in `dst`."""
     return bool(np.can_cast(src, dst, casting="safe"))
+
+
+def casts_exactly(arr: np.ndarray, dtype: str) -> bool:
+    """True when casting `arr` to `dtype` keeps every value (NaNs included)."""
+    if arr.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        return False
+    with np.errstate(all="ignore"):
+        cast = arr.astype(dtype)
+        return bool(np.array_equal(cast, arr, equal_nan=arr.dtype.kind in "fc"))

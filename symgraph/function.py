@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes
 from .config import config
 from .fgraph import FunctionGraph
 from .graph import (
@@ -28,8 +29,9 @@ from .graph import (
     format_trace,
     free_inputs,
 )
+from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
 from .rewrite import RewriteLog, rewrite_graph
-from .tensor import TensorType, as_tensor
+from .tensor import TensorType, as_tensor, is_masked
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
@@ -44,15 +46,18 @@ def function(inputs: Sequence[Variable] | Variable, outputs: Any = None, updates
              allow_input_downcast: bool = False, on_unused_input: str = "raise",
              name: str | None = None, include: Sequence[str] = (),
              exclude: Sequence[str] = (), check_rewrites: bool = False,
-             trust_input: bool = False) -> Function:
+             trust_input: bool = False, nan_guard: Any = None) -> Function:
     """Compile `outputs` (one variable or a list) as a function of `inputs`.
 
     `updates` (a dict or list of (shared, new value) pairs) are applied after every
     output is computed, all at once. `givens` replaces variables before compiling.
+    `nan_guard=True` (or `sg.NanGuard(...)`; default `sg.config.nan_guard`) names the
+    first node computing a NaN or inf when called (symgraph/nan_guard.py).
     """
     return Function(inputs, outputs, updates, givens, backend or config.backend,
                     config.rewrites if rewrites is None else rewrites, allow_input_downcast,
-                    on_unused_input, name, include, exclude, check_rewrites, trust_input)
+                    on_unused_input, name, include, exclude, check_rewrites, trust_input,
+                    config.nan_guard if nan_guard is None else nan_guard)
 
 
 def _pairs(x: Any, what: str) -> list[tuple[Any, Any]]:
@@ -75,8 +80,11 @@ class Function:
     def __init__(self, inputs: Any, outputs: Any, updates: Any, givens: Any, backend: str,
                  rewrites: Any, allow_input_downcast: bool, on_unused_input: str,
                  name: str | None, include: Sequence[str], exclude: Sequence[str],
-                 check_rewrites: bool, trust_input: bool):
+                 check_rewrites: bool, trust_input: bool, nan_guard: Any = None):
         self.name = name or "f"
+        self.nan_guard = as_guard(nan_guard)
+        if self.nan_guard is not None:
+            exclude = (*exclude, *EXCLUDED_PASSES)
         self.inputs: list[Variable] = self._check_inputs(as_list(inputs))
         self.single = outputs is not None and not isinstance(outputs, (list, tuple))
         self.outputs: list[Variable] = [as_tensor(o) for o in as_list(outputs)] \
@@ -205,6 +213,12 @@ class Function:
                        self.name, self.single)
         self._gen = gen
         self._fn = gen.fn
+        updated = sorted((s.container for s, _ in self.updates), key=lambda c: c.uid)
+        self._locks = tuple(c.lock for c in updated)
+        if self.nan_guard is not None:
+            self._fn = guarded_runner(self.fgraph, len(self.outputs),
+                                      [s for s, _ in self.updates], self.single,
+                                      self.nan_guard)
         self._in_types = [v.type for v in self.inputs]
         # (dtype, ndim, static shape if any dim is known) per tensor input; None for
         # non-tensor inputs (random generators inside scan steps), which pass unchecked.
@@ -245,15 +259,39 @@ class Function:
             args = self._bind_kwargs(args, kwargs)
         if not self.trust_input:
             args = self._check_args(args)
+        locks = self._locks
         try:
-            return self._fn(*args)
+            if not locks:
+                return self._fn(*args)
+            # Calls updating the same shared variables run one at a time (no lost
+            # updates); the locks are taken in one global order, so none can deadlock.
+            for lock in locks:
+                lock.acquire()
+            try:
+                return self._fn(*args)
+            finally:
+                for lock in locks:
+                    lock.release()
         except Exception as e:
-            raise self._explain(e) from e
+            new = self._explain(e)
+            if new is e:
+                raise
+            raise new from e
 
     def _bind_kwargs(self, args: tuple, kwargs: dict) -> tuple:
-        by_name = {v.name: i for i, v in enumerate(self.inputs) if v.name}
+        by_name: dict[str, int] = {}
+        twice: dict[str, list[int]] = {}
+        for i, v in enumerate(self.inputs):
+            if v.name in by_name:
+                twice.setdefault(v.name, [by_name[v.name]]).append(i)
+            elif v.name:
+                by_name[v.name] = i
         full: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
         for k, val in kwargs.items():
+            if k in twice:
+                which = ", ".join(map(str, twice[k][:-1])) + f" and {twice[k][-1]}"
+                raise TypeError(f"{self.name}(): keyword argument {k!r} is ambiguous: inputs "
+                                f"{which} are all named {k!r}; pass them by position")
             if k not in by_name:
                 raise TypeError(f"{self.name}() got an unexpected keyword argument {k!r}")
             if full[by_name[k]] is not _MISSING:
@@ -295,7 +333,14 @@ class Function:
         if isinstance(a, Variable):
             raise TypeError(self._arg_msg(i, "got a symbolic variable; compiled functions "
                                              "take arrays"))
-        arr = np.asarray(a)
+        if is_masked(a):
+            raise TypeError(self._arg_msg(i, "got a masked array, whose mask would be "
+                                             "ignored; pass a.filled(value) (or a.data) to "
+                                             "say which values to use"))
+        try:
+            arr = np.asarray(a)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(self._arg_msg(i, f"is not a rectangular array ({e})")) from None
         if arr.dtype.kind not in "biufc":
             raise TypeError(self._arg_msg(i, f"got {type(a).__name__}, not a numeric array"))
         if arr.dtype.name != t.dtype:
@@ -304,7 +349,7 @@ class Function:
                 # Python data (numbers, nested lists) converts when no value changes:
                 # f([1, 2]) and f(0.5) work on a float32 input; f(0.1) needs
                 # allow_input_downcast=True, because 0.1 changes when rounded to float32.
-                ok = _converts_exactly(arr, t.dtype)
+                ok = dtypes.casts_exactly(arr, t.dtype)
             if not ok and self.allow_input_downcast and np.can_cast(
                     arr.dtype, t.dtype, casting="same_kind"):
                 ok = True
@@ -350,7 +395,10 @@ class Function:
         try:
             new = type(e)(msg)
         except Exception:
-            new = SymgraphRuntimeError(msg)
+            # A type that cannot be made from a message (NumPy's MemoryError subclass):
+            # the error itself, still catchable as what it is, with the context as a note.
+            e.add_note(msg)
+            return e
         return new
 
     def copy(self) -> Function:
@@ -371,15 +419,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _converts_exactly(arr: np.ndarray, dtype: str) -> bool:
-    """True when casting `arr` to `dtype` keeps every value (NaNs included)."""
-    if arr.dtype.kind == "c" and np.dtype(dtype).kind != "c":
-        return False
-    with np.errstate(all="ignore"):
-        cast = arr.astype(dtype)
-        return bool(np.array_equal(cast, arr, equal_nan=arr.dtype.kind in "fc"))
 
 
 def _shape_text(shape: Sequence[int | None]) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -129,12 +130,20 @@ class Constant(Variable):
 
 
 class Container:
-    """The mutable storage behind a shared variable; compiled functions read and write it."""
+    """The mutable storage behind a shared variable; compiled functions read and write it.
 
-    __slots__ = ("value",)
+    `lock` serializes the calls of compiled functions that update the variable (each call
+    takes the locks of every variable it updates, in creation order, so no two calls can
+    wait for each other); reading needs no lock, since a call never writes the array a
+    variable holds, it replaces it (ops/buffers.py).
+    """
+
+    __slots__ = ("value", "lock", "uid")
 
     def __init__(self, value: Any):
         self.value = value
+        self.lock = threading.RLock()
+        self.uid = next(_uids)
 
 
 class SharedVariable(Variable):
@@ -144,7 +153,7 @@ class SharedVariable(Variable):
 
     def __init__(self, type: Any, value: Any, name: str | None = None):
         super().__init__(type, None, 0, name)
-        self.container = Container(type.filter(value, self, strict=False))
+        self.container = Container(type.filter(value, self, downcast=True))
 
     def clone(self) -> SharedVariable:
         raise TypeError("shared variables are shared: they are never cloned")
@@ -155,8 +164,9 @@ class SharedVariable(Variable):
         return v if borrow else _copy(v)
 
     def set_value(self, value: Any, borrow: bool = False) -> None:
-        """Replace the value; it must keep the variable's dtype and static shape."""
-        v = self.type.filter(value, self, strict=False)
+        """Replace the value; it must keep the variable's dtype (a value of another dtype
+        converts only when no value changes) and static shape."""
+        v = self.type.filter(value, self)
         self.container.value = v if borrow or v is not value else _copy(v)
 
 

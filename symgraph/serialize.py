@@ -9,9 +9,9 @@ update pairs), so the file does not depend on which rewrites exist when it is lo
     spec = sg.from_json(sg.to_json(f))
     g = sg.function(spec.inputs, spec.outputs, updates=spec.updates)   # computes as f does
 
-Reading checks the whole document before building anything (`serialize_checks.py`): a
-file is data and never runs code; a malformed one raises `GraphFormatError`. Ops are
-rebuilt from their checked parameters and `op.make_node(...)`.
+Reading checks the whole document before building anything (`serialize_structure.py`,
+`serialize_checks.py`): a file is data and never runs code; a malformed one raises
+`GraphFormatError`. Ops are rebuilt from their checked parameters and `op.make_node`.
 """
 
 from __future__ import annotations
@@ -25,14 +25,9 @@ import numpy as np
 
 from .graph import Constant, SharedVariable, Variable, ancestors, toposort
 from .graph_view import leaf_kind, source_of, type_parts, view_of
-from .serialize_checks import (
-    GraphFormatError,
-    check_dict,
-    check_document,
-    op_from_json,
-    parse_source,
-)
+from .serialize_checks import GraphFormatError, check_dict, op_from_json
 from .serialize_checks import decode_array as checked_array
+from .serialize_structure import check_document, parse_source
 
 FORMAT = "symgraph-graph"
 VERSION = 1

@@ -10,9 +10,8 @@ forms (in-place decisions belong to the compiler); fused kernels (`Composite`) a
 from their validated steps. Ops that are not public frozen dataclasses, or with a
 parameter of a type this module has no rule for, are refused.
 
-Structure is checked first, in one walk over the document: ids unique and defined before
-use (so no cycles and no dangling references), step graphs referenced without cycles,
-static shapes of sane rank and size, constant data exactly as large as its shape says.
+The document's structure is checked first (`serialize_structure.py`); this module holds
+the checks of values: plain JSON values, arrays, kernel constants, op parameters.
 
 Every problem raises `GraphFormatError` (a ValueError) naming what is wrong and where
 (`node 3 (Reduce), params.kind`); nothing else escapes from a malformed document. A new
@@ -49,7 +48,7 @@ def fail(where: str, what: str) -> GraphFormatError:
     return GraphFormatError(f"from_json: {where}: {what}")
 
 
-def _show(v: Any) -> str:
+def show(v: Any) -> str:
     text = repr(v)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -60,7 +59,7 @@ def _show(v: Any) -> str:
 def check_int(v: Any, where: str, lo: int = -MAX_DIM, hi: int = MAX_DIM) -> int:
     """A JSON integer (not a bool) within [lo, hi]."""
     if not isinstance(v, int) or isinstance(v, bool):
-        raise fail(where, f"expected an integer, got {_show(v)}")
+        raise fail(where, f"expected an integer, got {show(v)}")
     if not lo <= v <= hi:
         raise fail(where, f"{v} is out of range [{lo}, {hi}]")
     return v
@@ -68,7 +67,7 @@ def check_int(v: Any, where: str, lo: int = -MAX_DIM, hi: int = MAX_DIM) -> int:
 
 def check_bool(v: Any, where: str) -> bool:
     if not isinstance(v, bool):
-        raise fail(where, f"expected true or false, got {_show(v)}")
+        raise fail(where, f"expected true or false, got {show(v)}")
     return v
 
 
@@ -78,7 +77,7 @@ def check_float(v: Any, where: str) -> float:
         return float(v["float"])
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return float(v)
-    raise fail(where, f"expected a number, got {_show(v)}")
+    raise fail(where, f"expected a number, got {show(v)}")
 
 
 def check_text(v: Any, where: str, optional: bool = False) -> str | None:
@@ -87,22 +86,22 @@ def check_text(v: Any, where: str, optional: bool = False) -> str | None:
     if v is None and optional:
         return None
     if not isinstance(v, str):
-        raise fail(where, f"expected a string, got {_show(v)}")
+        raise fail(where, f"expected a string, got {show(v)}")
     if len(v) > MAX_TEXT or not v.isprintable():
-        raise fail(where, f"{_show(v)} is not printable single-line text of at most "
+        raise fail(where, f"{show(v)} is not printable single-line text of at most "
                           f"{MAX_TEXT} characters")
     return v
 
 
 def check_choice(v: Any, where: str, choices: tuple[str, ...]) -> str:
     if not isinstance(v, str) or v not in choices:
-        raise fail(where, f"{_show(v)} is not one of {', '.join(choices)}")
+        raise fail(where, f"{show(v)} is not one of {', '.join(choices)}")
     return v
 
 
 def check_list(v: Any, where: str, max_len: int = MAX_DIM) -> list:
     if not isinstance(v, list):
-        raise fail(where, f"expected a list, got {_show(v)}")
+        raise fail(where, f"expected a list, got {show(v)}")
     if len(v) > max_len:
         raise fail(where, f"a list of {len(v)} entries (at most {max_len})")
     return v
@@ -110,7 +109,7 @@ def check_list(v: Any, where: str, max_len: int = MAX_DIM) -> list:
 
 def check_dict(v: Any, where: str, required: tuple[str, ...] = ()) -> dict:
     if not isinstance(v, dict):
-        raise fail(where, f"expected an object, got {_show(v)}")
+        raise fail(where, f"expected an object, got {show(v)}")
     missing = [k for k in required if k not in v]
     if missing:
         raise fail(where, f"missing field(s) {', '.join(missing)}")
@@ -191,7 +190,7 @@ def _flat_numbers(v: Any, dims: list[int], where: str, kind: str) -> list:
         level = nxt
     bad = next((x for x in level if not ok(x)), _NONE)
     if bad is not _NONE:
-        raise fail(where, f"holds {_show(bad)}, not a number of this dtype")
+        raise fail(where, f"holds {show(bad)}, not a number of this dtype")
     return level
 
 
@@ -210,7 +209,7 @@ def scalar_text(dtype: Any, text: Any, where: str) -> str:
     canonical text the fusion pass writes (str of the NumPy scalar)."""
     dt = check_choice(dtype, f"{where}.dtype", DTYPES)
     if not isinstance(text, str):
-        raise fail(where, f"expected the constant's text, got {_show(text)}")
+        raise fail(where, f"expected the constant's text, got {show(text)}")
     kind = np.dtype(dt).kind
     try:
         if kind == "b" and text in ("True", "False"):
@@ -228,7 +227,7 @@ def scalar_text(dtype: Any, text: Any, where: str) -> str:
                 return str(value)
     except (ValueError, OverflowError):
         pass
-    raise fail(where, f"{_show(text)} is not a {dt} number")
+    raise fail(where, f"{show(text)} is not a {dt} number")
 
 
 # ---------------------------------------------------------------- op parameters
@@ -283,7 +282,7 @@ def _index_entry(v: Any, where: str) -> tuple:
         return ("slice", *(bound(x, f"{where}[{i + 1}]") for i, x in enumerate(e[1:])))
     if e in (("new",), ("adv",)):
         return e
-    raise fail(where, f"{_show(v)} is not an index entry (int, slice, new or adv)")
+    raise fail(where, f"{show(v)} is not an index entry (int, slice, new or adv)")
 
 
 def _row(v: Any, where: str) -> Any:
@@ -294,7 +293,7 @@ def _row(v: Any, where: str) -> Any:
             name[5:-1] in DTYPES:
         cast_op(name[5:-1])
     if not isinstance(name, str) or name not in TABLE:
-        raise fail(where, f"{_show(name)} is not an elementwise op")
+        raise fail(where, f"{show(name)} is not an elementwise op")
     return TABLE[name]
 
 
@@ -439,7 +438,7 @@ def _composite(params: dict, where: str) -> Any:
                 name[5:-1] in DTYPES:
             cast_op(name[5:-1])
         if not isinstance(name, str) or name not in TABLE:
-            raise fail(f"{at}[0]", f"{_show(name)} is not an elementwise op")
+            raise fail(f"{at}[0]", f"{show(name)} is not an elementwise op")
         args = _tuple_of(lambda x, w: x, TABLE[name].nin)(step[1], f"{at}[1]")
         body.append((name, tuple(_ref(a, nin, j, f"{at}[1][{i}]")
                                  for i, a in enumerate(args))))
@@ -461,150 +460,4 @@ def _ref(v: Any, nin: int, step: int, where: str) -> tuple:
         return ("t", check_int(ref[1], f"{where}[1]", 0, step - 1))
     if len(ref) == 3 and ref[0] == "c":
         return ("c", ref[1], scalar_text(ref[1], ref[2], f"{where}[2]"))
-    raise fail(where, f"{_show(v)} is not an input, step or constant reference")
-
-
-# ---------------------------------------------------------------- the document
-
-
-def check_document(doc: dict) -> dict[int, tuple[str, dict]]:
-    """The structure of a whole document, before anything is built; returns every
-    variable record by id with where it is defined.
-
-    Each id is declared once; leaves are defined up front, computed variables by exactly
-    one node, and a node may only read variables defined before it (in its own graph or
-    an enclosing one), so a cycle or a dangling id is refused here. Step graphs are
-    checked likewise; a step graph referring (through scans) to itself is refused.
-    """
-    subdocs = check_list(doc.get("subgraphs", []), "subgraphs")
-    records: dict[int, tuple[str, dict]] = {}
-    graphs = [("graph", doc)] + [(f"subgraph {k}", check_dict(g, f"subgraph {k}", (
-        "variables", "nodes", "inputs", "outputs", "name"))) for k, g in enumerate(subdocs)]
-    for label, g in graphs:
-        for i, rec in enumerate(check_list(g.get("variables"), f"{label}, variables")):
-            at = f"{label}, variable {i}"
-            rec = check_dict(rec, at, ("id", "kind", "name", "dtype", "shape"))
-            vid = check_int(rec["id"], f"{at}.id", 0)
-            if vid in records:
-                raise fail(f"{at}.id", f"id {vid} is declared twice")
-            _check_record(rec, f"variable {vid}")
-            records[vid] = (label, rec)
-    for label, g in graphs:
-        for key in ("inputs", "outputs"):
-            if label != "graph":
-                for i, vid in enumerate(check_list(g[key], f"{label}, {key}")):
-                    _known(vid, records, f"{label}, {key}[{i}]")
-        check_text(g.get("name", ""), f"{label}, name")
-    _check_nodes(doc, graphs, records)
-    _check_roots(doc, records)
-    return records
-
-
-def _check_record(rec: dict, at: str) -> None:
-    kind = check_choice(rec["kind"], f"{at}.kind", KINDS)
-    check_text(rec["name"], f"{at}.name", optional=True)
-    dtype = check_choice(rec["dtype"], f"{at}.dtype", (*DTYPES, "rng"))
-    check_shape(rec["shape"], f"{at}.shape")
-    if dtype == "rng" and (kind == "constant" or rec["shape"]):
-        raise fail(at, "a random generator is a 0-d shared variable or input")
-    if kind in ("constant", "shared") and "value" not in rec:
-        raise fail(at, f"a {kind} needs a value")
-
-
-def _known(vid: Any, records: dict, where: str) -> int:
-    vid = check_int(vid, where, 0)
-    if vid not in records:
-        raise fail(where, f"refers to variable {vid}, which the document does not declare")
-    return vid
-
-
-def _check_nodes(doc: dict, graphs: list[tuple[str, dict]], records: dict) -> None:
-    defined = {vid for vid, (_, rec) in records.items() if rec["kind"] != "computed"}
-    subgraph_refs: dict[int, set[int]] = {}
-    for label, g in graphs:
-        for k, nrec in enumerate(check_list(g.get("nodes"), f"{label}, nodes")):
-            at = f"{label}, node {k}"
-            nrec = check_dict(nrec, at, ("op", "params", "inputs", "outputs"))
-            check_text(nrec["op"], f"{at}.op")
-            check_text(nrec.get("source"), f"{at}.source", optional=True)
-            params = check_dict(nrec["params"], f"{at}.params")
-            for i, vid in enumerate(check_list(nrec["inputs"], f"{at}.inputs", 1 << 20)):
-                vid = _known(vid, records, f"{at}.inputs[{i}]")
-                if vid not in defined:
-                    raise fail(f"{at}.inputs[{i}]", f"variable {vid} is used before a node "
-                                                    f"computes it (a cycle or a dangling id)")
-            for i, vid in enumerate(check_list(nrec["outputs"], f"{at}.outputs", 1 << 10)):
-                vid = _known(vid, records, f"{at}.outputs[{i}]")
-                if records[vid][1]["kind"] != "computed" or vid in defined:
-                    raise fail(f"{at}.outputs[{i}]", f"variable {vid} is not a value this "
-                                                     f"node may define (a leaf, or defined "
-                                                     f"twice)")
-                defined.add(vid)
-            owner = int(label.split()[1]) if label != "graph" else -1
-            for key, v in params.items():
-                if isinstance(v, dict) and "subgraph" in v:
-                    ref = check_int(v["subgraph"], f"{at}.params.{key}.subgraph", 0,
-                                    len(graphs) - 2)
-                    subgraph_refs.setdefault(owner, set()).add(ref)
-    _refuse_subgraph_cycles(subgraph_refs)
-
-
-def _refuse_subgraph_cycles(refs: dict[int, set[int]]) -> None:
-    """A step graph that contains (through scans) a scan of itself would never end."""
-    state: dict[int, int] = {}  # 1: on the current path, 2: done
-    for start in refs:
-        stack = [(start, iter(sorted(refs.get(start, ()))))]
-        state[start] = state.get(start, 0) or 1
-        if state[start] == 2:
-            continue
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                raise fail(f"subgraph {nxt}", "contains a scan of itself (a cycle)")
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(sorted(refs.get(nxt, ())))))
-
-
-def _check_roots(doc: dict, records: dict) -> None:
-    fdoc = doc.get("function")
-    if fdoc is None:
-        for i, vid in enumerate(check_list(doc.get("outputs"), "outputs")):
-            _known(vid, records, f"outputs[{i}]")
-        if doc.get("structure", "list") not in ("single", "list", "tuple"):
-            raise fail("structure", f"{_show(doc.get('structure'))} is not single, list or "
-                                    f"tuple")
-        if doc.get("structure") == "single" and len(doc["outputs"]) != 1:
-            raise fail("outputs", "a 'single' structure has exactly one output")
-        return
-    fdoc = check_dict(fdoc, "function", ("inputs", "outputs", "single", "updates"))
-    check_text(fdoc.get("name", "f"), "function.name")
-    for i, vid in enumerate(check_list(fdoc["inputs"], "function.inputs")):
-        if records[_known(vid, records, f"function.inputs[{i}]")][1]["kind"] != "input":
-            raise fail(f"function.inputs[{i}]", f"variable {vid} is not an input")
-    outs = check_list(fdoc["outputs"], "function.outputs")
-    for i, vid in enumerate(outs):
-        _known(vid, records, f"function.outputs[{i}]")
-    if check_bool(fdoc["single"], "function.single") and len(outs) != 1:
-        raise fail("function.outputs", "a single-output function has exactly one output")
-    for i, pair in enumerate(check_list(fdoc["updates"], "function.updates")):
-        pair = check_list(pair, f"function.updates[{i}]", 2)
-        if len(pair) != 2:
-            raise fail(f"function.updates[{i}]", "expected [shared id, value id]")
-        s = _known(pair[0], records, f"function.updates[{i}][0]")
-        _known(pair[1], records, f"function.updates[{i}][1]")
-        if records[s][1]["kind"] != "shared":
-            raise fail(f"function.updates[{i}][0]", f"variable {s} is not shared")
-
-
-def parse_source(src: Any, where: str) -> tuple[str, int] | None:
-    """A node's 'file:line' as a trace (None when absent or not of that form)."""
-    src = check_text(src, where, optional=True)
-    if not src:
-        return None
-    fname, _, line = src.rpartition(":")
-    return (fname, int(line)) if fname and line.isdigit() and len(line) < 10 else None
+    raise fail(where, f"{show(v)} is not an input, step or constant reference")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,29 +52,62 @@ class TensorType:
         return len(shape) == self.ndim and all(
             s is None or s == d for s, d in zip(self.shape, shape, strict=True))
 
-    def filter(self, value: Any, var: Variable | None = None, strict: bool = False) -> np.ndarray:
-        """Validate `value` for storage in a variable of this type (shared variables)."""
+    def filter(self, value: Any, var: Variable | None = None, strict: bool = False,
+               downcast: bool = False) -> np.ndarray:
+        """Validate `value` for storage in a variable of this type (shared variables).
+
+        A value of another dtype converts when the cast is safe or changes no value
+        (the rule compiled functions apply to their arguments); `downcast` (an explicit
+        dtype at creation) also lets floats round, never integers wrap around.
+        """
         label = "value" if var is None else \
             f"shared variable {var.name!r}" if var.name else "the shared variable"
-        arr = np.asarray(value)
+        if is_masked(value):
+            raise TypeError(f"{label}: cannot store a masked array (its mask would be "
+                            f"ignored); pass value.filled(fill) or value.data")
+        try:
+            arr = np.asarray(value)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"{label}: the value is not a rectangular array ({e})") from None
         if arr.dtype.name != self.dtype:
             if arr.dtype.kind not in "biufc":
                 raise TypeError(f"{label} has dtype {self.dtype}; cannot store a value of "
                                 f"dtype {arr.dtype.name} ({type(value).__name__}) in it")
-            if strict or not np.can_cast(arr.dtype, self.dtype, casting="same_kind"):
-                # A Python number that converts exactly (2.0 into an int variable) is fine.
-                exact = isinstance(value, (bool, int, float, complex)) and \
-                    not isinstance(value, np.generic) and \
-                    np.asarray(value).astype(self.dtype) == value
-                if not exact:
-                    raise TypeError(f"{label} has dtype {self.dtype}; cannot store a value "
-                                    f"of dtype {arr.dtype.name} in it")
+            ok = not strict and (np.can_cast(arr.dtype, self.dtype, casting="safe") or
+                                 dtypes.casts_exactly(arr, self.dtype))
+            if not ok and downcast and not strict:
+                ok = np.can_cast(arr.dtype, self.dtype, casting="same_kind") and \
+                    (np.dtype(self.dtype).kind == "f" or dtypes.casts_exactly(arr, self.dtype))
+            if not ok:
+                raise TypeError(f"{label} has dtype {self.dtype}; cannot store a value of "
+                                f"dtype {arr.dtype.name} in it{_value_change(arr, self.dtype)}")
             arr = arr.astype(self.dtype)
         if not self.accepts_shape(arr.shape):
             raise ValueError(f"{label} has static shape {_fmt_shape(self.shape)}; cannot store "
                              f"a value of shape {arr.shape} in it (create it with "
                              f"shape=(None, ...) to allow other sizes)")
         return arr
+
+
+def _value_change(arr: np.ndarray, dtype: str) -> str:
+    """Which value a cast would change, and how to cast on purpose (for the message)."""
+    if arr.dtype.kind == "c":
+        return ""
+    with np.errstate(all="ignore"):
+        cast = arr.astype(dtype)
+        differ = np.flatnonzero(~((cast == arr) | ((cast != cast) & (arr != arr))))
+    if differ.size == 0:
+        return ""
+    k = differ[0]
+    return (f" without changing its values ({arr.reshape(-1)[k].item()!r} would become "
+            f"{cast.reshape(-1)[k].item()!r}); cast it first (np.asarray(value, "
+            f"dtype={dtype!r})) if that is what you mean")
+
+
+def is_masked(value: Any) -> bool:
+    """True for a NumPy masked array (whose mask an array conversion silently drops)."""
+    ma = sys.modules.get("numpy.ma")  # no masked array exists unless numpy.ma was imported
+    return ma is not None and isinstance(value, ma.MaskedArray)
 
 
 def _fmt_shape(shape: Shape) -> str:

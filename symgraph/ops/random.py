@@ -32,7 +32,8 @@ class RandomGeneratorType:
     def make_variable(self, owner: Any = None, index: int = 0, name: str | None = None):
         return Variable(self, owner, index, name)
 
-    def filter(self, value: Any, var: Any = None, strict: bool = False) -> np.random.Generator:
+    def filter(self, value: Any, var: Any = None, strict: bool = False,
+               downcast: bool = False) -> np.random.Generator:
         if not isinstance(value, np.random.Generator):
             raise TypeError(f"a random generator variable needs a numpy.random.Generator, "
                             f"got {type(value).__name__}")

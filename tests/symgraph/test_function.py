@@ -544,3 +544,135 @@ def test_eval_compiles_once_per_input_set():
     np.testing.assert_array_equal(y.eval({x: f64(1, 2)}), [3, 6])
     np.testing.assert_array_equal(y.eval({x: [2, 3]}), [6, 9])
     assert stats["compiled"] == before + 1
+
+
+def test_set_value_refuses_casts_that_change_values():
+    # int64 [300, -200] into an int8 variable used to wrap around to [44, 56].
+    v = sg.shared(np.zeros(2, "int8"), "v")
+    with pytest.raises(TypeError, match=r"'v' has dtype int8; cannot store a value of dtype "
+                                        r"int64 in it without changing its values \(300 would "
+                                        r"become 44\); cast it first"):
+        v.set_value(np.array([300, -200]))
+    np.testing.assert_array_equal(v.get_value(), [0, 0])
+    v.set_value(np.array([100, -100]))  # int64 values that fit: nothing changes
+    np.testing.assert_array_equal(v.get_value(), [100, -100])
+    w = sg.shared(np.zeros(2, "float32"), "w")
+    with pytest.raises(TypeError, match=r"float64 in it without changing its values \(0.1 "
+                                        r"would become 0.10000000149"):
+        w.set_value(np.array([0.5, 0.1]))
+    w.set_value(np.array([0.5, 0.25]))  # exactly representable in float32
+    w.set_value(np.array([0.5, 0.1]).astype("float32"))  # cast on purpose
+    # An explicit dtype at creation rounds floats but never wraps integers.
+    assert sg.shared(np.array([0.1]), dtype="float32").get_value()[0] == np.float32(0.1)
+    with pytest.raises(TypeError, match="300 would become 44"):
+        sg.shared(np.array([300]), dtype="int8")
+
+
+def test_masked_arrays_are_refused():
+    x = sg.dvector("x")
+    f = sg.function([x], x * 2.0)
+    masked = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"argument 0 \(x: f64\[\?\]\) got a masked array, "
+                                        r"whose mask would be ignored"):
+        f(masked)
+    w = sg.shared(np.zeros(2), "w")
+    with pytest.raises(TypeError, match="'w': cannot store a masked array"):
+        w.set_value(masked)
+
+
+def test_a_ragged_list_names_the_argument():
+    m = sg.dmatrix("m")
+    f = sg.function([m], m * 2.0)
+    with pytest.raises(ValueError, match=r"f: argument 0 \(m: f64\[\?,\?\]\) is not a "
+                                         r"rectangular array"):
+        f([[1.0, 2.0], [3.0]])
+    w = sg.shared(np.zeros((2, 2)), "w")
+    with pytest.raises(ValueError, match="'w': the value is not a rectangular array"):
+        w.set_value([[1.0, 2.0], [3.0]])
+
+
+def test_keyword_calls_refuse_a_name_two_inputs_share():
+    a, b = sg.dvector("a"), sg.dvector("a")
+    f = sg.function([a, b], a - b)
+    with pytest.raises(TypeError, match="keyword argument 'a' is ambiguous: inputs 0 and 1 "
+                                        "are all named 'a'; pass them by position"):
+        f(np.ones(1), a=np.zeros(1))
+    np.testing.assert_array_equal(f(np.ones(1), np.zeros(1)), [1.0])
+
+
+def test_memory_error_stays_catchable_as_memory_error():
+    n = sg.lscalar("n")
+    big = sg.zeros((n, n))  # the line
+    f = sg.function([n], big)
+    with pytest.raises(MemoryError) as info:
+        f(10**7)  # 800 TB
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "alloc" in notes and f"{__file__}:" in notes
+
+
+def test_calls_updating_a_shared_variable_from_threads_lose_no_update():
+    import threading
+    c = sg.shared(np.zeros(10**6), "c")
+    f = sg.function([], [], updates={c: c + 1.0})
+    g = sg.function([], [], updates={c: c + 1.0})  # another function, the same variable
+
+    def work(fn):
+        for _ in range(100):
+            fn()
+
+    threads = [threading.Thread(target=work, args=(f if k % 2 else g,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    value = c.get_value()
+    assert value.min() == value.max() == 800.0
+
+
+def test_readers_in_other_threads_see_whole_values():
+    import threading
+    c = sg.shared(np.zeros(10**5), "c")
+    step = sg.function([], [], updates={c: c + 1.0})
+    read = sg.function([], c * 1.0)
+    torn = []
+
+    def reader():
+        for _ in range(300):
+            v = read()
+            if v.min() != v.max():
+                torn.append((v.min(), v.max()))
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for _ in range(300):
+        step()
+    t.join()
+    assert not torn
+
+
+def test_config_change_is_per_thread():
+    import threading
+    inside, other = threading.Event(), threading.Event()
+    seen = {}
+
+    def changer():
+        with sg.config.change(floatX="float64"):
+            inside.set()
+            other.wait(5)
+            seen["changer"] = sg.vector().dtype
+
+    def bystander():
+        inside.wait(5)
+        seen["bystander"] = sg.vector().dtype
+        other.set()
+
+    threads = [threading.Thread(target=changer), threading.Thread(target=bystander)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"changer": "float64", "bystander": sg.config.floatX}
+    with sg.config.change(floatX="float64"):
+        sg.config.floatX = "float16"  # inside a change() block: for the block only
+        assert sg.config.floatX == "float16"
+    assert sg.config.floatX == "float32"
