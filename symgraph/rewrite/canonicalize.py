@@ -308,7 +308,7 @@ def _collect_constants(fgraph: FunctionGraph, node: Apply) -> Any:
     return [fit_to(acc, out)]
 
 
-def _factors(fgraph: FunctionGraph, v: Variable, num: list[Variable],
+def product_factors(fgraph: FunctionGraph, v: Variable, num: list[Variable],
              den: list[Variable]) -> int:
     """Split a product tree into numerator and denominator factors; returns the sign.
 
@@ -364,7 +364,7 @@ def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
         return None
     num: list[Variable] = []
     den: list[Variable] = []
-    sign = _factors(fgraph, out, num, den)
+    sign = product_factors(fgraph, out, num, den)
     cancelled = False
     for d in list(den):
         if d in num:

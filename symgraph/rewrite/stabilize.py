@@ -18,6 +18,7 @@ stable forms when given a softmax / sigmoid, so their graphs need none of this.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ..ops import elemwise as ew
 from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Reduce
 from ..ops.shape import DimShuffle, dimshuffle
-from .canonicalize import is_zeros
+from .canonicalize import absorbed_by_client, is_float, is_zeros, product_factors
 from .constant_fold import constant_fold
 from .driver import Pass, Rewrite
 from .pattern import P, fit_to, rule
@@ -180,43 +181,137 @@ def _terms(v: Variable, sign: int, out: list[tuple[int, Variable]]) -> None:
         out.append((sign, v))
 
 
-# the sigmoid row's gradient rule: g * out * (1 - out)
-_SIGMOID_GRAD = P.var("g") * P.var("s", when=_is_sigmoid) * (1 - P.var("s"))
+def _is_negation(a: Variable, b: Variable) -> bool:
+    """a is -b, or b is -a (as written in the graph)."""
+    return (ew.is_elemwise(a, "neg") and a.owner.inputs[0] is b) or \
+        (ew.is_elemwise(b, "neg") and b.owner.inputs[0] is a)
+
+
+def _complement(t: Variable, s: Variable) -> bool:
+    """t is 1 - s for s = sigmoid(z): written 1 - s, or sigmoid(-z)."""
+    if (1 - P.var("s")).match(t, {"s": s}) is not None:
+        return True
+    return _is_sigmoid(t) and _is_negation(t.owner.inputs[0], s.owner.inputs[0])
+
+
+def _same(a: Variable, b: Variable) -> bool:
+    """a and b compute the same value: one variable, or one op on the same inputs (the
+    merge that would make them one may not have reached them yet)."""
+    return a is b or (a.owner is not None and b.owner is not None and a.index == b.index
+                      and a.owner.op == b.owner.op and len(a.owner.inputs) ==
+                      len(b.owner.inputs) and all(u is v for u, v in zip(
+                          a.owner.inputs, b.owner.inputs, strict=True)))
+
+
+def _negated(x: Variable) -> Variable:
+    """-x, without a double negation (canonicalize has run: nothing removes it later)."""
+    return x.owner.inputs[0] if ew.is_elemwise(x, "neg") else ew.neg(x)
+
+
+def _product(num: list[Variable], den: list[Variable], sign: int, out: Variable) -> Variable:
+    """sign * prod(num) / prod(den), fitted to `out`; a factor in both cancels (the
+    sigmoids these rewrites bring in meet the divisions by them: 0 / 0 for z << 0)."""
+    num, den = list(num), list(den)
+    for d in list(den):
+        twin = next((v for v in num if _same(v, d)), None)
+        if twin is not None and (len(num) > 1 or len(den) > 1):
+            num.remove(twin)
+            den.remove(d)
+    acc = functools.reduce(ew.mul, num) if num else ew.cast(1, out.dtype)
+    for d in den:
+        acc = ew.true_div(acc, d)
+    return fit_to(ew.neg(acc) if sign < 0 else acc, out)
+
+
+def _mul_root_factors(fgraph: FunctionGraph, node: Apply
+                      ) -> tuple[list[Variable], list[Variable], int] | None:
+    """(numerator, denominator, sign) of the product tree rooted at `node` (None when a
+    product above it gathers this one)."""
+    out = node.outputs[0]
+    if not is_float(out) or absorbed_by_client(fgraph, out, ("mul",)):
+        return None
+    num: list[Variable] = []
+    den: list[Variable] = []
+    sign = product_factors(fgraph, out, num, den)
+    return num, den, sign
+
+
+def _exp_times_sigmoid(fgraph: FunctionGraph, node: Apply) -> Any:
+    """exp(x) * sigmoid(-x) -> sigmoid(x), anywhere in a product (the gradient of the
+    written-out logistic function 1 / (1 + exp(-x)) holds this product, whose factors
+    are inf and 0 for a large x)."""
+    found = _mul_root_factors(fgraph, node)
+    if found is None:
+        return None
+    num, den, sign = found
+    for i, e in enumerate(num):
+        if not ew.is_elemwise(e, "exp"):
+            continue
+        for j, sg in enumerate(num):
+            if _is_sigmoid(sg) and _is_negation(sg.owner.inputs[0], e.owner.inputs[0]) and \
+                    not getattr(sg.owner.op, "nondeterministic", False):
+                rest = [v for k, v in enumerate(num) if k not in (i, j)]
+                return [_product([*rest, ew.sigmoid(e.owner.inputs[0])], den, sign,
+                                 node.outputs[0])]
+    if any(_same(v, d) for d in den for v in num):
+        return [_product(num, den, sign, node.outputs[0])]
+    return None
 
 
 def _sigmoid_grad(fgraph: FunctionGraph, node: Apply) -> Any:
-    """(a / s + b / (1 - s)) * s * (1 - s) -> a * sigmoid(-z) + b * s, s = sigmoid(z)."""
-    b = _SIGMOID_GRAD.match(node.outputs[0], {})
-    if b is None:
+    """(a / s + b / (1 - s)) * s * (1 - s) -> a * (1 - s) + b * s, s = sigmoid(z); 1 - s
+    may be written sigmoid(-z). The gradient of binary cross-entropy on a sigmoid."""
+    found = _mul_root_factors(fgraph, node)
+    if found is None:
         return None
-    g, s = b["g"], b["s"]
-    z = s.owner.inputs[0]
+    num, den, sign = found
+    pairs = [(i, j) for i, s in enumerate(num) if _is_sigmoid(s)
+             for j, t in enumerate(num) if j != i and _complement(t, num[i])]
+    for i, j in pairs:
+        s, t = num[i], num[j]
+        for k, g in enumerate(num):
+            if k in (i, j):
+                continue
+            acc = _distribute(g, s, t)
+            if acc is not None:
+                rest = [v for m, v in enumerate(num) if m not in (i, j, k)]
+                return [_product([*rest, acc], den, sign, node.outputs[0])]
+    return None
+
+
+def _distribute(g: Variable, s: Variable, t: Variable) -> Variable | None:
+    """g * s * t with g's terms a / s and b / t cancelled (None when g has none)."""
     terms: list[tuple[int, Variable]] = []
     _terms(g, 1, terms)
     changed = False
     acc: Variable | None = None
-    for sign, t in terms:
-        if ew.is_elemwise(t, "true_div") and t.owner.inputs[1] is s:
-            new = t.owner.inputs[0] * ew.sigmoid(-as_float(z))  # a/s * s(1-s) = a (1-s)
+    for sign, term in terms:
+        if ew.is_elemwise(term, "true_div") and term.owner.inputs[1] is s:
+            # a/s * s(1-s) = a (1-s), as sigmoid(-z): 1 - s loses everything near s = 1
+            comp = t if _is_sigmoid(t) else ew.sigmoid(-as_float(s.owner.inputs[0]))
+            new = term.owner.inputs[0] * comp
             changed = True
-        elif ew.is_elemwise(t, "true_div") and _is_one_minus(t.owner.inputs[1], s):
-            new = t.owner.inputs[0] * s  # b/(1-s) * s(1-s) = b s
+        elif ew.is_elemwise(term, "true_div") and (term.owner.inputs[1] is t or
+                                                   _complement(term.owner.inputs[1], s)):
+            new = term.owner.inputs[0] * s  # b/(1-s) * s(1-s) = b s
             changed = True
         else:
-            new = t * s * (1 - s)
+            new = term * s * t
         acc = (new if sign > 0 else -new) if acc is None else \
             (acc + new if sign > 0 else acc - new)
-    if not changed or acc is None:
-        return None
-    return [fit_to(acc, node.outputs[0])]
-
-
-def _is_one_minus(v: Variable, s: Variable) -> bool:
-    return (1 - P.var("s")).match(v, {"s": s}) is not None
+    return acc if changed else None
 
 
 PASS = Pass("stabilize", [
     *constant_fold.rewrites,
+    # The logistic function written out (Theano's tutorial): recognised, so the rules
+    # below make log(p) and log(1 - p) stable (PyTensor does the same).
+    rule("sigmoid_written_out", 1 / (1 + P.exp(x)), lambda x, out: ew.sigmoid(
+        _negated(ew.cast(x, out.dtype))), doc="1 / (1 + exp(x)) -> sigmoid(-x)"),
+    rule("div_1p_exp", P.var("a") / (1 + P.exp(x)), lambda a, x, out: a * ew.sigmoid(
+        _negated(ew.cast(x, out.dtype))), doc="a / (1 + exp(x)) -> a * sigmoid(-x)"),
+    Rewrite("exp_times_sigmoid", _exp_times_sigmoid, ("mul",),
+            "exp(x) * sigmoid(-x) -> sigmoid(x)"),
     Rewrite("log_softmax", _log_softmax, ("log",), "log(softmax(x)) -> log_softmax(x)"),
     # Each replacement computes in the replaced value's dtype `out`: log(1 + x) on bool x
     # is a float64 log of an int64 sum, where log1p(x) alone would compute in float16.
@@ -237,5 +332,5 @@ PASS = Pass("stabilize", [
             "g / sum(exp(x)) * exp(x) -> g * exp(x - logsumexp(x))"),
     Rewrite("softmax_grad", _softmax_grad, ("mul",), "(g / sm - s) * sm -> g - s * sm"),
     Rewrite("sigmoid_grad", _sigmoid_grad, ("mul",),
-            "(a / s - b / (1 - s)) * s * (1 - s) -> a * sigmoid(-z) - b * s"),
+            "(a / s - b / (1 - s)) * s * (1 - s) -> a * sigmoid(-z) - b * s, s = sigmoid(z)"),
 ], doc="replace overflow-prone expressions by their stable forms")
