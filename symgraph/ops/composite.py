@@ -140,9 +140,7 @@ class Composite(Op):
         return dataclasses.replace(self, inplace=None)
 
     def __str__(self) -> str:
-        text = self.expression()
-        if len(text) > 70:
-            text = text[:69] + "…"
+        text = self.expression(limit=70)
         suffix = f", inplace=i{self.inplace}" if self.inplace is not None else ""
         return f"composite{{{text}{suffix}}}"
 
@@ -163,8 +161,10 @@ class Composite(Op):
             return steps[ref[1]]
         return ref[1]
 
-    def expression(self) -> str:
-        """The fused computation as one readable line, e.g. `exp(i0 * i1 + 1.0)`."""
+    def expression(self, limit: int = 400) -> str:
+        """The fused computation as one readable line, e.g. `exp(i0 * i1 + 1.0)`, cut to
+        `limit` characters (ending in `…`). Every step's text is cut too: a chain of
+        40,000 steps would otherwise hold 40,000 ever longer strings (gigabytes)."""
         texts: list[tuple[str, int]] = []
 
         def arg(ref: Ref, prec: int, right: bool = False) -> str:
@@ -188,7 +188,7 @@ class Composite(Op):
                 text = f"{name[5:-1]}({arg(args[0], 0)})"
             else:
                 text = f"{name}({', '.join(arg(a, 0) for a in args)})"
-            texts.append((text, p))
+            texts.append((text if len(text) <= limit else text[:limit - 1] + "…", p))
         return texts[-1][0]
 
     # ---- the op contract

@@ -3,7 +3,9 @@
 Not folded: random draws (fresh numbers each call), and results larger than
 `config.constant_fold_max_size` elements -- or, for ops that only allocate (alloc, eye,
 arange), larger than the op's own `fold_max_size`, so `zeros((784, 512))` stays a cheap
-allocation instead of a baked-in 1.6 MB constant.
+allocation instead of a baked-in 1.6 MB constant. Sizes are judged from static shapes
+(re-inferred on the constant inputs) before anything is computed: a result whose size
+cannot be known in advance is left for run time.
 """
 
 from __future__ import annotations
@@ -33,10 +35,8 @@ def _fold(fgraph: FunctionGraph, node: Apply) -> Any:
         return None
     limit = _ALLOC_FOLD_MAX if isinstance(node.op, _ALLOCATING) else \
         config.constant_fold_max_size
-    for o in node.outputs:
-        known = [d for d in o.type.shape if d is not None]
-        if len(known) == o.ndim and int(np.prod(known, dtype=np.int64)) > limit:
-            return None
+    if not _small_enough(node, limit):
+        return None
     try:
         with np.errstate(all="ignore"):
             value = node.op.perform(node, *(v.data for v in node.inputs))
@@ -52,6 +52,31 @@ def _fold(fgraph: FunctionGraph, node: Apply) -> Any:
         c.type = TensorType(o.dtype, tuple(arr.shape))
         out.append(c)
     return out
+
+
+def _small_enough(node: Apply, limit: int) -> bool:
+    """Every output provably has at most `limit` elements, judged before computing it.
+
+    The node's static shapes were inferred when it was built, often before its inputs
+    became constants (zeros((n, n)) with n = 2 * 10000 folded later): rebuilt on the
+    constants, it knows them. A result whose size stays unknown is not computed (a
+    never-called function once allocated 1.9 GB to compile).
+    """
+    shapes = [o.type.shape for o in node.outputs]
+    if any(None in s for s in shapes):
+        try:
+            shapes = [o.type.shape for o in node.op.make_node(*node.inputs).outputs]
+        except Exception:
+            return False  # it would fail at run time too, where the error names the line
+    for shape in shapes:
+        size = 1
+        for d in shape:
+            if d is None:
+                return False
+            size *= d
+            if size > limit:
+                return False
+    return True
 
 
 def _shape_of_static(fgraph: FunctionGraph, node: Apply) -> Any:

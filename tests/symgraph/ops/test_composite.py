@@ -146,3 +146,16 @@ def test_inplace_elemwise():
     assert InplaceElemwise.from_json_params(op.to_json_params()) == op
     assert InplaceElemwise.supports(row_of("relu")) and not InplaceElemwise.supports(
         row_of("switch"))
+
+
+def test_expression_text_is_bounded_for_long_kernels():
+    # Every step's text used to be kept whole: a 40,000-step chain held 40,000 ever
+    # longer strings (4.7 GB). Each is cut now, so listings and comments stay short.
+    n = 5000
+    body = (("tanh", (("i", 0),)),) + tuple(("tanh", (("t", j),)) for j in range(n - 1))
+    op = Composite(1, body)
+    text = op.expression()
+    assert len(text) <= 400 and text.startswith("tanh(tanh(") and text.endswith("…")
+    assert len(str(op)) <= len("composite{}") + 70
+    short = Composite(1, body[:3])
+    assert short.expression() == "tanh(tanh(tanh(i0)))"

@@ -53,3 +53,24 @@ def test_ops_that_fail_are_left_for_run_time():
     assert "inv" in op_names(f)  # not folded: the error belongs to the call, with its line
     with pytest.raises(np.linalg.LinAlgError, match="inv.*test_constant_fold.py"):
         f(np.ones(2))
+
+
+def test_a_result_too_big_to_fold_is_never_computed_to_find_out():
+    # n = 2 * 3500 is only known once folded: zeros((n, n)) was then allocated (392 MB;
+    # 1.9 GB in the report) at compile time, just to see that it was too big to keep.
+    import tracemalloc
+    x = sg.dvector("x")
+    n = sg.constant(np.int64(2)) * 3500
+    big = sg.zeros((n, n)) + 1.0
+    tracemalloc.start()
+    try:
+        f = sg.function([x], x + big.sum())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6, f"compiling allocated {peak / 1e6:.0f} MB"
+    assert "alloc" in [n.op.name for n in f.graph.apply_nodes]
+    small = sg.zeros((sg.constant(np.int64(2)) * 2, 3)) + 1.0
+    g = sg.function([], small)  # a small one still folds, its size known from constants
+    assert not g.graph.apply_nodes
+    np.testing.assert_array_equal(g(), np.ones((4, 3)))
