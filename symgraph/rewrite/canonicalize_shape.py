@@ -232,16 +232,33 @@ def _vector_key(vec: Variable, k: int) -> Any:
 
 
 def _useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Any:
-    """sum_to_shape(g, shape) -> g when g provably has that shape already."""
+    """sum_to_shape(g, shape) -> g when g provably has that shape already.
+
+    Through a chain of such no-ops at once (the gradient of a long sum is one: each
+    term's gradient is sum_to_shape of the next one's): collapsing it one link at a time
+    from the top moved every user gathered so far down each link (quadratic).
+    """
     g, shp = node.inputs
     n = len(node.op.static)
     if g.ndim != n:
         return None
-    gk = dims_key(g)
-    for k in range(n):
-        key = _vector_key(shp, k)
-        if key is None or key != gk[k]:
-            return None
+    keys = [_vector_key(shp, k) for k in range(n)]
+    if None in keys or list(dims_key(g)) != keys:
+        return None
+    memo: dict[Variable, Variable] = fgraph.__dict__.setdefault("_useless_sts", {})
+    path = []
+    while g.owner is not None and g.owner.op.name == "sum_to_shape":
+        hit = memo.get(g)
+        if hit is not None and _alive(fgraph, hit):
+            g = hit
+            break
+        inner = g.owner.inputs[0]
+        if inner.ndim != n or list(dims_key(inner)) != keys:
+            break
+        path.append(g)
+        g = inner
+    for v in path:
+        memo[v] = g
     return [fit_to(g, node.outputs[0])]
 
 

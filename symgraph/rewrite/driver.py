@@ -13,8 +13,10 @@ leave one node (logged as `merge`). The cost is one dict lookup per visited node
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import warnings
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,11 +163,11 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
                     after_rewrite: AfterRewrite | None = None) -> None:
     """Apply `rewrites` until none fires; stop with a warning past the budget.
 
-    A worklist holds the nodes to look at, inputs before users; when a rewrite fires, the
-    nodes it created and the nodes whose inputs it changed are queued again (once each:
-    a node already waiting is not queued twice). Each visit costs a
-    dict lookup for merging plus the rewrites tracking the node's op, so a pass over a
-    graph that needs few changes is linear in its size.
+    A worklist holds the nodes to look at, shallowest first (inputs before users); when
+    a rewrite fires, the nodes it created and the nodes whose inputs it changed are
+    queued again (once each: a node already waiting is not queued twice). Each visit
+    costs a dict lookup for merging plus the rewrites tracking the node's op, so a pass
+    over a graph that needs few changes is linear in its size.
     """
     by_key: dict[str, list[Rewrite]] = {}
     generic: list[Rewrite] = []
@@ -181,18 +183,11 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
     fired: Counter = Counter()
     applied = 0
     seen: dict[tuple, Apply] = {}
-    worklist = deque(fgraph.toposort())
-    queued = set(worklist)
-
-    def requeue(nodes: Iterable[Apply]) -> None:
-        for n in nodes:
-            if n not in queued:
-                queued.add(n)
-                worklist.append(n)
+    worklist = _Worklist(fgraph.toposort())
+    requeue = worklist.push_all
 
     while worklist:
-        node = worklist.popleft()
-        queued.discard(node)
+        node = worklist.pop()
         if node not in fgraph.apply_nodes:
             continue
         if merge and _merge_into_twin(fgraph, node, seen, log, pass_name, after_rewrite,
@@ -229,6 +224,44 @@ def run_to_fixpoint(fgraph: FunctionGraph, rewrites: Sequence[Rewrite], log: Rew
                               RuntimeWarning, stacklevel=2)
                 return
             break
+
+
+class _Worklist:
+    """Nodes waiting for a visit, shallowest first, each queued once.
+
+    The depth (longest path from the leaves, taken when a node is queued) puts a node
+    after the inputs it reads: a value is simplified before its users look at it, so a
+    chain of rewrites collapses from the bottom up. Visiting in plain queue order
+    collapsed some chains from the top, each step moving the users gathered so far one
+    link down (quadratic in the length of the chain).
+    """
+
+    def __init__(self, order: Iterable[Apply]) -> None:
+        self.depth: dict[Apply, int] = {}
+        self.heap: list[tuple[int, int, Apply]] = []
+        self.queued: set[Apply] = set()
+        self.count = itertools.count()
+        self.push_all(order)
+
+    def push_all(self, nodes: Iterable[Apply]) -> None:
+        for n in nodes:
+            if n in self.queued:
+                continue
+            depth = 0
+            for v in n.inputs:
+                if v.owner is not None:
+                    depth = max(depth, self.depth.get(v.owner, 0) + 1)
+            self.depth[n] = depth
+            self.queued.add(n)
+            heapq.heappush(self.heap, (depth, next(self.count), n))
+
+    def pop(self) -> Apply:
+        node = heapq.heappop(self.heap)[2]
+        self.queued.discard(node)
+        return node
+
+    def __bool__(self) -> bool:
+        return bool(self.heap)
 
 
 def _merge_into_twin(fgraph: FunctionGraph, node: Apply, seen: dict[tuple, Apply],
