@@ -163,6 +163,11 @@ class Optimizer:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Restore state saved by get_weights (or a Keras 1.2 list, which may be shorter)."""
+        K.batch_set_value(self.weight_pairs(weights))
+
+    def weight_pairs(self, weights: Sequence[Any]) -> list[tuple[Variable, Any]]:
+        """(variable, value) pairs set_weights would set, counts and shapes checked; only
+        the values' `.shape` is looked at (loading checks a file's arrays before reading)."""
         targets = self.weights
         keras1 = self._keras1_weights
         if len(weights) != len(targets) and keras1 is not None and len(weights) == len(keras1):
@@ -180,7 +185,7 @@ class Optimizer:
                                  f"has shape {shape}, not compatible with the provided "
                                  f"weight shape {tuple(getattr(value, 'shape', ()))}")
             pairs.append((var, value))
-        K.batch_set_value(pairs)
+        return pairs
 
     # ---- configuration
 
