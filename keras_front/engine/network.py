@@ -507,18 +507,26 @@ class Container(Layer):
         _saving_hook("load_weights")(self, filepath, by_name=by_name)
 
 
+# What keras_front.saving needs beyond the runtime dependencies: setup.cfg's 'saving' extra.
+_SAVING_EXTRA = {"h5py": "h5py", "yaml": "pyyaml"}
+
+
 def _saving_hook(name: str) -> Any:
-    """The function `name` of keras_front.saving (issue 6); NotImplementedError until then."""
+    """The function `name` of keras_front.saving; ImportError saying what to install when
+    the optional 'saving' dependencies (h5py, pyyaml) are missing."""
     import importlib
-    try:  # by name, so sys.modules["keras_front.saving"] = None hides it even once imported
+    try:  # by name, so sys.modules["h5py"] = None hides it even once imported
         saving = importlib.import_module("keras_front.saving")
-    except ImportError:
-        saving = None
-    fn = getattr(saving, name, None)
-    if fn is None:
-        raise NotImplementedError(f"{name} comes with keras_front saving "
-                                  f"(keras_front/saving.py, not written yet)")
-    return fn
+    except ImportError as e:
+        missing = e.name if e.name in _SAVING_EXTRA else None
+        if missing is None:
+            raise
+        raise ImportError(f"{name} needs {_SAVING_EXTRA[missing]}, which is not installed: "
+                          f"saving and loading models (HDF5 files, JSON and YAML "
+                          f"architectures) come with the 'saving' extra, "
+                          f"`pip install symgraph[saving]` (h5py and pyyaml)",
+                          name=missing) from e
+    return getattr(saving, name)
 
 
 def _either(old: str, old_value: Any, new: str, new_value: Any) -> Any:
