@@ -135,7 +135,8 @@ def test_fit_refuses_nan_and_inf_naming_the_array(where, message):
 def test_train_on_batch_and_fit_generator_refuse_nan_batches():
     model = classifier()
     bad = _with(X[:8], (1, 1), np.nan)
-    with pytest.raises(ValueError, match=r"train_on_batch: NaN .* in input .*: nan \(sample 1, index"):
+    with pytest.raises(ValueError, match=r"train_on_batch: NaN .* in input .*: nan \(sample 1, "
+                                         r"index"):
         model.train_on_batch(bad, LABELS[:8])
 
     def batches():
