@@ -224,12 +224,11 @@ class Function:
         """The rewritten graph."""
         return self.fgraph
 
-    def dump(self, before: bool = False, file: Any = None) -> str:
-        """Print the compiled graph (and, with before=True, the graph before rewriting)."""
-        from .printing import dump_function
-        text = dump_function(self, before)
-        print(text, file=file)
-        return text
+    def dump(self, before: bool = False, file: Any = None) -> Any:
+        """Print the compiled graph (and, with before=True, the graph before rewriting);
+        `file='str'` returns the text instead, as `sg.debugprint` does."""
+        from .printing import dump_function, emit
+        return emit(dump_function(self, before), file)
 
     def __str__(self) -> str:
         from .printing import function_listing
