@@ -55,7 +55,7 @@ def debugprint(obj: Any, file: Any = None, depth: int = -1, print_type: bool = T
     or notebook shows the tree once), `file='str'` prints nothing and returns the text, an
     open file is written to and returned. `depth` limits how many levels are shown (-1: all).
     """
-    return emit(_tree_text(view_of(obj, "debugprint"), depth, print_type), file)
+    return emit(tree_text(view_of(obj, "debugprint"), depth, print_type), file)
 
 
 def emit(text: str, file: Any) -> Any:
@@ -67,7 +67,7 @@ def emit(text: str, file: Any) -> Any:
     return file
 
 
-def _tree_text(view: View, depth: int = -1, print_type: bool = True) -> str:
+def tree_text(view: View, depth: int = -1, print_type: bool = True) -> str:
     """The trees of `view`'s roots; then, like Theano, the inner graph of each loop op."""
     t = _Trees(depth, print_type)
     t.add(view.roots, view.notes)
@@ -257,10 +257,10 @@ def _comment(node: Apply) -> str | None:
 
 def dump_function(f: Any, before: bool = False) -> str:
     """The compiled graph as a tree; with `before`, the graph before rewriting beside it."""
-    after = _tree_text(view_of(f, "dump"))
+    after = tree_text(view_of(f, "dump"))
     if not before:
         return after
-    original = _tree_text(view_of(f, "dump", before=True))
+    original = tree_text(view_of(f, "dump", before=True))
     left = ["before rewriting", ""] + original.splitlines()
     right = ["after rewriting", ""] + after.splitlines()
     width = max(len(s) for s in left) + 4
