@@ -21,16 +21,20 @@ source line and the rewrites that produced the node.
 from __future__ import annotations
 
 import linecache
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .graph import Apply, Variable, toposort
 from .graph_view import View, leaf_kind, leaf_label, op_label, source_of, type_parts
 from .ops.composite import Composite
+from .rewrite.driver import expr_str
 
 # Labels longer than this wrap onto more lines (full pictures) or are cut with "…" and
 # shown whole on hover (folded pictures).
 LABEL_WIDTH = 40
+MAX_REWRITES = 8  # per node in the viewer's details (the whole log is f.rewrite_log)
+_INPLACE = re.compile(r"\{inplace=i\d+\}|, inplace=i\d+")
 
 
 @dataclass
@@ -180,9 +184,14 @@ class _Builder:
     def __init__(self, view: View, fold: bool, rewrite_log: Any) -> None:
         self.view, self.fold = view, fold
         self.order = toposort(view.roots)
-        self.rewrites: dict[str, list[Any]] = {}
+        # The records of the rewrites that produced a node, found by (user line, the
+        # expression the record names), else by (user line, op) when that is unambiguous.
+        self.rewrites_by_expr: dict[tuple[str, str], list[str]] = {}
+        self.rewrites: dict[tuple[str, str], list[str]] = {}
         for r in rewrite_log:
-            self.rewrites.setdefault(r.source, []).append(r)
+            self.rewrites_by_expr.setdefault((r.source, _INPLACE.sub("", r.after)),
+                                             []).append(str(r))
+            self.rewrites.setdefault((r.source, _op_of(r.after)), []).append(str(r))
         self.member, self.groups = update_groups(view, self.order) if fold else ({}, [])
         self.top = Drawing(title=view.function.name if view.function is not None else "graph")
         self.inner = [Drawing(title=" ".join(g["label"][:-1])) for g in self.groups]
@@ -341,16 +350,24 @@ class _Builder:
         self.top.nodes.sort(key=lambda n: n.kind != "group")
         return self.top
 
+    def rewrites_of(self, node: Apply, src: str, text: str) -> list[str]:
+        by_op = self.rewrites.get((src, _INPLACE.sub("", text)), [])
+        if len(by_op) <= MAX_REWRITES:
+            return by_op
+        # many nodes alike on one line (a loop building layers): match the whole expression
+        key = (src, _INPLACE.sub("", expr_str(node.outputs[0])))
+        return self.rewrites_by_expr.get(key, [])[:MAX_REWRITES]
+
     def op_node(self, node: Apply) -> DNode:
         op = node.op
+        text = str(op)
         src = source_of(node.trace) or ""
         info: dict[str, Any] = {
-            "kind": "op", "op": str(op), "op_class": type(op).__name__, "source": src,
+            "kind": "op", "op": text, "op_class": type(op).__name__, "source": src,
             "line": source_line(node.trace),
             "outputs": [{"name": o.name, "dtype": type_parts(o)[0],
                          "shape": _shape_text(type_parts(o)[1])} for o in node.outputs],
-            "rewrites": [str(r) for r in self.rewrites.get(src, [])
-                         if r.after.startswith(str(op))]}
+            "rewrites": self.rewrites_of(node, src, text)}
         key = self.op_key[node]
         if self.fold and isinstance(op, Composite):
             expr = op.expression()
@@ -359,7 +376,7 @@ class _Builder:
             return DNode(key, [*fit_label(expr, True), f"fused · {len(op.body)} ops"],
                          "fused", f"{expr}{suffix}\n{src}", info=info,
                          inner=kernel_drawing(op, node))
-        return DNode(key, fit_label(str(op), self.fold), "op", src,
+        return DNode(key, fit_label(text, self.fold), "op", src,
                      getattr(op, "nondeterministic", False), info=info)
 
 
@@ -396,6 +413,21 @@ def kernel_drawing(op: Composite, node: Apply) -> Drawing:
                                "shape": _shape_text(type_parts(out)[1])}))
     d.edges.append((f"s{last}", "out", "", ""))
     return d
+
+
+def _op_of(expr: str) -> str:
+    """The op of a rewrite record's `after` text (`op(args)` or `op (n ops)`), without
+    its in-place mark: records name a node as it was before the in-place pass marked it
+    (`composite{...}` became `composite{..., inplace=i0}`)."""
+    depth = 0
+    for i, ch in enumerate(expr):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "(" and depth == 0:
+            return _INPLACE.sub("", expr[:i].rstrip())
+    return _INPLACE.sub("", expr)
 
 
 def _shape_text(shape: list[int | None]) -> str:

@@ -169,6 +169,60 @@ class Chromium:
                 self.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
                           windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)
 
-    def screenshot(self) -> bytes:
-        """A PNG of the viewport."""
-        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+    def screenshot(self, clip: dict | None = None) -> bytes:
+        """A PNG of the viewport, or of `clip` ({x, y, width, height, scale})."""
+        params: dict[str, Any] = {"format": "png"}
+        if clip:
+            params["clip"] = clip
+        return base64.b64decode(self.call("Page.captureScreenshot", **params)["data"])
+
+
+def png_pixels(data: bytes) -> Any:
+    """Decode an 8-bit RGB/RGBA PNG (what Chromium's screenshots are) into a NumPy array of
+    shape (height, width, channels), so tests can count pixels without an image library."""
+    import struct
+    import zlib
+
+    import numpy as np
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    assert header is not None
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    ch = 3 if colour == 2 else 4
+    raw = np.frombuffer(zlib.decompress(b"".join(idat)), np.uint8).reshape(height, -1)
+    out = np.zeros((height, width * ch), np.int32)
+    prev = np.zeros(width * ch, np.int32)
+    for y in range(height):
+        kind, line = raw[y, 0], raw[y, 1:].astype(np.int32)
+        if kind == 0:
+            cur = line
+        elif kind == 2:
+            cur = (line + prev) & 255
+        else:  # 1 (sub), 3 (average), 4 (Paeth) depend on the pixel to the left
+            line, up = line.reshape(width, ch), prev.reshape(width, ch)
+            cur = np.zeros_like(line)
+            a = np.zeros(ch, np.int32)
+            for x in range(width):
+                b, c = up[x], (up[x - 1] if x else np.zeros(ch, np.int32))
+                if kind == 1:
+                    pred = a
+                elif kind == 3:
+                    pred = (a + b) // 2
+                else:
+                    p = a + b - c
+                    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+                    pred = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+                a = cur[x] = (line[x] + pred) & 255
+            cur = cur.reshape(-1)
+        out[y] = cur
+        prev = cur
+    return out.reshape(height, width, ch).astype(np.uint8)

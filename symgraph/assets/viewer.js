@@ -218,11 +218,15 @@
   function search(query) {
     const q = query.trim().toLowerCase();
     hits = [];
+    const rank = new Map();  // exact names first, then names and labels that start so
     if (q) for (const [p, e] of nodes) {
-      const info = e.n.info || {};
+      const info = e.n.info || {}, name = String(info.name || info.label || e.n.lines[0]).toLowerCase();
       const text = [e.n.lines.join(" "), info.name, info.op, info.label, info.expression].join(" ").toLowerCase();
-      if (text.includes(q)) hits.push(p);
+      if (!text.includes(q)) continue;
+      hits.push(p);
+      rank.set(p, name === q ? 0 : name.startsWith(q) ? 1 : 2);
     }
+    hits.sort((a, b) => rank.get(a) - rank.get(b));
     hitIndex = -1;
     document.getElementById("hits").textContent = q ? hits.length + " found" : "";
     render();
