@@ -32,7 +32,7 @@ from .graph_view import (
     type_parts,
     view_of,
 )
-from .layout import CHAR_W, LINE_H, PAGE_WIDTH, Placed, layout, place
+from .layout import LINE_H, PAGE_WIDTH, Placed, layout, place
 
 __all__ = ["COLOURS", "Drawing", "drawing_of", "layout", "render", "svg", "svg_of",
            "to_dot", "to_networkx", "write_atomic"]

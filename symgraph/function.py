@@ -238,6 +238,11 @@ class Function:
         ins = ", ".join(f"{v.name or '?'}:{v.type}" for v in self.inputs)
         return f"<symgraph.Function {self.name}({ins})>"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the listing and a picture of the compiled graph (display.py)."""
+        from .display import function_bundle  # display imports the printers, as __str__
+        return function_bundle(self)
+
     # ---- calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:

@@ -63,7 +63,8 @@
     const [l, t, w, h] = b, cx = l + w / 2, cy = t + h / 2, fill = COLOURS[n.kind] || "#fff";
     const cls = "node " + n.kind + (path === selected ? " selected" : "") +
       (hits.includes(path) ? " hit" : "") + (n.inner ? " openable" : "");
-    out.push('<g class="' + cls + '" data-path="' + esc(path) + '"><title>' + esc(n.tip) + "</title>");
+    out.push('<g class="' + cls + '" data-path="' + esc(path) + '">' +
+      (detail ? "<title>" + esc(n.tip) + "</title>" : ""));
     if (n.kind === "group") {
       for (const off of [6, 3]) out.push('<rect x="' + (l + off) + '" y="' + (t - off + 3) +
         '" width="' + (w - 6) + '" height="' + (h - 3) + '" rx="3" fill="' + fill + '" class="stack"/>');
@@ -78,7 +79,7 @@
         '" cx="' + cx + '" cy="' + cy + '" rx="' + w / 2 + '" ry="' + h / 2 + '" fill="' + fill + '"/>');
     }
     const top = cy - (n.lines.length - 1) * M.line_h / 2, tx = n.kind === "group" ? cx - 3 : cx;
-    n.lines.forEach(function (line, i) {
+    if (detail) n.lines.forEach(function (line, i) {
       const extra = (n.named && i === 0 ? ' font-weight="bold"' : "") +
         (i > 0 && (n.kind === "fused" || n.kind === "group") ? ' class="sub"' : "");
       out.push('<text x="' + tx + '" y="' + (top + i * M.line_h + 4) + '"' + extra + ">" +
@@ -87,10 +88,18 @@
     out.push("</g>");
   }
 
+  // What is drawn: only what the window shows (plus a margin), and no text where it would
+  // be too small to read, so a graph of ten thousand nodes opens as fast as a small one.
+  let clip = null, detail = true;
+  const outside = (l, t, r, b) => clip && (r < clip[0] || l > clip[2] || b < clip[1] || t > clip[3]);
+
   function draw(a, ox, oy, out) {
     const level = a.level, byKey = new Map(level.nodes.map((n) => [n.k, n]));
     for (const e of level.edges) {
       const pts = e.p.map((p) => [ox + a.X(p[0]), oy + a.Y(p[1])]);
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const p of pts) { x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]); }
+      if (outside(x0, y0, x1, y1)) continue;
       const s = a.subs.get(e.s), t = a.subs.get(e.t);
       if (s && e.sp) {  // from the port inside the opened source
         const b = box(a, byKey.get(e.s), ox, oy), port = innerPort(s, e.sp, b);
@@ -102,6 +111,7 @@
       }
       out.push('<path class="edge" d="M' + pts.map((p) => p[0].toFixed(1) + " " + p[1].toFixed(1))
         .join(" L") + '"/>');
+      if (!detail) continue;
       if (e.v) out.push('<text class="elabel" x="' + (pts[0][0] + 4) + '" y="' + (pts[0][1] + 14) +
         '">' + esc(e.v) + "</text>");
       if (e.i) {
@@ -111,6 +121,7 @@
     }
     for (const n of level.nodes) {
       const path = a.prefix ? a.prefix + "/" + n.k : n.k, b = box(a, n, ox, oy), s = a.subs.get(n.k);
+      if (outside(b[0], b[1], b[0] + b[2], b[1] + b[3])) continue;
       if (!s) { nodeMarkup(n, path, b, out); continue; }
       out.push('<g class="frame ' + n.kind + (path === selected ? " selected" : "") +
         '" data-path="' + esc(path) + '"><rect class="frame-box" x="' + b[0] + '" y="' + b[1] +
@@ -133,6 +144,15 @@
 
   function render() {
     root = arrange(data.level, "");
+    paint();
+  }
+
+  function paint() {
+    const r = svg.getBoundingClientRect(), k = view.k;
+    const mx = r.width / k * 0.5, my = r.height / k * 0.5;  // a margin for small pans
+    clip = [-view.x / k - mx, -view.y / k - my, (r.width - view.x) / k + mx, (r.height - view.y) / k + my];
+    detail = k >= 0.4;
+    painted = {k: k, x: view.x, y: view.y};
     const out = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" ' +
       'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/>' +
       '</marker></defs><g id="world" transform="' + transform() + '">'];
@@ -142,13 +162,25 @@
   }
 
   const transform = () => "translate(" + view.x + "," + view.y + ") scale(" + view.k + ")";
-  function applyView() { const w = document.getElementById("world"); if (w) w.setAttribute("transform", transform()); }
+  let painted = null, repaint = null;
+  function applyView() {
+    const w = document.getElementById("world");
+    if (w) w.setAttribute("transform", transform());
+    // paint again once the view settles, if it moved out of what was drawn or changed detail
+    clearTimeout(repaint);
+    repaint = setTimeout(function () {
+      const r = svg.getBoundingClientRect();
+      if (!painted || (painted.k >= 0.4) !== (view.k >= 0.4) || view.k / painted.k > 1.5 ||
+          painted.k / view.k > 1.5 || Math.abs(view.x - painted.x) > r.width * 0.4 ||
+          Math.abs(view.y - painted.y) > r.height * 0.4) paint();
+    }, 120);
+  }
 
   function fit() {
     const r = svg.getBoundingClientRect();
     view.k = Math.min(1, (r.width - 20) / root.w, (r.height - 20) / root.h);
     view.x = (r.width - root.w * view.k) / 2; view.y = 10;
-    applyView();
+    paint();
   }
 
   // global centre of a path (opened ancestors included)
@@ -171,7 +203,7 @@
     view.k = Math.max(view.k, 0.8);
     view.x = r.width / 2 - (b[0] + b[2] / 2) * view.k;
     view.y = r.height / 2 - (b[1] + b[3] / 2) * view.k;
-    applyView();
+    paint();
   }
 
   // ---- actions
@@ -188,7 +220,8 @@
   function setAll(open) {
     opened.clear();
     if (open) for (const [p, e] of nodes) if (e.n.inner) opened.add(p);
-    render(); fit();
+    root = arrange(data.level, "");
+    fit();
   }
 
   function select(path) {
@@ -285,9 +318,9 @@
   document.querySelector("#listing pre").textContent = data.listing;
   document.getElementById("legend").innerHTML = Object.keys(COLOURS).filter((k) => k !== "variable")
     .map((k) => '<span style="background:' + COLOURS[k] + '">' + k + "</span>").join("");
-  render();
+  root = arrange(data.level, "");
   fit();
   window.symgraphViewer = {ready: true, readyMs: performance.now(), toggle: toggle, select: select,
-    search: search, nextHit: nextHit, locate: locate, fit: fit,
+    search: search, nextHit: nextHit, locate: locate, fit: fit, paint: paint,
     state: () => ({opened: Array.from(opened), selected: selected, hits: hits.slice(), view: Object.assign({}, view)})};
 })();
