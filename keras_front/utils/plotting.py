@@ -110,6 +110,7 @@ def _figure(Figure: Any, epochs: list[int], curves: list, title: str | None) -> 
             ax.plot(epochs[:len(val)], val, "s--", color=VAL, ms=3, label="validation")
         ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     if title:
