@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean notebooks
 
 # Some distributions ship python3 without ensurepip: then make the venv without pip and
 # install pip into it with the system's pip.
@@ -32,6 +32,10 @@ bench: $(STAMP)
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.viewer
+
+notebooks: $(STAMP)
+	$(PY) -m tests.notebooks.execute
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff
