@@ -2,7 +2,6 @@
 
 import os
 import re
-import stat
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -12,6 +11,7 @@ import pytest
 import symgraph as sg
 from symgraph import drawing
 from symgraph.graph import toposort
+from tests.helpers import fake_program
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -229,8 +229,7 @@ def test_render_other_formats_need_dot(tmp_path, no_dot):
 # ---------------------------------------------------------------- render with Graphviz
 
 
-FAKE_DOT = """#!{python}
-import sys
+FAKE_DOT = """import sys
 fmt = sys.argv[1].removeprefix("-T")
 text = sys.stdin.read()
 if "FAIL" in text:
@@ -245,14 +244,7 @@ sys.stdout.write(out)
 @pytest.fixture
 def fake_dot(tmp_path, monkeypatch):
     """A stand-in `dot` on PATH that answers with the format and the number of edges."""
-    import sys
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    exe = bindir / "dot"
-    exe.write_text(FAKE_DOT.format(python=sys.executable))
-    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", str(bindir))
-    return exe
+    return fake_program(tmp_path, "dot", FAKE_DOT, monkeypatch)
 
 
 def test_render_uses_dot_when_installed(tmp_path, fake_dot):

@@ -3,8 +3,6 @@ notebook view of a model, and the Graphviz requirement for raster formats."""
 
 import os
 import re
-import stat
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,6 +11,7 @@ from keras_front.layers import Dense, Dropout, Input, merge
 from keras_front.models import Model, Sequential
 from keras_front.utils import vis_utils, visualize_util
 from keras_front.utils.visualize_util import model_to_dot, plot, plot_model
+from tests.helpers import fake_program
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -87,20 +86,14 @@ def test_raster_formats_need_graphviz(tmp_path, no_dot):
     assert os.listdir(tmp_path) == []
 
 
-FAKE_DOT = """#!{python}
-import sys
+FAKE_DOT = """import sys
 data = sys.stdin.read()
 sys.stdout.write("PICTURE " + sys.argv[1] + " " + str(data.count("->")))
 """
 
 
 def test_raster_formats_go_through_graphviz_when_installed(tmp_path, monkeypatch):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    exe = bindir / "dot"
-    exe.write_text(FAKE_DOT.format(python=sys.executable))
-    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", str(bindir))
+    fake_program(tmp_path, "dot", FAKE_DOT, monkeypatch)
     picture = plot_model(sequential(), to_file=str(tmp_path / "m.png"))
     assert (tmp_path / "m.png").read_bytes() == b"PICTURE -Tpng 3"
     assert picture.png == b"PICTURE -Tpng 3"
