@@ -38,7 +38,9 @@ def node_size(n: DNode) -> tuple[float, float]:
     """Width and height of a node's box or ellipse from its label lines."""
     w = max(len(s) for s in n.lines) * CHAR_W + 2 * PAD
     if n.kind not in ("op", "fused", "group"):
-        w += 16  # ellipses need room at the sides
+        w += 16  # ellipses need room at the sides (more when their top line is long)
+        if len(n.lines) > 1:
+            w = w * 1.12 + 6
     h = len(n.lines) * LINE_H + PAD
     if n.kind == "group":
         w, h = w + 8, h + 6  # drawn as a stacked box
