@@ -31,7 +31,7 @@ def pad_sequences(sequences: Sequence[Any], maxlen: int | None = None, dtype: An
     for i, s in enumerate(sequences):
         if not hasattr(s, "__len__") or isinstance(s, (str, bytes)):
             raise TypeError(f"pad_sequences: sequences[{i}] is {type(s).__name__} "
-                            f"{str(s)[:50]!r}, not a sequence")
+                            f"{repr(s)[:50]}, not a sequence")
         lengths.append(len(s))
     if maxlen is None:
         maxlen = max(lengths, default=0)

@@ -16,7 +16,7 @@ MODES = ("binary", "count", "tfidf", "freq")
 
 def _checked_text(text: Any, where: str) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{where} is {type(text).__name__} {str(text)[:50]!r}, not a string")
+        raise TypeError(f"{where} is {type(text).__name__} {repr(text)[:50]}, not a string")
     return text
 
 
