@@ -3,11 +3,12 @@ NumPy image arrays, done with scipy.ndimage as Keras 1.2.2 does them.
 
 A transform is a 3x3 homogeneous matrix mapping output (row, col) coordinates to the
 input coordinates read (nearest pixel, order 0); `apply_transform` runs it over every
-channel of an image in one scipy.ndimage.affine_transform call.
+channel of an image.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -53,17 +54,43 @@ def transform_matrix_offset_center(matrix: np.ndarray, x: int, y: int) -> np.nda
     return offset @ matrix @ reset
 
 
+def composed_affine(theta: float, tx: float, ty: float, shear: float, zx: float, zy: float,
+                    rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(2x2 matrix, offset) of rotation @ shift @ shear @ zoom about the image centre:
+    the product transform_matrix_offset_center(rotation_matrix(theta) @ shift_matrix(tx,
+    ty) @ shear_matrix(shear) @ zoom_matrix(zx, zy), rows, cols) computes, written out
+    with Python floats (the augmentation loop makes one per image)."""
+    c, s = math.cos(theta), math.sin(theta)
+    ssh, csh = math.sin(shear), math.cos(shear)
+    a = ((c * zx, (-c * ssh - s * csh) * zy), (s * zx, (-s * ssh + c * csh) * zy))
+    t0, t1 = c * tx - s * ty, s * tx + c * ty
+    o0, o1 = rows / 2 + 0.5, cols / 2 + 0.5
+    offset = (t0 + o0 - (a[0][0] * o0 + a[0][1] * o1), t1 + o1 - (a[1][0] * o0 + a[1][1] * o1))
+    return np.array(a), np.array(offset)
+
+
+def apply_affine(x: np.ndarray, matrix: np.ndarray, offset: np.ndarray, channel_axis: int,
+                 fill_mode: str = "nearest", cval: float = 0.0) -> np.ndarray:
+    """x with every channel read at matrix @ (row, col) + offset (nearest pixel).
+
+    One 2-d scipy.ndimage.affine_transform per channel, written straight into the result:
+    for images of a few channels this is faster than one 3-d call over all of them.
+    """
+    x = np.asarray(x)
+    out = np.empty(x.shape, dtype=x.dtype)
+    for c in range(x.shape[channel_axis]):
+        index = (slice(None),) * (channel_axis % x.ndim) + (c,)
+        ndi.affine_transform(x[index], matrix, offset, order=0, mode=fill_mode, cval=cval,
+                             output=out[index])
+    return out
+
+
 def apply_transform(x: np.ndarray, transform_matrix: np.ndarray, channel_axis: int = 0,
                     fill_mode: str = "nearest", cval: float = 0.0) -> np.ndarray:
     """The 3-d image `x` transformed by `transform_matrix` (nearest pixel; points from
     outside the image filled by `fill_mode`, with `cval` for 'constant')."""
-    x = np.asarray(x)
-    moved = np.moveaxis(x, channel_axis, -1)
-    matrix = np.eye(4)
-    matrix[:2, :2] = transform_matrix[:2, :2]
-    matrix[:2, 3] = transform_matrix[:2, 2]
-    out = ndi.affine_transform(moved, matrix, order=0, mode=fill_mode, cval=cval)
-    return np.moveaxis(out, -1, channel_axis)
+    return apply_affine(x, transform_matrix[:2, :2], transform_matrix[:2, 2], channel_axis,
+                        fill_mode, cval)
 
 
 def flip_axis(x: np.ndarray, axis: int) -> np.ndarray:
@@ -76,8 +103,8 @@ def channel_shift(x: np.ndarray, shifts: Any, channel_axis: int = 0) -> np.ndarr
     x = np.asarray(x)
     shape = [1] * x.ndim
     shape[channel_axis] = x.shape[channel_axis]
-    shifted = x + np.reshape(np.asarray(shifts, dtype=x.dtype), shape)
-    return np.clip(shifted, np.min(x), np.max(x))
+    shifted = x + np.asarray(shifts, dtype=x.dtype).reshape(shape)
+    return shifted.clip(x.min(), x.max(), out=shifted)
 
 
 def _centered(x: np.ndarray, matrix: np.ndarray, row_axis: int, col_axis: int,

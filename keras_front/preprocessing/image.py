@@ -23,20 +23,18 @@ from scipy import linalg
 
 from .. import backend as K
 from .affine import (
+    apply_affine,
     apply_transform,
     channel_shift,
     check_fill_mode,
+    composed_affine,
     flip_axis,
     random_channel_shift,
     random_rotation,
     random_shear,
     random_shift,
     random_zoom,
-    rotation_matrix,
-    shear_matrix,
-    shift_matrix,
     transform_matrix_offset_center,
-    zoom_matrix,
 )
 from .image_files import array_to_img, img_to_array, list_pictures, load_img, save_img
 from .iterators import DirectoryIterator, Iterator, NumpyArrayIterator, as_image_batch
@@ -204,10 +202,9 @@ class ImageDataGenerator:
         else:
             zx, zy = rng.uniform(self.zoom_range[0], self.zoom_range[1], 2)
         if theta or tx or ty or shear or zx != 1 or zy != 1:
-            matrix = rotation_matrix(theta) @ shift_matrix(tx, ty) @ shear_matrix(shear) \
-                @ zoom_matrix(zx, zy)
-            matrix = transform_matrix_offset_center(matrix, x.shape[row], x.shape[col])
-            x = apply_transform(x, matrix, channel, self.fill_mode, self.cval)
+            matrix, offset = composed_affine(theta, tx, ty, shear, zx, zy, x.shape[row],
+                                             x.shape[col])
+            x = apply_affine(x, matrix, offset, channel, self.fill_mode, self.cval)
         if self.channel_shift_range != 0:
             shifts = [rng.uniform(-self.channel_shift_range, self.channel_shift_range)
                       for _ in range(x.shape[channel])]

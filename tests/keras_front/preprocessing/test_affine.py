@@ -79,3 +79,16 @@ def test_random_helpers_use_the_global_random_state_as_keras_does():
         affine.random_zoom(x, (1, 2, 3))
     with pytest.raises(ValueError, match="fill_mode must be one of"):
         affine.check_fill_mode("edge", "ImageDataGenerator")
+
+
+def test_composed_affine_is_the_product_of_the_four_matrices_about_the_centre():
+    rng = np.random.RandomState(7)
+    for _ in range(20):
+        theta, tx, ty, shear = rng.uniform(-1, 1, 4) * [1, 5, 5, 0.5]
+        zx, zy = rng.uniform(0.5, 1.5, 2)
+        full = affine.transform_matrix_offset_center(
+            affine.rotation_matrix(theta) @ affine.shift_matrix(tx, ty)
+            @ affine.shear_matrix(shear) @ affine.zoom_matrix(zx, zy), 13, 9)
+        matrix, offset = affine.composed_affine(theta, tx, ty, shear, zx, zy, 13, 9)
+        np.testing.assert_allclose(matrix, full[:2, :2], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(offset, full[:2, 2], rtol=0, atol=1e-12)
