@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.image_augment
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff
