@@ -1,1 +1,2 @@
-"""Tests of keras_front.preprocessing (a package, as tests/keras_front/saving, so module names stay unique)."""
+"""Tests of keras_front.preprocessing (a package, like tests/keras_front/saving, so that
+module names stay unique)."""
