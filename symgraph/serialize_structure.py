@@ -47,14 +47,17 @@ def check_document(doc: dict) -> dict[int, tuple[str, dict]]:
                 raise fail(f"{at}.id", f"id {vid} is declared twice")
             _check_record(rec, f"variable {vid}")
             records[vid] = (label, rec)
+    defined = _check_nodes(doc, graphs, records)
     for label, g in graphs:
-        for key in ("inputs", "outputs"):
-            if label != "graph":
-                for i, vid in enumerate(check_list(g[key], f"{label}, {key}")):
-                    _known(vid, records, f"{label}, {key}[{i}]")
         check_text(g.get("name", ""), f"{label}, name")
-    _check_nodes(doc, graphs, records)
-    _check_roots(doc, records)
+        if label == "graph":
+            continue
+        for i, vid in enumerate(check_list(g["inputs"], f"{label}, inputs")):
+            if records[_known(vid, records, f"{label}, inputs[{i}]")][1]["kind"] != "input":
+                raise fail(f"{label}, inputs[{i}]", f"variable {vid} is not an input")
+        for i, vid in enumerate(check_list(g["outputs"], f"{label}, outputs")):
+            _defined(vid, records, defined, f"{label}, outputs[{i}]")
+    _check_roots(doc, records, defined)
     return records
 
 
@@ -76,7 +79,15 @@ def _known(vid: Any, records: dict, where: str) -> int:
     return vid
 
 
-def _check_nodes(doc: dict, graphs: list[tuple[str, dict]], records: dict) -> None:
+def _defined(vid: Any, records: dict, defined: set[int], where: str) -> int:
+    vid = _known(vid, records, where)
+    if vid not in defined:
+        raise fail(where, f"variable {vid} is computed by no node of the document")
+    return vid
+
+
+def _check_nodes(doc: dict, graphs: list[tuple[str, dict]], records: dict) -> set[int]:
+    """Checks every node; returns the ids defined (leaves and node outputs)."""
     defined = {vid for vid, (_, rec) in records.items() if rec["kind"] != "computed"}
     subgraph_refs: dict[int, set[int]] = {}
     for label, g in graphs:
@@ -105,6 +116,7 @@ def _check_nodes(doc: dict, graphs: list[tuple[str, dict]], records: dict) -> No
                                     len(graphs) - 2)
                     subgraph_refs.setdefault(owner, set()).add(ref)
     _refuse_subgraph_cycles(subgraph_refs)
+    return defined
 
 
 def _refuse_subgraph_cycles(refs: dict[int, set[int]]) -> None:
@@ -128,11 +140,11 @@ def _refuse_subgraph_cycles(refs: dict[int, set[int]]) -> None:
                 stack.append((nxt, iter(sorted(refs.get(nxt, ())))))
 
 
-def _check_roots(doc: dict, records: dict) -> None:
+def _check_roots(doc: dict, records: dict, defined: set[int]) -> None:
     fdoc = doc.get("function")
     if fdoc is None:
         for i, vid in enumerate(check_list(doc.get("outputs"), "outputs")):
-            _known(vid, records, f"outputs[{i}]")
+            _defined(vid, records, defined, f"outputs[{i}]")
         if doc.get("structure", "list") not in ("single", "list", "tuple"):
             raise fail("structure", f"{show(doc.get('structure'))} is not single, list or "
                                     f"tuple")
@@ -146,7 +158,7 @@ def _check_roots(doc: dict, records: dict) -> None:
             raise fail(f"function.inputs[{i}]", f"variable {vid} is not an input")
     outs = check_list(fdoc["outputs"], "function.outputs")
     for i, vid in enumerate(outs):
-        _known(vid, records, f"function.outputs[{i}]")
+        _defined(vid, records, defined, f"function.outputs[{i}]")
     if check_bool(fdoc["single"], "function.single") and len(outs) != 1:
         raise fail("function.outputs", "a single-output function has exactly one output")
     for i, pair in enumerate(check_list(fdoc["updates"], "function.updates")):
@@ -154,7 +166,7 @@ def _check_roots(doc: dict, records: dict) -> None:
         if len(pair) != 2:
             raise fail(f"function.updates[{i}]", "expected [shared id, value id]")
         s = _known(pair[0], records, f"function.updates[{i}][0]")
-        _known(pair[1], records, f"function.updates[{i}][1]")
+        _defined(pair[1], records, defined, f"function.updates[{i}][1]")
         if records[s][1]["kind"] != "shared":
             raise fail(f"function.updates[{i}][0]", f"variable {s} is not shared")
 

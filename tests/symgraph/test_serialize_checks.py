@@ -164,6 +164,49 @@ def test_a_payload_in_any_string_or_number_of_a_real_document_runs_nothing(docum
     assert loaded > 0  # names are free text: those documents load, and are compiled
 
 
+def _parts(doc, seen):
+    """Paths of every value of a document (containers too), one per role not in `seen`."""
+    def walk(v, path, role):
+        if role not in seen:
+            seen.add(role)
+            yield path
+        if isinstance(v, dict):
+            if "op" in v and isinstance(v["op"], str):
+                role = (*role, v["op"])
+            for k, item in v.items():
+                yield from walk(item, (*path, k), (*role, k))
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                yield from walk(item, (*path, i), (*role, "[]"))
+
+    yield from walk(doc, (), ())
+
+
+def _without(doc, path):
+    out = copy.deepcopy(doc)
+    target = out
+    for p in path[:-1]:
+        target = target[p]
+    del target[path[-1]]
+    return out
+
+
+def test_any_part_of_a_real_document_replaced_or_removed_is_a_graph_format_error(
+        documents, tmp_path):
+    # Malformed documents raise GraphFormatError, never a bare KeyError, TypeError,
+    # IndexError or RecursionError (_load_and_use lets any other error through).
+    marker = tmp_path / "pwned"
+    seen: set = set()
+    for text in documents:
+        doc = json.loads(text)
+        for path in _parts(doc, seen):
+            if not path:
+                continue
+            for value in (None, {}, [], -1, 2**70, "x"):
+                _load_and_use(json.dumps(_set(doc, path, value)), marker)
+            _load_and_use(json.dumps(_without(doc, path)), marker)
+
+
 def test_a_payload_in_any_parameter_of_every_registered_op_runs_nothing(tmp_path):
     # Op classes with no example in the catalogue too: one node on one input, each
     # parameter in turn a payload (or the wrong JSON type), the others their defaults.
