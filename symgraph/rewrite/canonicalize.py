@@ -357,14 +357,26 @@ def _covered(v: Variable, others: Sequence[Variable], out: Variable) -> bool:
     return True
 
 
-def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
-    """a / b * b -> a, -(a / b) * c * b -> -(a * c): a product's divisors cancelled."""
+def root_product(fgraph: FunctionGraph, node: Apply
+                 ) -> tuple[list[Variable], list[Variable], int] | None:
+    """(numerator, denominator, sign) of the float product tree rooted at `node` (None
+    when a product above it gathers this one: tree rewrites run at the root only)."""
     out = node.outputs[0]
     if not is_float(out) or absorbed_by_client(fgraph, out, ("mul",)):
         return None
     num: list[Variable] = []
     den: list[Variable] = []
     sign = product_factors(fgraph, out, num, den)
+    return num, den, sign
+
+
+def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
+    """a / b * b -> a, -(a / b) * c * b -> -(a * c): a product's divisors cancelled."""
+    out = node.outputs[0]
+    found = root_product(fgraph, node)
+    if found is None:
+        return None
+    num, den, sign = found
     cancelled = False
     for d in list(den):
         if d in num:

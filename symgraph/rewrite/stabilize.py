@@ -29,7 +29,7 @@ from ..ops import elemwise as ew
 from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Reduce
 from ..ops.shape import DimShuffle, dimshuffle
-from .canonicalize import absorbed_by_client, is_float, is_zeros, product_factors
+from .canonicalize import is_zeros, root_product
 from .constant_fold import constant_fold
 from .driver import Pass, Rewrite
 from .pattern import P, fit_to, rule
@@ -223,24 +223,11 @@ def _product(num: list[Variable], den: list[Variable], sign: int, out: Variable)
     return fit_to(ew.neg(acc) if sign < 0 else acc, out)
 
 
-def _mul_root_factors(fgraph: FunctionGraph, node: Apply
-                      ) -> tuple[list[Variable], list[Variable], int] | None:
-    """(numerator, denominator, sign) of the product tree rooted at `node` (None when a
-    product above it gathers this one)."""
-    out = node.outputs[0]
-    if not is_float(out) or absorbed_by_client(fgraph, out, ("mul",)):
-        return None
-    num: list[Variable] = []
-    den: list[Variable] = []
-    sign = product_factors(fgraph, out, num, den)
-    return num, den, sign
-
-
 def _exp_times_sigmoid(fgraph: FunctionGraph, node: Apply) -> Any:
     """exp(x) * sigmoid(-x) -> sigmoid(x), anywhere in a product (the gradient of the
     written-out logistic function 1 / (1 + exp(-x)) holds this product, whose factors
     are inf and 0 for a large x)."""
-    found = _mul_root_factors(fgraph, node)
+    found = root_product(fgraph, node)
     if found is None:
         return None
     num, den, sign = found
@@ -261,7 +248,7 @@ def _exp_times_sigmoid(fgraph: FunctionGraph, node: Apply) -> Any:
 def _sigmoid_grad(fgraph: FunctionGraph, node: Apply) -> Any:
     """(a / s + b / (1 - s)) * s * (1 - s) -> a * (1 - s) + b * s, s = sigmoid(z); 1 - s
     may be written sigmoid(-z). The gradient of binary cross-entropy on a sigmoid."""
-    found = _mul_root_factors(fgraph, node)
+    found = root_product(fgraph, node)
     if found is None:
         return None
     num, den, sign = found

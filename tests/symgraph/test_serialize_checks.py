@@ -62,12 +62,17 @@ def documents():
     return out
 
 
-def _leaves(doc, seen):
-    """Paths of the strings and numbers of a JSON document, one per role not in `seen`
-    (the path with list positions left out, and the op of the node it belongs to): the
-    40th input id of the 40th node adds nothing the first did not test."""
+def _paths(doc, seen, containers=False):
+    """Paths into a JSON document, one per role not in `seen` (the keys on the way, with
+    list positions left out, and the op of the node it belongs to: the 40th input id of
+    the 40th node adds nothing the first did not test): of its strings and numbers, and
+    with `containers` of its objects and lists too."""
 
     def walk(v, path, role):
+        leaf = isinstance(v, (str, int, float)) and not isinstance(v, bool)
+        if (leaf or containers) and role not in seen:
+            seen.add(role)
+            yield path
         if isinstance(v, dict):
             if "op" in v and isinstance(v["op"], str):
                 role = (*role, v["op"])
@@ -75,10 +80,7 @@ def _leaves(doc, seen):
                 yield from walk(item, (*path, k), (*role, k))
         elif isinstance(v, list):
             for i, item in enumerate(v):
-                yield from walk(item, (*path, i), role)
-        elif isinstance(v, (str, int, float)) and not isinstance(v, bool) and role not in seen:
-            seen.add(role)
-            yield path
+                yield from walk(item, (*path, i), (*role, "[]"))
 
     yield from walk(doc, (), ())
 
@@ -158,28 +160,10 @@ def test_a_payload_in_any_string_or_number_of_a_real_document_runs_nothing(docum
     for text in documents:
         doc = json.loads(text)
         assert _load_and_use(text, marker), f"{text[:200]} does not read back untouched"
-        for path in _leaves(doc, seen):
+        for path in _paths(doc, seen):
             for payload in _payloads(marker):
                 loaded += _load_and_use(json.dumps(_set(doc, path, payload)), marker)
     assert loaded > 0  # names are free text: those documents load, and are compiled
-
-
-def _parts(doc, seen):
-    """Paths of every value of a document (containers too), one per role not in `seen`."""
-    def walk(v, path, role):
-        if role not in seen:
-            seen.add(role)
-            yield path
-        if isinstance(v, dict):
-            if "op" in v and isinstance(v["op"], str):
-                role = (*role, v["op"])
-            for k, item in v.items():
-                yield from walk(item, (*path, k), (*role, k))
-        elif isinstance(v, list):
-            for i, item in enumerate(v):
-                yield from walk(item, (*path, i), (*role, "[]"))
-
-    yield from walk(doc, (), ())
 
 
 def _without(doc, path):
@@ -199,7 +183,7 @@ def test_any_part_of_a_real_document_replaced_or_removed_is_a_graph_format_error
     seen: set = set()
     for text in documents:
         doc = json.loads(text)
-        for path in _parts(doc, seen):
+        for path in _paths(doc, seen, containers=True):
             if not path:
                 continue
             for value in (None, {}, [], -1, 2**70, "x"):
