@@ -163,10 +163,15 @@ def _hoist(outputs: list[Variable], varying: list[Variable]
     """Split out what does not change per step: returns (outer values, their step
     placeholders, step outputs rewritten to use the placeholders)."""
     vary = set(varying)
+    # The step variables are made just before the step function runs: a node older than
+    # them was built outside the step, and its value is the same at every step.
+    born = min((v.uid for v in varying), default=-1)
     order = toposort(outputs, stop=vary)
     for node in order:
-        # Random draws stay in the loop: each step draws fresh numbers.
-        if getattr(node.op, "nondeterministic", False) or any(i in vary for i in node.inputs):
+        # Random draws made by the step stay in the loop: each step draws fresh numbers
+        # (a draw made outside the step, e.g. a dropout mask, is one value for all steps).
+        fresh = getattr(node.op, "nondeterministic", False) and node.outputs[0].uid > born
+        if fresh or any(i in vary for i in node.inputs):
             vary.update(node.outputs)
     outer: list[Variable] = []
     seen: set[Variable] = set()
