@@ -28,6 +28,7 @@ from .common import (
     set_image_data_format,
     set_image_dim_ordering,
 )
+from .ctc import ctc_batch_cost, ctc_decode
 from .graph_ops import (
     Function,
     clear_session,
@@ -36,6 +37,7 @@ from .graph_ops import (
     in_test_phase,
     in_train_phase,
     learning_phase,
+    print_tensor,
     set_learning_phase,
     stop_gradient,
     switch,
@@ -101,7 +103,7 @@ from .nn import (
     tanh,
 )
 from .random_ops import random_binomial, random_normal, random_uniform, truncated_normal
-from .rnn import rnn
+from .rnn import foldl, foldr, map_fn, rnn
 from .shape_ops import (
     arange,
     asymmetric_spatial_2d_padding,

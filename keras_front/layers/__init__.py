@@ -12,7 +12,14 @@ from typing import Any
 from ..engine import Input, InputLayer, InputSpec, Layer
 from ..engine.base_layer import Layer as _Layer
 from ..utils.generic_utils import CustomObjectScope, get_custom_objects, has_arg
-from .advanced_activations import ELU, LeakyReLU, PReLU, ThresholdedReLU
+from .advanced_activations import (
+    ELU,
+    LeakyReLU,
+    ParametricSoftplus,
+    PReLU,
+    SReLU,
+    ThresholdedReLU,
+)
 from .core import (
     Activation,
     ActivityRegularization,
@@ -25,6 +32,8 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+from .embeddings import Embedding
+from .legacy import Highway, MaxoutDense, TimeDistributedDense
 from .merge import (
     Add,
     Average,
@@ -45,7 +54,16 @@ from .merge import (
     multiply,
     subtract,
 )
-from .noise import GaussianDropout, GaussianNoise
+from .noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from .normalization import BatchNormalization
+from .recurrent import GRU, LSTM, Recurrent, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
 def _layer_classes() -> dict[str, Any]:
@@ -88,4 +106,9 @@ __all__ = [
     "Multiply", "PReLU", "Permute", "RepeatVector", "Reshape", "Subtract", "ThresholdedReLU",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "merge", "minimum",
     "multiply", "serialize", "subtract",
+    # issue 10: recurrent, embeddings, normalization, wrappers, legacy layers
+    "GRU", "LSTM", "BatchNormalization", "Bidirectional", "Embedding", "Highway",
+    "MaxoutDense", "ParametricSoftplus", "Recurrent", "SReLU", "SimpleRNN",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "TimeDistributed",
+    "TimeDistributedDense", "Wrapper",
 ]
