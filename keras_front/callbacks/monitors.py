@@ -75,9 +75,11 @@ class ModelCheckpoint(Callback):
         return current > self.best if self.mode == "max" else current < self.best
 
     def format_filepath(self, epoch: int, logs: dict[str, Any]) -> str:
-        """The file path of epoch `epoch` (0-based): the template filled from the logs."""
+        """The file path of epoch `epoch`: the template filled from the logs, {epoch}
+        0-based as Keras 1.2.2 fills it (the first epoch's file is '00...' with
+        '{epoch:02d}'; compatibility decision of issue 10)."""
         try:
-            return self.filepath.format(**{**logs, "epoch": epoch + 1})
+            return self.filepath.format(**{**logs, "epoch": epoch})
         except KeyError as e:
             fields = ", ".join(["epoch", *sorted(logs)])
             raise KeyError(f"ModelCheckpoint: the file path {self.filepath!r} names "

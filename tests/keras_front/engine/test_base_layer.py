@@ -201,7 +201,7 @@ def test_losses_and_updates_per_call():
         def call(self, inputs):
             self.add_update([(self.count, self.count + 1)], inputs=inputs)
             self.add_loss(K.sum(inputs), inputs=inputs)
-            self.add_loss(0.0)  # a zero penalty adds nothing
+            self.add_loss(0.0)  # kept as given, as Keras keeps it
             return inputs
 
     layer = Counter()
@@ -209,8 +209,8 @@ def test_losses_and_updates_per_call():
     layer(a)
     layer(b)
     assert len(layer.get_losses_for(a)) == 1 and len(layer.get_losses_for([b])) == 1
-    assert len(layer.losses) == 2 and len(layer.updates) == 2
-    assert layer.get_losses_for(None) == [] and len(layer.get_updates_for(a)) == 1
+    assert len(layer.losses) == 4 and len(layer.updates) == 2
+    assert layer.get_losses_for(None) == [0.0, 0.0] and len(layer.get_updates_for(a)) == 1
 
 
 def test_keras1_bound_regularizers_count_as_losses():
