@@ -20,6 +20,7 @@ from .advanced_activations import (
     SReLU,
     ThresholdedReLU,
 )
+from .convolutional_recurrent import ConvLSTM2D
 from .core import (
     Activation,
     ActivityRegularization,
@@ -107,7 +108,7 @@ __all__ = [
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "merge", "minimum",
     "multiply", "serialize", "subtract",
     # issue 10: recurrent, embeddings, normalization, wrappers, legacy layers
-    "GRU", "LSTM", "BatchNormalization", "Bidirectional", "Embedding", "Highway",
+    "GRU", "LSTM", "BatchNormalization", "ConvLSTM2D", "Bidirectional", "Embedding", "Highway",
     "MaxoutDense", "ParametricSoftplus", "Recurrent", "SReLU", "SimpleRNN",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "TimeDistributed",
     "TimeDistributedDense", "Wrapper",

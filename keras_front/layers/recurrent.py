@@ -59,6 +59,7 @@ class SimpleRNN(GatedRecurrent):
     """
 
     _n_states = 1
+    _cell = "simple"  # FusedRNN's cell (recurrent_base.GatedRecurrent._fused_loop)
 
     def __init__(self, output_dim: int | None = None, init: Any = None,
                  inner_init: Any = None, activation: Any = None,
@@ -101,6 +102,7 @@ class GRU(GatedRecurrent):
     _gates = ("z", "r", "h")
     _order = ("z", "r", "h")
     _n_states = 1
+    _cell = "gru"
 
     def __init__(self, output_dim: int | None = None, init: Any = None,
                  inner_init: Any = None, activation: Any = None,
@@ -159,6 +161,7 @@ class LSTM(GatedRecurrent):
     _gates = ("i", "f", "c", "o")
     _order = ("i", "c", "f", "o")
     _n_states = 2
+    _cell = "lstm"
 
     def __init__(self, output_dim: int | None = None, init: Any = None,
                  inner_init: Any = None, forget_bias_init: Any = None, activation: Any = None,

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import symgraph as sg
+from symgraph.ops import recurrent as fused
 
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
@@ -113,11 +114,12 @@ class Recurrent(Layer):
         else:
             initial_states = self.get_initial_states(x)
         constants = self.get_constants(x)
-        preprocessed = self.preprocess_input(x)
-        last_output, outputs, states = K.rnn(self.step, preprocessed, initial_states,
-                                             go_backwards=self.go_backwards, mask=mask,
-                                             constants=constants, unroll=self.unroll,
-                                             input_length=input_shape[1])
+        loop = self._fused_loop(x, mask, initial_states, constants)
+        if loop is None:
+            loop = K.rnn(self.step, self.preprocess_input(x), initial_states,
+                         go_backwards=self.go_backwards, mask=mask, constants=constants,
+                         unroll=self.unroll, input_length=input_shape[1])
+        last_output, outputs, states = loop
         if self.stateful:
             self.add_update(list(zip(self.states, states, strict=True)), inputs=inputs)
         output = outputs if self.return_sequences else last_output
@@ -142,6 +144,12 @@ class Recurrent(Layer):
         if self.return_state:
             return [output_mask] + [None] * len(self.states)
         return output_mask
+
+    def _fused_loop(self, x: Any, mask: Any, initial_states: list[Any],
+                    constants: list[Any]) -> Any:
+        """(last output, outputs, states) by a fused loop op, or None: K.rnn then runs
+        `step` (GatedRecurrent fuses its built-in cells)."""
+        return None
 
     # ------------------------------------------------------------ Keras 1.2.2's protocol
 
@@ -355,6 +363,31 @@ class GatedRecurrent(Recurrent):
             return out + self._block("b", k0, k1) if bias else out
         parts = [self._project(x, masks, k, k + 1, weights) for k in range(k0, k1)]
         return K.concatenate(parts, axis=-1)
+
+    def _fused_loop(self, x: Any, mask: Any, initial_states: list[Any],
+                    constants: list[Any]) -> Any:
+        """SimpleRNN / GRU / LSTM as one FusedRNN op (symgraph.ops.recurrent): the input
+        projections of all steps first (whatever consume_less says), then the loop in
+        NumPy, and backpropagation through time in NumPy. Not for subclasses that
+        override the step protocol, unrolled loops, activations the op does not know,
+        or recurrent dropout masks that differ per gate ('cpu'/'mem' with dropout_U)."""
+        base = next((k for k in type(self).__mro__ if "_cell" in k.__dict__), None)
+        if base is None or self.unroll or any(
+                getattr(type(self), m) is not getattr(base, m)
+                for m in ("step", "get_constants", "preprocess_input", "get_initial_states")):
+            return None
+        names = (activations.serialize(self.activation),
+                 activations.serialize(getattr(self, "inner_activation", activations.linear)))
+        b_u, b_w = constants[0], constants[1]
+        if not fused.supports(self._cell, *names) or not _is_shared(b_u) or \
+                not K.dtype(x).startswith("float"):
+            return None
+        n = len(self._gates)
+        xz = self.preprocess_input(x) if self.consume_less == "cpu" else \
+            self._project(x, b_w, 0, n)
+        mu = b_u[0] if K.ndim(b_u[0]) else None
+        return fused.fused_rnn(self._cell, xz, self.U, initial_states, mask, mu, *names,
+                               go_backwards=self.go_backwards)
 
     def get_constants(self, x: Any) -> list[Any]:
         """[B_U, B_W]: recurrent and input dropout masks, one per gate (shared in 'gpu'

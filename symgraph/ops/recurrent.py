@@ -1,0 +1,288 @@
+"""Fused recurrent loops: a whole sequence of SimpleRNN, GRU or LSTM steps as one op.
+
+    outs, h_T, [c_T,] *saved = FusedRNN('lstm', 'tanh', 'hard_sigmoid')(xz, U, h0, c0)
+
+`scan` runs any step function, but each step is a call of a compiled graph (dozens of
+small NumPy calls) and its gradient recomputes the step. For the three standard cells
+this op runs the loop in NumPy directly: per step one matrix product h . U (GRU: two)
+and a few vectorized expressions, keeping the gate activations; the gradient op runs
+backpropagation through time on them with one product per step for dh and ONE product
+for all steps for dU -- the work a hand-written NumPy implementation does.
+
+Inputs (time-major): xz (T, B, G*H), the input projections of every step with their
+biases (gate blocks: LSTM i, f, c, o; GRU z, r, h; SimpleRNN one); U (H, G*H); h0 (B, H);
+for LSTM c0 (B, H); with `masked`, mask (T, B): 0 keeps the previous output and states
+(the first outputs are zeros until a step is unmasked), as Keras's rnn does; with
+`dropped`, mu (B, H): a recurrent dropout mask multiplying h before every product.
+Outputs: the outputs (T, B, H), the final states, then what the gradient needs.
+
+The cells (Keras 1.2.2's formulations; `act` and `inner` name activations in _ACTS):
+    SimpleRNN  h' = act(x + (h mu) U)
+    GRU        z, r = inner(x_zr + (h mu) U_zr); hh = act(x_h + (r h mu) U_h);
+               h' = z h + (1 - z) hh
+    LSTM       i, f, o = inner(...), g = act(...) of x + (h mu) U; c' = f c + i g;
+               h' = o act(c')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from .. import dtypes
+from ..graph import Apply
+from ..tensor import TensorType, as_tensor
+from .registry import Op
+
+
+def _hard_sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.clip(z * z.dtype.type(0.2) + z.dtype.type(0.5), 0, 1)
+
+
+# name -> (activation of the pre-activation, derivative from the activation's OUTPUT)
+_ACTS = {
+    "tanh": (np.tanh, lambda y: 1 - y * y),
+    "sigmoid": (special.expit, lambda y: y * (1 - y)),
+    "hard_sigmoid": (_hard_sigmoid, lambda y: ((y > 0) & (y < 1)) * y.dtype.type(0.2)),
+    "relu": (lambda z: np.maximum(z, 0), lambda y: (y > 0).astype(y.dtype)),
+    "linear": (lambda z: z, lambda y: np.ones_like(y)),
+}
+CELLS = {"simple": 1, "gru": 3, "lstm": 4}  # gate blocks per cell
+
+
+def supports(cell: str, activation: str, inner_activation: str) -> bool:
+    """True when FusedRNN can run this cell with these activations (by name)."""
+    return cell in CELLS and activation in _ACTS and inner_activation in _ACTS
+
+
+@dataclass(frozen=True)
+class FusedRNN(Op):
+    """The loop (see the module docstring); outputs (outs, h_T, [c_T], gates, hs[, cs])."""
+
+    cell: str
+    activation: str = "tanh"
+    inner_activation: str = "hard_sigmoid"
+    masked: bool = False
+    dropped: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"fused_{self.cell}"
+
+    @property
+    def nout(self) -> int:  # type: ignore[override]
+        return 6 if self.cell == "lstm" else 4
+
+    def make_node(self, xz: Any, u: Any, *rest: Any) -> Apply:
+        xz, u = as_tensor(xz), as_tensor(u)
+        n_states = 2 if self.cell == "lstm" else 1
+        expected = 2 + n_states + self.masked + self.dropped
+        if len(rest) + 2 != expected or not supports(self.cell, self.activation,
+                                                     self.inner_activation):
+            raise ValueError(f"{self.name}: expected {expected} inputs and known activations, "
+                             f"got {len(rest) + 2} ({self.activation}, {self.inner_activation})")
+        rest = tuple(as_tensor(r) for r in rest)
+        if xz.ndim != 3 or u.ndim != 2 or not dtypes.is_float(xz.dtype):
+            raise ValueError(f"{self.name}: xz must be a float (time, batch, gates*units) tensor "
+                             f"and U a matrix, got {xz.type} and {u.type}")
+        steps, batch, width = xz.type.shape
+        units = u.type.shape[0]
+        state = TensorType(xz.dtype, (batch, units))
+        outs = [TensorType(xz.dtype, (steps, batch, units)), state] + [state] * (n_states - 1)
+        outs.append(TensorType(xz.dtype, (steps, batch, width)))      # gate activations
+        outs.append(TensorType(xz.dtype, (steps, batch, units)))      # h before each step
+        if self.cell == "lstm":
+            outs.append(TensorType(xz.dtype, (steps, batch, units)))  # c before each step
+        return Apply(self, [xz, u, *rest], outs)
+
+    def perform(self, node: Apply, xz: np.ndarray, u: np.ndarray, *rest: np.ndarray) -> Any:
+        lstm = self.cell == "lstm"
+        h = np.array(rest[0], dtype=xz.dtype)
+        c = np.array(rest[1], dtype=xz.dtype) if lstm else None
+        k = 2 if lstm else 1
+        mask = rest[k].astype(bool) if self.masked else None
+        mu = rest[k + self.masked] if self.dropped else None
+        act, _ = _ACTS[self.activation]
+        inner, _ = _ACTS[self.inner_activation]
+        steps, batch, width = xz.shape
+        units = u.shape[0]
+        outs = np.zeros((steps, batch, units), xz.dtype)
+        gates = np.empty((steps, batch, width), xz.dtype)
+        hs = np.empty((steps, batch, units), xz.dtype)
+        cs = np.empty((steps, batch, units), xz.dtype) if lstm else None
+        out = np.zeros((batch, units), xz.dtype)
+        for t in range(steps):
+            hs[t] = h
+            hm = h if mu is None else h * mu
+            g = gates[t]
+            if self.cell == "simple":
+                g[:] = act(xz[t] + hm @ u)
+                h_new, c_new = g, None
+            elif self.cell == "gru":
+                g[:, :2 * units] = inner(xz[t, :, :2 * units] + hm @ u[:, :2 * units])
+                z, r = g[:, :units], g[:, units:2 * units]
+                g[:, 2 * units:] = act(xz[t, :, 2 * units:] + (r * hm) @ u[:, 2 * units:])
+                h_new, c_new = z * h + (1 - z) * g[:, 2 * units:], None
+            else:
+                cs[t] = c
+                pre = xz[t] + hm @ u
+                g[:, :2 * units] = inner(pre[:, :2 * units])
+                g[:, 2 * units:3 * units] = act(pre[:, 2 * units:3 * units])
+                g[:, 3 * units:] = inner(pre[:, 3 * units:])
+                c_new = g[:, units:2 * units] * c + g[:, :units] * g[:, 2 * units:3 * units]
+                h_new = g[:, 3 * units:] * act(c_new)
+            if mask is None:
+                h, c, out = h_new, c_new, h_new
+            else:
+                m = mask[t][:, None]
+                h = np.where(m, h_new, h)
+                c = np.where(m, c_new, c) if lstm else None
+                out = np.where(m, h_new, out)
+            outs[t] = out
+        result = [outs, h] + ([c] if lstm else []) + [gates, hs] + ([cs] if lstm else [])
+        return tuple(np.asarray(r, dtype=xz.dtype) for r in result)
+
+    def grad(self, inputs, outputs, output_grads):
+        from .allocation import zeros_like
+        lstm = self.cell == "lstm"
+        n_states = 2 if lstm else 1
+        xz, u = inputs[0], inputs[1]
+        k = 2 + n_states
+        mask = [inputs[k]] if self.masked else []
+        mu = [inputs[k + self.masked]] if self.dropped else []
+        grads_in = [g if g is not None else zeros_like(o)
+                    for o, g in zip(outputs[:1 + n_states], output_grads[:1 + n_states],
+                                    strict=True)]
+        saved = list(outputs[1 + n_states:])
+        back = FusedRNNGrad(self.cell, self.activation, self.inner_activation, self.masked,
+                            self.dropped)(xz, u, *mask, *mu, *saved, *grads_in)
+        back = back if isinstance(back, list) else [back]
+        return back + [None] * (len(mask) + len(mu))
+
+    def connection_pattern(self, node: Apply) -> list[list[bool]]:
+        n_out, n_states = self.nout, 2 if self.cell == "lstm" else 1
+        differentiable = [[j < 1 + n_states for j in range(n_out)]] * (2 + n_states)
+        return differentiable + [[False] * n_out] * (self.masked + self.dropped)
+
+
+@dataclass(frozen=True)
+class FusedRNNGrad(Op):
+    """Backpropagation through time for FusedRNN: inputs (xz, U, [mask], [mu], gates, hs,
+    [cs], d outs, d h_T, [d c_T]); outputs (d xz, d U, d h0, [d c0])."""
+
+    cell: str
+    activation: str = "tanh"
+    inner_activation: str = "hard_sigmoid"
+    masked: bool = False
+    dropped: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"fused_{self.cell}_grad"
+
+    @property
+    def nout(self) -> int:  # type: ignore[override]
+        return 4 if self.cell == "lstm" else 3
+
+    def make_node(self, *inputs: Any) -> Apply:
+        inputs = [as_tensor(i) for i in inputs]
+        xz, u = inputs[0], inputs[1]
+        state = TensorType(xz.dtype, (xz.type.shape[1], u.type.shape[0]))
+        outs = [xz.type, u.type, state] + ([state] if self.cell == "lstm" else [])
+        return Apply(self, inputs, outs)
+
+    def perform(self, node: Apply, *args: np.ndarray) -> Any:
+        lstm = self.cell == "lstm"
+        xz, u = args[0], args[1]
+        k = 2
+        mask = args[k].astype(bool) if self.masked else None
+        k += self.masked
+        mu = args[k] if self.dropped else None
+        k += self.dropped
+        gates, hs = args[k], args[k + 1]
+        cs = args[k + 2] if lstm else None
+        k += 3 if lstm else 2
+        d_outs, dh = args[k], np.array(args[k + 1], dtype=xz.dtype)
+        dc = np.array(args[k + 2], dtype=xz.dtype) if lstm else None
+        act, act_d = _ACTS[self.activation]
+        _, inner_d = _ACTS[self.inner_activation]
+        steps, batch, width = xz.shape
+        units = u.shape[0]
+        dxz = np.zeros_like(xz)
+        extra = np.empty((steps, batch, units), xz.dtype) if self.cell == "gru" else None
+        carry = np.zeros((batch, units), xz.dtype)  # d of the output repeated when masked
+        for t in range(steps - 1, -1, -1):
+            g, h = gates[t], hs[t]
+            hm = h if mu is None else h * mu
+            d_new = d_outs[t] + carry
+            m = mask[t][:, None] if mask is not None else None
+            dh_new = dh + (d_new if m is None else d_new * m)
+            dz = dxz[t]
+            if self.cell == "simple":
+                dz[:] = dh_new * act_d(g)
+                dh_prev = dz @ u.T
+            elif self.cell == "gru":
+                z, r, hh = g[:, :units], g[:, units:2 * units], g[:, 2 * units:]
+                dz[:, 2 * units:] = dh_new * (1 - z) * act_d(hh)
+                d_rhm = dz[:, 2 * units:] @ u[:, 2 * units:].T
+                extra[t] = r * hm  # what U_h multiplied
+                dz[:, :units] = dh_new * (h - hh) * inner_d(z)
+                dz[:, units:2 * units] = d_rhm * hm * inner_d(r)
+                d_hm = dz[:, :2 * units] @ u[:, :2 * units].T + d_rhm * r
+                dh_prev = dh_new * z + (d_hm if mu is None else d_hm * mu)
+            else:
+                i, f = g[:, :units], g[:, units:2 * units]
+                gg, o = g[:, 2 * units:3 * units], g[:, 3 * units:]
+                c_new = f * cs[t] + i * gg
+                tc = act(c_new)
+                dc_new = dc + dh_new * o * act_d(tc)
+                dz[:, :units] = dc_new * gg * inner_d(i)
+                dz[:, units:2 * units] = dc_new * cs[t] * inner_d(f)
+                dz[:, 2 * units:3 * units] = dc_new * i * act_d(gg)
+                dz[:, 3 * units:] = dh_new * tc * inner_d(o)
+                dh_prev = dz @ u.T
+                dc_prev = dc_new * f
+            if self.cell == "simple" or lstm:
+                dh_prev = dh_prev if mu is None else dh_prev * mu
+            if m is None:
+                dh = dh_prev
+                dc = dc_prev if lstm else None
+            else:
+                dz *= m
+                dh = np.where(m, dh_prev, dh)
+                dc = np.where(m, dc_prev, dc) if lstm else None
+                carry = np.where(m, 0, d_new)
+        flat_h = (hs if mu is None else hs * mu).reshape(-1, units)
+        flat_dz = dxz.reshape(-1, width)
+        if self.cell == "gru":
+            du = np.empty_like(u)
+            du[:, :2 * units] = flat_h.T @ flat_dz[:, :2 * units]
+            du[:, 2 * units:] = extra.reshape(-1, units).T @ flat_dz[:, 2 * units:]
+        else:
+            du = flat_h.T @ flat_dz
+        result = [dxz, du, dh] + ([dc] if lstm else [])
+        return tuple(np.asarray(r, dtype=xz.dtype) for r in result)
+
+
+def fused_rnn(cell: str, xz: Any, u: Any, states: list[Any], mask: Any = None, mu: Any = None,
+              activation: str = "tanh", inner_activation: str = "hard_sigmoid",
+              go_backwards: bool = False) -> tuple[Any, Any, list[Any]]:
+    """The loop on batch-major xz (B, T, G*H), as Keras's rnn returns it: (last output,
+    outputs (B, T, H) in the order the steps ran, final states). mask (B, T); mu (B, H)."""
+    from .elemwise import cast
+    from .indexing import getitem
+    from .shape import transpose
+    seq = transpose(as_tensor(xz), [1, 0, 2])
+    ms = None if mask is None else transpose(cast(as_tensor(mask), "bool"), [1, 0])
+    if go_backwards:
+        seq = getitem(seq, slice(None, None, -1))
+        ms = None if ms is None else getitem(ms, slice(None, None, -1))
+    op = FusedRNN(cell, activation, inner_activation, ms is not None, mu is not None)
+    out = op(seq, u, *states, *([ms] if ms is not None else []),
+             *([mu] if mu is not None else []))
+    n_states = 2 if cell == "lstm" else 1
+    outs, final = out[0], out[1:1 + n_states]
+    return getitem(outs, -1), transpose(outs, [1, 0, 2]), list(final)
