@@ -167,6 +167,8 @@ def foldr(fn: Callable[[Variable, Variable], Any], elems: Any, initializer: Any 
 
 def _last_or(stacked: Variable, initializer: Any) -> Variable:
     """The last accumulated value, or the initializer when there was nothing to fold."""
-    initializer = sg.as_tensor(initializer)
-    n = sg.shape_i(stacked, 0)
-    return sg.ifelse(sg.gt(n, 0), stacked[-1], sg.cast(initializer, stacked.dtype))
+    initializer = sg.cast(sg.as_tensor(initializer), stacked.dtype)
+    steps = stacked.type.shape[0]
+    if steps is not None:  # known when the graph is built
+        return stacked[-1] if steps else initializer
+    return sg.ifelse(sg.gt(sg.shape_i(stacked, 0), 0), stacked[-1], initializer)

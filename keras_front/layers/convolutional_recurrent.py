@@ -64,8 +64,8 @@ class ConvLSTM2D(GatedRecurrent):
                  nb_col: int | None = None, init: Any = "glorot_uniform",
                  inner_init: Any = "orthogonal", forget_bias_init: Any = "one",
                  activation: Any = "tanh", inner_activation: Any = "hard_sigmoid",
-                 dim_ordering: str = "default", border_mode: str = "valid",
-                 subsample: Sequence[int] = (1, 1), W_regularizer: Any = None,  # noqa: N803
+                 dim_ordering: str = "default", border_mode: str | None = None,
+                 subsample: Sequence[int] | None = None, W_regularizer: Any = None,  # noqa: N803
                  U_regularizer: Any = None, b_regularizer: Any = None,  # noqa: N803
                  dropout_W: float = 0.0, dropout_U: float = 0.0, *,  # noqa: N803
                  filters: int | None = None, kernel_size: Any = None,
@@ -86,8 +86,10 @@ class ConvLSTM2D(GatedRecurrent):
         if self.border_mode not in ("valid", "same"):
             raise ValueError(f"ConvLSTM2D: border_mode must be 'valid' or 'same', got "
                              f"{self.border_mode!r}")
-        self.subsample = tuple(int(s) for s in (strides if strides is not None
-                                                else subsample))
+        strides = renamed("ConvLSTM2D", ("subsample", subsample), ("strides", strides),
+                          (1, 1))
+        self.subsample = tuple(int(s) for s in ((strides, strides) if isinstance(strides, int)
+                                                else strides))
         self.dim_ordering = K.normalize_dim_ordering(
             renamed("ConvLSTM2D", ("dim_ordering", None if dim_ordering == "default"
                                    else dim_ordering), ("data_format", data_format)))

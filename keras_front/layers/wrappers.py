@@ -161,7 +161,8 @@ class TimeDistributed(Wrapper):
                 for i, d in enumerate(K.int_shape(x)[2:])]
         flat = sg.reshape(x, [-1, *rest])
         K.set_keras_attr(flat, "_keras_shape", self._inner_shape(K.int_shape(x)))
-        y = sg.as_tensor(self.layer.call(flat))
+        y = self.layer.call(flat)
+        y = sg.as_tensor(y[0] if isinstance(y, list) and len(y) == 1 else y)  # a model's list
         steps = K.int_shape(x)[1]
         out_rest = [d if d is not None else sg.shape_i(y, i + 1)
                     for i, d in enumerate(K.int_shape(y)[1:])]

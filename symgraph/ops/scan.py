@@ -296,6 +296,9 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
         return n.astype("int64")
     if not seqs:
         raise ValueError("scan: give sequences or n_steps")
+    static = [s.type.shape[0] for s in seqs]
+    if None not in static:  # all lengths known: the number of steps is too
+        return constant(min(static), "int64")
     n = shape_i(seqs[0], 0)
     for s in seqs[1:]:
         n = minimum(n, shape_i(s, 0))

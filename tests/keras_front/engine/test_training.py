@@ -294,3 +294,23 @@ def test_constraints_apply_after_each_step():
     w, b = model.get_weights()
     assert (w >= 0).all() and np.abs(b).max() <= 0.5 + 1e-6
     assert not np.allclose(w, np.abs(W0))
+
+
+def test_a_metric_may_return_a_dict_of_named_values():
+    def spread(y_true, y_pred):
+        return {"max_error": K.max(K.abs(y_true - y_pred)), "min_pred": K.min(y_pred)}
+
+    model = Sequential([Dense(1, input_dim=2, init="one", bias=False)])
+    model.compile("sgd", "mse", metrics=[spread, "mae"])
+    assert model.metrics_names == ["loss", "max_error", "min_pred", "mean_absolute_error"]
+    x = np.array([[1.0, 2.0], [0.0, 1.0]], "float32")
+    y = np.array([[2.0], [1.5]], "float32")
+    loss, max_error, min_pred, mae = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose([loss, max_error, min_pred, mae],
+                               [(1 + 0.25) / 2, 1.0, 1.0, 0.75], rtol=1e-6)
+
+
+def test_keras_1_2_2_engine_training_names():
+    from keras_front.engine import training
+    assert training.make_batches(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    assert callable(training.weighted_objective) and callable(training.batch_shuffle)
