@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .keras_mlp import best_of
+
 VOCAB, DIM, UNITS, STEPS, BATCH = 20000, 128, 128, 80, 32
 LR, BETA1, BETA2, EPS, CLIP = 0.001, 0.9, 0.999, 1e-8, 1e-7
 
@@ -156,15 +158,6 @@ class NumpyLSTM:
 # ---------------------------------------------------------------- measuring
 
 
-def best_epoch(fn: Any, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def breakdown(model: Any, x: np.ndarray, y: np.ndarray, batches: int = 10) -> list[str]:
     """Where one keras_front batch goes: the compiled train function's profile."""
     profile = cProfile.Profile()
@@ -212,9 +205,9 @@ def main() -> None:
         first = time.perf_counter() - start
         ours = theirs = float("inf")
         for _ in range(args.repeats):  # interleaved: both see the same machine load
-            ours = min(ours, best_epoch(lambda m=model: m.fit(
+            ours = min(ours, best_of(lambda m=model: m.fit(
                 x, y, batch_size=BATCH, nb_epoch=1, verbose=0), 1))
-            theirs = min(theirs, best_epoch(lambda: reference.epoch(x, y, rng), 1))
+            theirs = min(theirs, best_of(lambda: reference.epoch(x, y, rng), 1))
         models[mode] = model
         print(f"{'LSTM consume_less=' + repr(mode):24} {first:>13.2f} "
               f"{ours / n_batches * 1e3:>9.1f} {theirs / n_batches * 1e3:>15.1f} "

@@ -93,13 +93,11 @@ class ConvLSTM2D(GatedRecurrent):
         self.dim_ordering = K.normalize_dim_ordering(
             renamed("ConvLSTM2D", ("dim_ordering", None if dim_ordering == "default"
                                    else dim_ordering), ("data_format", data_format)))
-        self._setup(None, self.nb_filter, init, None, inner_init, None, activation,
-                    W_regularizer, None, U_regularizer, None, b_regularizer, None, dropout_W,
-                    None, dropout_U, None, None, None, None, None, None, None)
         self.forget_bias_init = initializers.get(forget_bias_init)
         self.inner_activation = activations.get(inner_activation)
         kwargs.pop("consume_less", None)
-        super().__init__(**kwargs)
+        super().__init__(self.nb_filter, init, inner_init, activation, W_regularizer,
+                         U_regularizer, b_regularizer, dropout_W, dropout_U, **kwargs)
         self.input_spec = [InputSpec(ndim=5)]
 
     # ------------------------------------------------------------ shapes

@@ -43,7 +43,7 @@ from .arguments import is_activation_name, renamed, serialize_initializer
 from .recurrent_base import GatedRecurrent, Recurrent, dropout_masks  # noqa: F401
 
 
-def _first_activation(layer: str, init: Any, activation: Any) -> tuple[Any, Any]:
+def _first_activation(init: Any, activation: Any) -> tuple[Any, Any]:
     """Keras 2's `LSTM(32, 'relu')`: a second positional argument naming an activation."""
     if is_activation_name(init) and activation is None:
         return None, init
@@ -65,22 +65,10 @@ class SimpleRNN(GatedRecurrent):
                  inner_init: Any = None, activation: Any = None,
                  W_regularizer: Any = None, U_regularizer: Any = None,  # noqa: N803
                  b_regularizer: Any = None, dropout_W: float | None = None,  # noqa: N803
-                 dropout_U: float | None = None, *, units: int | None = None,  # noqa: N803
-                 kernel_initializer: Any = None, recurrent_initializer: Any = None,
-                 bias_initializer: Any = None, use_bias: bool | None = None,
-                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, recurrent_constraint: Any = None,
-                 bias_constraint: Any = None, dropout: float | None = None,
-                 recurrent_dropout: float | None = None, **kwargs: Any):
-        init, activation = _first_activation("SimpleRNN", init, activation)
-        self._setup(units, output_dim, init, kernel_initializer, inner_init,
-                    recurrent_initializer, activation or "tanh", W_regularizer,
-                    kernel_regularizer, U_regularizer, recurrent_regularizer, b_regularizer,
-                    bias_regularizer, dropout_W, dropout, dropout_U, recurrent_dropout,
-                    use_bias, bias_initializer, activity_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint)
-        super().__init__(**kwargs)
+                 dropout_U: float | None = None, **kwargs: Any):  # noqa: N803
+        init, activation = _first_activation(init, activation)
+        super().__init__(output_dim, init, inner_init, activation or "tanh", W_regularizer,
+                         U_regularizer, b_regularizer, dropout_W, dropout_U, **kwargs)
 
     def step(self, x: Any, states: list[Any]) -> tuple[Any, list[Any]]:
         """activation(x . W + b + (h * B_U) . U)."""
@@ -109,25 +97,13 @@ class GRU(GatedRecurrent):
                  inner_activation: Any = None, W_regularizer: Any = None,  # noqa: N803
                  U_regularizer: Any = None, b_regularizer: Any = None,  # noqa: N803
                  dropout_W: float | None = None, dropout_U: float | None = None,  # noqa: N803
-                 *, units: int | None = None, kernel_initializer: Any = None,
-                 recurrent_initializer: Any = None, bias_initializer: Any = None,
-                 recurrent_activation: Any = None, use_bias: bool | None = None,
-                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, recurrent_constraint: Any = None,
-                 bias_constraint: Any = None, dropout: float | None = None,
-                 recurrent_dropout: float | None = None, **kwargs: Any):
-        init, activation = _first_activation("GRU", init, activation)
-        self._setup(units, output_dim, init, kernel_initializer, inner_init,
-                    recurrent_initializer, activation or "tanh", W_regularizer,
-                    kernel_regularizer, U_regularizer, recurrent_regularizer, b_regularizer,
-                    bias_regularizer, dropout_W, dropout, dropout_U, recurrent_dropout,
-                    use_bias, bias_initializer, activity_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint)
+                 *, recurrent_activation: Any = None, **kwargs: Any):
+        init, activation = _first_activation(init, activation)
         self.inner_activation = self.recurrent_activation = activations.get(
             renamed("GRU", ("inner_activation", inner_activation),
                     ("recurrent_activation", recurrent_activation), "hard_sigmoid"))
-        super().__init__(**kwargs)
+        super().__init__(output_dim, init, inner_init, activation or "tanh", W_regularizer,
+                         U_regularizer, b_regularizer, dropout_W, dropout_U, **kwargs)
 
     def step(self, x: Any, states: list[Any]) -> tuple[Any, list[Any]]:
         """One GRU step (update gate z, reset gate r, candidate hh)."""
@@ -168,30 +144,18 @@ class LSTM(GatedRecurrent):
                  inner_activation: Any = None, W_regularizer: Any = None,  # noqa: N803
                  U_regularizer: Any = None, b_regularizer: Any = None,  # noqa: N803
                  dropout_W: float | None = None, dropout_U: float | None = None,  # noqa: N803
-                 *, units: int | None = None, kernel_initializer: Any = None,
-                 recurrent_initializer: Any = None, bias_initializer: Any = None,
-                 unit_forget_bias: bool | None = None, recurrent_activation: Any = None,
-                 use_bias: bool | None = None, kernel_regularizer: Any = None,
-                 recurrent_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 recurrent_constraint: Any = None, bias_constraint: Any = None,
-                 dropout: float | None = None, recurrent_dropout: float | None = None,
+                 *, unit_forget_bias: bool | None = None, recurrent_activation: Any = None,
                  **kwargs: Any):
-        init, activation = _first_activation("LSTM", init, activation)
-        self._setup(units, output_dim, init, kernel_initializer, inner_init,
-                    recurrent_initializer, activation or "tanh", W_regularizer,
-                    kernel_regularizer, U_regularizer, recurrent_regularizer, b_regularizer,
-                    bias_regularizer, dropout_W, dropout, dropout_U, recurrent_dropout,
-                    use_bias, bias_initializer, activity_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint)
-        if forget_bias_init is None and unit_forget_bias is not False:
-            forget_bias_init = "one"
-        self.forget_bias_init = initializers.get(forget_bias_init) \
-            if forget_bias_init is not None else self.bias_initializer
+        init, activation = _first_activation(init, activation)
+        if forget_bias_init is None:  # Keras 2: ones unless unit_forget_bias=False
+            forget_bias_init = "one" if unit_forget_bias is not False else \
+                (kwargs.get("bias_initializer") or "zero")
+        self.forget_bias_init = initializers.get(forget_bias_init)
         self.inner_activation = self.recurrent_activation = activations.get(
             renamed("LSTM", ("inner_activation", inner_activation),
                     ("recurrent_activation", recurrent_activation), "hard_sigmoid"))
-        super().__init__(**kwargs)
+        super().__init__(output_dim, init, inner_init, activation or "tanh", W_regularizer,
+                         U_regularizer, b_regularizer, dropout_W, dropout_U, **kwargs)
 
     def _bias_init(self, gate: str) -> Any:
         return self.forget_bias_init if gate == "f" else self.bias_initializer

@@ -227,21 +227,26 @@ class Recurrent(Layer):
 
 
 class GatedRecurrent(Recurrent):
-    """The weights and the arithmetic shared by SimpleRNN, GRU and LSTM: `_gates` names
-    the blocks of the projections (the order of the fused weights' columns), `_order`
-    the order of the per-gate weights in `weights` (Keras 1.2.2's)."""
+    """The arguments, weights and arithmetic shared by SimpleRNN, GRU and LSTM (both
+    spellings of every argument they all take); `_gates` names the blocks of the
+    projections (the order of the fused weights' columns), `_order` the order of the
+    per-gate weights in `weights` (Keras 1.2.2's)."""
 
     _gates: tuple[str, ...] = ("",)
     _order: tuple[str, ...] = ("",)
 
-    def _setup(self, units: Any, output_dim: Any, init: Any, kernel_initializer: Any,
-               inner_init: Any, recurrent_initializer: Any, activation: Any,
-               W_regularizer: Any, kernel_regularizer: Any,  # noqa: N803 (Keras 1)
-               U_regularizer: Any, recurrent_regularizer: Any,  # noqa: N803
-               b_regularizer: Any, bias_regularizer: Any, dropout_W: Any, dropout: Any,  # noqa: N803
-               dropout_U: Any, recurrent_dropout: Any, use_bias: Any, bias_initializer: Any,  # noqa: N803
-               activity_regularizer: Any, kernel_constraint: Any, recurrent_constraint: Any,
-               bias_constraint: Any) -> None:
+    def __init__(self, output_dim: int | None = None, init: Any = None,
+                 inner_init: Any = None, activation: Any = None,
+                 W_regularizer: Any = None, U_regularizer: Any = None,  # noqa: N803 (Keras 1)
+                 b_regularizer: Any = None, dropout_W: float | None = None,  # noqa: N803
+                 dropout_U: float | None = None, *, units: int | None = None,  # noqa: N803
+                 kernel_initializer: Any = None, recurrent_initializer: Any = None,
+                 bias_initializer: Any = None, use_bias: bool | None = None,
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float | None = None,
+                 recurrent_dropout: float | None = None, **kwargs: Any):
         """Read both spellings of the arguments every gated layer has."""
         cls = type(self).__name__
         units = renamed(cls, ("output_dim", output_dim), ("units", units))
@@ -282,6 +287,7 @@ class GatedRecurrent(Recurrent):
         self.use_bias = bool(True if use_bias is None else use_bias)
         if self.dropout_W or self.dropout_U:
             self.uses_learning_phase = True
+        super().__init__(**kwargs)
 
     # ------------------------------------------------------------ weights
 

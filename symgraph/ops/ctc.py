@@ -39,15 +39,20 @@ from .registry import Op
 _NEG_INF = -np.inf
 
 
+def _checked(x: Any, ndim: int, kind: str, what: str, described: str) -> Any:
+    """x as a tensor of `ndim` dims of the kind ('float' or 'int'), else an error."""
+    x = as_tensor(x)
+    is_kind = dtypes.is_float if kind == "float" else dtypes.is_int
+    if x.ndim != ndim or not is_kind(x.dtype):
+        raise ValueError(f"{what}: {described}, got {x.type}")
+    return x
+
+
 def _inputs(log_probs: Any, lengths: Any, what: str) -> tuple[Any, Any]:
-    log_probs, lengths = as_tensor(log_probs), as_tensor(lengths)
-    if log_probs.ndim != 3 or not dtypes.is_float(log_probs.dtype):
-        raise ValueError(f"{what}: log_probs must be a float tensor (batch, time, classes), "
-                         f"got {log_probs.type}")
-    if lengths.ndim != 1 or not dtypes.is_int(lengths.dtype):
-        raise ValueError(f"{what}: input lengths must be an integer vector (batch,), got "
-                         f"{lengths.type}")
-    return log_probs, lengths
+    return (_checked(log_probs, 3, "float", what, "log_probs must be a float tensor (batch, "
+                                                  "time, classes)"),
+            _checked(lengths, 1, "int", what, "input lengths must be an integer vector "
+                                              "(batch,)"))
 
 
 def _extended_labels(labels: np.ndarray, label_lengths: np.ndarray, blank: int
@@ -156,13 +161,10 @@ class CTCLoss(Op):
     def make_node(self, log_probs: Any, labels: Any, input_lengths: Any,
                   label_lengths: Any) -> Apply:
         log_probs, input_lengths = _inputs(log_probs, input_lengths, "ctc_loss")
-        labels, label_lengths = as_tensor(labels), as_tensor(label_lengths)
-        if labels.ndim != 2 or not dtypes.is_int(labels.dtype):
-            raise ValueError(f"ctc_loss: labels must be an integer matrix (batch, "
-                             f"max_label_length), got {labels.type}")
-        if label_lengths.ndim != 1 or not dtypes.is_int(label_lengths.dtype):
-            raise ValueError(f"ctc_loss: label lengths must be an integer vector (batch,), "
-                             f"got {label_lengths.type}")
+        labels = _checked(labels, 2, "int", "ctc_loss", "labels must be an integer matrix "
+                                                        "(batch, max_label_length)")
+        label_lengths = _checked(label_lengths, 1, "int", "ctc_loss",
+                                 "label lengths must be an integer vector (batch,)")
         batch = log_probs.type.shape[0]
         return Apply(self, [log_probs, labels, input_lengths, label_lengths],
                      [TensorType(log_probs.dtype, (batch,)), log_probs.type])

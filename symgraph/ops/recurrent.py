@@ -59,14 +59,24 @@ def supports(cell: str, activation: str, inner_activation: str) -> bool:
 
 
 @dataclass(frozen=True)
-class FusedRNN(Op):
-    """The loop (see the module docstring); outputs (outs, h_T, [c_T], gates, hs[, cs])."""
+class _Cell(Op):
+    """What FusedRNN and its gradient share: the cell, its activations, which optional
+    inputs there are."""
 
     cell: str
     activation: str = "tanh"
     inner_activation: str = "hard_sigmoid"
     masked: bool = False
     dropped: bool = False
+
+    @property
+    def n_states(self) -> int:
+        return 2 if self.cell == "lstm" else 1
+
+
+@dataclass(frozen=True)
+class FusedRNN(_Cell):
+    """The loop (see the module docstring); outputs (outs, h_T, [c_T], gates, hs[, cs])."""
 
     @property
     def name(self) -> str:
@@ -78,7 +88,7 @@ class FusedRNN(Op):
 
     def make_node(self, xz: Any, u: Any, *rest: Any) -> Apply:
         xz, u = as_tensor(xz), as_tensor(u)
-        n_states = 2 if self.cell == "lstm" else 1
+        n_states = self.n_states
         expected = 2 + n_states + self.masked + self.dropped
         if len(rest) + 2 != expected or not supports(self.cell, self.activation,
                                                      self.inner_activation):
@@ -147,8 +157,7 @@ class FusedRNN(Op):
 
     def grad(self, inputs, outputs, output_grads):
         from .allocation import zeros_like
-        lstm = self.cell == "lstm"
-        n_states = 2 if lstm else 1
+        n_states = self.n_states
         xz, u = inputs[0], inputs[1]
         k = 2 + n_states
         mask = [inputs[k]] if self.masked else []
@@ -163,21 +172,15 @@ class FusedRNN(Op):
         return back + [None] * (len(mask) + len(mu))
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
-        n_out, n_states = self.nout, 2 if self.cell == "lstm" else 1
+        n_out, n_states = self.nout, self.n_states
         differentiable = [[j < 1 + n_states for j in range(n_out)]] * (2 + n_states)
         return differentiable + [[False] * n_out] * (self.masked + self.dropped)
 
 
 @dataclass(frozen=True)
-class FusedRNNGrad(Op):
+class FusedRNNGrad(_Cell):
     """Backpropagation through time for FusedRNN: inputs (xz, U, [mask], [mu], gates, hs,
     [cs], d outs, d h_T, [d c_T]); outputs (d xz, d U, d h0, [d c0])."""
-
-    cell: str
-    activation: str = "tanh"
-    inner_activation: str = "hard_sigmoid"
-    masked: bool = False
-    dropped: bool = False
 
     @property
     def name(self) -> str:
