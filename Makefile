@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m bench.keras_mlp
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer
+	$(PY) -m bench.keras_scaling
 
 notebooks: $(STAMP)
 	$(PY) -m tests.notebooks.execute
