@@ -5,6 +5,10 @@ TerminateOnNaN (stop on a NaN/inf loss).
 Keras 1.2's semantics, including its counting of `patience`: training stops (or the rate
 drops) at the `patience + 1`-th epoch in a row without improvement. Keras 2.1+ acts one
 epoch earlier; `patience=0` acts at the first such epoch in both.
+
+ModelCheckpoint fills `{epoch}` in its file path 0-based, as Keras 1.2.2 does
+(`'weights.{epoch:02d}.h5'` names the first epoch's file `weights.00.h5`; Keras 2 counts
+from 1): a compatibility decision of issue 10, so Keras 1 scripts find their files.
 """
 
 from __future__ import annotations
