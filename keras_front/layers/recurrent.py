@@ -1,5 +1,7 @@
 """Recurrent layers: SimpleRNN, GRU and LSTM with Keras 1.2.2's arguments, configs and
-weights, running on K.rnn (one sg.scan node, or unrolled with `unroll=True`).
+weights. They run as one fused loop op (symgraph.ops.recurrent.FusedRNN: the loop and
+its backpropagation through time in NumPy) when their activations and dropout masks
+allow, else on K.rnn (one sg.scan node, or unrolled with `unroll=True`).
 
     model.add(Embedding(20000, 128, input_length=80, mask_zero=True))
     model.add(LSTM(128, dropout_W=0.2, dropout_U=0.2))          # Keras 1.2.2
@@ -12,8 +14,9 @@ return_state. `layer(x, initial_state=[h0, ...])` starts from given states (they
 inputs of the layer's node). Masks (Masking, Embedding(mask_zero=True)) skip timesteps:
 a masked step keeps the previous output and states.
 
-consume_less decides where the input projections x . W + b are computed and how the
-weights are stored, as in Keras 1.2.2:
+consume_less decides how the weights are stored and, on the K.rnn path, where the input
+projections x . W + b are computed, as in Keras 1.2.2 (the fused loop always computes
+the projections of all steps at once, before the loop):
 - 'cpu' (the default): for all timesteps at once, one matrix product before the loop;
   the loop then does one product h . U per step. Weights are kept per gate (LSTM:
   W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o; GRU: z, r, h).
