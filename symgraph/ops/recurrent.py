@@ -38,17 +38,27 @@ from ..tensor import TensorType, as_tensor
 from .registry import Op
 
 
-def _hard_sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.clip(z * z.dtype.type(0.2) + z.dtype.type(0.5), 0, 1)
+def _hard_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    out = np.multiply(z, z.dtype.type(0.2), out=out)
+    out += z.dtype.type(0.5)
+    return np.clip(out, 0, 1, out=out)
 
 
-# name -> (activation of the pre-activation, derivative from the activation's OUTPUT)
+def _linear(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    if out is None:
+        return z.copy()
+    out[...] = z
+    return out
+
+
+# name -> (activation (z, out=None) -> out, derivative from the activation's OUTPUT)
 _ACTS = {
     "tanh": (np.tanh, lambda y: 1 - y * y),
     "sigmoid": (special.expit, lambda y: y * (1 - y)),
     "hard_sigmoid": (_hard_sigmoid, lambda y: ((y > 0) & (y < 1)) * y.dtype.type(0.2)),
-    "relu": (lambda z: np.maximum(z, 0), lambda y: (y > 0).astype(y.dtype)),
-    "linear": (lambda z: z, lambda y: np.ones_like(y)),
+    "relu": (lambda z, out=None: np.maximum(z, 0, out=out),
+             lambda y: (y > 0).astype(y.dtype)),
+    "linear": (_linear, lambda y: np.ones_like(y)),
 }
 CELLS = {"simple": 1, "gru": 3, "lstm": 4}  # gate blocks per cell
 
@@ -124,26 +134,33 @@ class FusedRNN(_Cell):
         hs = np.empty((steps, batch, units), xz.dtype)
         cs = np.empty((steps, batch, units), xz.dtype) if lstm else None
         out = np.zeros((batch, units), xz.dtype)
+        pre = np.empty((batch, width), xz.dtype)  # pre-activations of one step
         for t in range(steps):
             hs[t] = h
             hm = h if mu is None else h * mu
             g = gates[t]
             if self.cell == "simple":
-                g[:] = act(xz[t] + hm @ u)
-                h_new, c_new = g, None
+                np.add(np.dot(hm, u, out=pre), xz[t], out=pre)
+                h_new, c_new = act(pre, out=g), None
             elif self.cell == "gru":
-                g[:, :2 * units] = inner(xz[t, :, :2 * units] + hm @ u[:, :2 * units])
+                zr = hm @ u[:, :2 * units]
+                zr += xz[t, :, :2 * units]
+                inner(zr, out=g[:, :2 * units])
                 z, r = g[:, :units], g[:, units:2 * units]
-                g[:, 2 * units:] = act(xz[t, :, 2 * units:] + (r * hm) @ u[:, 2 * units:])
+                hh = (r * hm) @ u[:, 2 * units:]
+                hh += xz[t, :, 2 * units:]
+                act(hh, out=g[:, 2 * units:])
                 h_new, c_new = z * h + (1 - z) * g[:, 2 * units:], None
             else:
                 cs[t] = c
-                pre = xz[t] + hm @ u
-                g[:, :2 * units] = inner(pre[:, :2 * units])
-                g[:, 2 * units:3 * units] = act(pre[:, 2 * units:3 * units])
-                g[:, 3 * units:] = inner(pre[:, 3 * units:])
-                c_new = g[:, units:2 * units] * c + g[:, :units] * g[:, 2 * units:3 * units]
-                h_new = g[:, 3 * units:] * act(c_new)
+                np.add(np.dot(hm, u, out=pre), xz[t], out=pre)
+                inner(pre[:, :2 * units], out=g[:, :2 * units])
+                act(pre[:, 2 * units:3 * units], out=g[:, 2 * units:3 * units])
+                inner(pre[:, 3 * units:], out=g[:, 3 * units:])
+                c_new = g[:, units:2 * units] * c
+                c_new += g[:, :units] * g[:, 2 * units:3 * units]
+                h_new = act(c_new)
+                h_new *= g[:, 3 * units:]
             if mask is None:
                 h, c, out = h_new, c_new, h_new
             else:
@@ -197,6 +214,25 @@ class FusedRNNGrad(_Cell):
         outs = [xz.type, u.type, state] + ([state] if self.cell == "lstm" else [])
         return Apply(self, inputs, outs)
 
+    def _factors(self, gates: np.ndarray, hs: np.ndarray, hm: np.ndarray, cs: Any,
+                 units: int) -> dict[str, np.ndarray]:
+        """What multiplies the incoming gradients at each step, for all steps at once
+        (vectorized over time: the loop then does a few products per step)."""
+        act, act_d = _ACTS[self.activation]
+        _, inner_d = _ACTS[self.inner_activation]
+        if self.cell == "simple":
+            return {"act": act_d(gates)}
+        if self.cell == "gru":
+            z, r, hh = gates[..., :units], gates[..., units:2 * units], gates[..., 2 * units:]
+            return {"hh": (1 - z) * act_d(hh), "z": (hs - hh) * inner_d(z),
+                    "r": hm * inner_d(r), "r_hm": r * hm}
+        i, f = gates[..., :units], gates[..., units:2 * units]
+        g, o = gates[..., 2 * units:3 * units], gates[..., 3 * units:]
+        c_new = f * cs + i * g
+        tc = act(c_new)
+        ifc = np.stack([g * inner_d(i), cs * inner_d(f), i * act_d(g)], axis=2)
+        return {"dc": o * act_d(tc), "ifc": ifc, "o": tc * inner_d(o)}
+
     def perform(self, node: Apply, *args: np.ndarray) -> Any:
         lstm = self.cell == "lstm"
         xz, u = args[0], args[1]
@@ -210,44 +246,36 @@ class FusedRNNGrad(_Cell):
         k += 3 if lstm else 2
         d_outs, dh = args[k], np.array(args[k + 1], dtype=xz.dtype)
         dc = np.array(args[k + 2], dtype=xz.dtype) if lstm else None
-        act, act_d = _ACTS[self.activation]
-        _, inner_d = _ACTS[self.inner_activation]
         steps, batch, width = xz.shape
         units = u.shape[0]
         dxz = np.zeros_like(xz)
-        extra = np.empty((steps, batch, units), xz.dtype) if self.cell == "gru" else None
+        hm_all = hs if mu is None else hs * mu
+        factors = self._factors(gates, hs, hm_all, cs, units)
+        extra = factors.get("r_hm")  # GRU: what U_h multiplied, every step
         carry = np.zeros((batch, units), xz.dtype)  # d of the output repeated when masked
         for t in range(steps - 1, -1, -1):
-            g, h = gates[t], hs[t]
-            hm = h if mu is None else h * mu
             d_new = d_outs[t] + carry
             m = mask[t][:, None] if mask is not None else None
             dh_new = dh + (d_new if m is None else d_new * m)
             dz = dxz[t]
             if self.cell == "simple":
-                dz[:] = dh_new * act_d(g)
+                np.multiply(dh_new, factors["act"][t], out=dz)
                 dh_prev = dz @ u.T
             elif self.cell == "gru":
-                z, r, hh = g[:, :units], g[:, units:2 * units], g[:, 2 * units:]
-                dz[:, 2 * units:] = dh_new * (1 - z) * act_d(hh)
+                np.multiply(dh_new, factors["hh"][t], out=dz[:, 2 * units:])
                 d_rhm = dz[:, 2 * units:] @ u[:, 2 * units:].T
-                extra[t] = r * hm  # what U_h multiplied
-                dz[:, :units] = dh_new * (h - hh) * inner_d(z)
-                dz[:, units:2 * units] = d_rhm * hm * inner_d(r)
-                d_hm = dz[:, :2 * units] @ u[:, :2 * units].T + d_rhm * r
-                dh_prev = dh_new * z + (d_hm if mu is None else d_hm * mu)
+                np.multiply(dh_new, factors["z"][t], out=dz[:, :units])
+                np.multiply(d_rhm, factors["r"][t], out=dz[:, units:2 * units])
+                d_hm = dz[:, :2 * units] @ u[:, :2 * units].T
+                d_hm += d_rhm * gates[t, :, units:2 * units]
+                dh_prev = dh_new * gates[t, :, :units] + (d_hm if mu is None else d_hm * mu)
             else:
-                i, f = g[:, :units], g[:, units:2 * units]
-                gg, o = g[:, 2 * units:3 * units], g[:, 3 * units:]
-                c_new = f * cs[t] + i * gg
-                tc = act(c_new)
-                dc_new = dc + dh_new * o * act_d(tc)
-                dz[:, :units] = dc_new * gg * inner_d(i)
-                dz[:, units:2 * units] = dc_new * cs[t] * inner_d(f)
-                dz[:, 2 * units:3 * units] = dc_new * i * act_d(gg)
-                dz[:, 3 * units:] = dh_new * tc * inner_d(o)
+                dc_new = dc + dh_new * factors["dc"][t]
+                blocks = dz.reshape(batch, 4, units)
+                np.multiply(dc_new[:, None, :], factors["ifc"][t], out=blocks[:, :3])
+                np.multiply(dh_new, factors["o"][t], out=blocks[:, 3])
                 dh_prev = dz @ u.T
-                dc_prev = dc_new * f
+                dc_prev = dc_new * gates[t, :, units:2 * units]
             if self.cell == "simple" or lstm:
                 dh_prev = dh_prev if mu is None else dh_prev * mu
             if m is None:
@@ -258,7 +286,7 @@ class FusedRNNGrad(_Cell):
                 dh = np.where(m, dh_prev, dh)
                 dc = np.where(m, dc_prev, dc) if lstm else None
                 carry = np.where(m, 0, d_new)
-        flat_h = (hs if mu is None else hs * mu).reshape(-1, units)
+        flat_h = hm_all.reshape(-1, units)
         flat_dz = dxz.reshape(-1, width)
         if self.cell == "gru":
             du = np.empty_like(u)
