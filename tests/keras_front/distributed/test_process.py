@@ -1,0 +1,69 @@
+"""Joining the job, and what a failing rank does to it: the same script on one process
+trains as plain keras_front; under mpiexec a rank that raises, hangs or dies ends the job
+with a non-zero exit and a message naming it, within a bounded time."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import keras_front.distributed as hvd
+from keras_front import backend as K
+from keras_front.callbacks.base import writes_output
+from tests.keras_front.distributed import mpi_worker as worker
+from tests.keras_front.distributed.conftest import GLOBAL_BATCH, WORKER, load
+from tests.mpi_helpers import check, needs_mpi, run_mpi, run_plain
+
+
+def test_one_process_is_rank_0_of_1_and_writes():
+    hvd.init()
+    assert (hvd.rank(), hvd.size(), hvd.local_rank(), hvd.local_size()) == (0, 1, 0, 1)
+    assert writes_output()
+
+
+def test_without_a_launcher_the_script_trains_as_plain_keras_front(tmp_path, reference):
+    check(run_plain(WORKER, "fit", str(tmp_path), str(GLOBAL_BATCH)))
+    result = load(tmp_path, 0)
+    assert int(result["size"]) == 1
+    for i, w in enumerate(reference["weights"]):
+        np.testing.assert_array_equal(result[f"w{i}"], w)
+    for key, values in reference["history"].items():
+        np.testing.assert_array_equal(result[f"h_{key}"], values)
+    assert sorted(p.name for p in (tmp_path / "rank0").iterdir()) == \
+        ["ckpt.01.h5", "ckpt.02.h5", "log.csv"]
+    K.clear_session()
+
+
+def run_failing(kind, tmp_path, **env):
+    start = time.monotonic()
+    result = run_mpi(2, WORKER, kind, str(tmp_path), "4", env=env, timeout=120)
+    return result, time.monotonic() - start
+
+
+@needs_mpi
+def test_a_rank_that_raises_ends_the_job_with_its_error(tmp_path):
+    result, seconds = run_failing("fail", tmp_path)
+    assert result.returncode != 0
+    assert seconds < 30, f"the job took {seconds:.0f} s to end"
+    assert "[rank 1/2]" in result.stderr
+    assert "RuntimeError: rank 1 fails at batch 2" in result.stderr
+    assert "aborting all 2 ranks" in result.stderr
+
+
+@needs_mpi
+def test_a_rank_that_stops_answering_times_the_others_out(tmp_path):
+    result, seconds = run_failing("hang", tmp_path, SYMGRAPH_DISTRIBUTED_TIMEOUT="3")
+    assert result.returncode != 0
+    assert seconds < 30, f"the job took {seconds:.0f} s to end"
+    assert "[rank 0/2]" in result.stderr
+    assert "waited 3 s for the other 1 rank(s) and timed out" in result.stderr
+    assert "allreduce 'gradients'" in result.stderr
+
+
+@needs_mpi
+def test_a_rank_that_dies_ends_the_job(tmp_path):
+    result, seconds = run_failing("kill", tmp_path)
+    assert result.returncode != 0
+    assert seconds < 30, f"the job took {seconds:.0f} s to end"

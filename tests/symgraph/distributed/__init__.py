@@ -1,0 +1,1 @@
+"""Tests of symgraph.distributed (MPI jobs through tests/mpi_helpers.py)."""
