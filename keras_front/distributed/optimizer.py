@@ -36,9 +36,9 @@ _AVERAGE_DTYPES = ("float64", "float32")
 class _Distributed:
     """Mixed in before an optimizer class: gradients averaged over ranks, then clipped."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, average_dtype: str = "float64", **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._setup_distributed("float64")
+        self._setup_distributed(average_dtype)
 
     def _setup_distributed(self, average_dtype: str) -> None:
         if average_dtype not in _AVERAGE_DTYPES:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
 import keras_front.distributed as hvd
 from keras_front import backend as K
 from keras_front.callbacks.base import writes_output
-from tests.keras_front.distributed import mpi_worker as worker
 from tests.keras_front.distributed.conftest import GLOBAL_BATCH, WORKER, load
 from tests.mpi_helpers import check, needs_mpi, run_mpi, run_plain
 
