@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.distributed
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff
