@@ -29,12 +29,12 @@ from typing import Any
 
 from .callbacks import BroadcastGlobalVariablesCallback, MetricAverageCallback, broadcast_variables
 from .optimizer import DistributedOptimizer, distributed_class, distributed_custom_objects
-from .process import init, local_rank, local_size, rank, size
+from .process import allreduce, broadcast, init, local_rank, local_size, rank, size
 from .sharding import ShardedPlan
 
 __all__ = ["BroadcastGlobalVariablesCallback", "DistributedOptimizer", "MetricAverageCallback",
-           "ShardedPlan", "broadcast_variables", "distributed_class", "init", "load_model",
-           "local_rank", "local_size", "rank", "size"]
+           "ShardedPlan", "allreduce", "broadcast", "broadcast_variables", "distributed_class",
+           "init", "load_model", "local_rank", "local_size", "rank", "size"]
 
 
 def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,

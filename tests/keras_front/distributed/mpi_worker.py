@@ -80,6 +80,9 @@ def scenario_fit(out: str, batch_size: int) -> dict[str, np.ndarray]:
                    ModelCheckpoint(os.path.join(folder, "ckpt.{epoch:02d}.h5")),
                    CSVLogger(os.path.join(folder, "log.csv"))])
     result = {f"w{i}": w for i, w in enumerate(model.get_weights())}
+    result["mean_rank"] = hvd.allreduce(rank)
+    result["sum_rank"] = hvd.allreduce([rank, 1], average=False)
+    result["root_value"] = hvd.broadcast(np.arange(3) + rank, 1)
     result.update({f"opt{i}": w for i, w in enumerate(model.optimizer.get_weights())})
     result.update({f"h_{k}": np.array(v) for k, v in history.history.items()})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 import keras_front.distributed as hvd
 from keras_front import backend as K
@@ -19,6 +20,22 @@ def test_one_process_is_rank_0_of_1_and_writes():
     hvd.init()
     assert (hvd.rank(), hvd.size(), hvd.local_rank(), hvd.local_size()) == (0, 1, 0, 1)
     assert writes_output()
+
+
+def test_one_process_reduces_and_broadcasts_to_itself():
+    assert hvd.allreduce(3) == 3.0 and hvd.allreduce(np.float32(2), average=False) == 2.0
+    np.testing.assert_array_equal(hvd.broadcast(np.arange(3)), [0, 1, 2])
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 4])
+def test_plain_values_are_reduced_and_broadcast_over_the_ranks(n, fit_job):
+    folder = fit_job(n)
+    for rank in range(n):
+        result = load(folder, rank)
+        assert result["mean_rank"] == (n - 1) / 2
+        np.testing.assert_array_equal(result["sum_rank"], [n * (n - 1) / 2, n])
+        np.testing.assert_array_equal(result["root_value"], [1, 2, 3])
 
 
 def test_without_a_launcher_the_script_trains_as_plain_keras_front(tmp_path, reference):

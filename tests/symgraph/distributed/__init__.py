@@ -1,1 +1,0 @@
-"""Tests of symgraph.distributed (MPI jobs through tests/mpi_helpers.py)."""
