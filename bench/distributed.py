@@ -238,6 +238,11 @@ def run(n: int, *args: str) -> dict[str, Any]:
     return json.loads(line[len("RESULT "):])
 
 
+def steps_of(name: str, args: argparse.Namespace) -> tuple[str, str]:
+    """--steps for a worker: a quarter as many (at least 3) for the 10M model."""
+    return "--steps", str(args.steps if "10.0M" not in name else max(args.steps // 4, 3))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=8192)
@@ -271,8 +276,7 @@ def main() -> None:
     print(f"{'model':<30} {'plain':>8} {'packed f64':>11} {'ratio':>6} {'packed f32':>11} "
           f"{'ratio':>6}")
     for name in (list(MODELS)[0], list(MODELS)[3]):
-        steps = args.steps if "10.0M" not in name else max(args.steps // 4, 3)
-        r = run(1, "--worker", "approach", "--model", name, "--steps", str(steps), *common)
+        r = run(1, "--worker", "approach", "--model", name, *steps_of(name, args), *common)
         print(f"{name:<30} {r['plain'] * 1e3:>8.2f} {r['packed'] * 1e3:>11.2f} "
               f"{r['packed'] / r['plain']:>6.2f} {r['packed32'] * 1e3:>11.2f} "
               f"{r['packed32'] / r['plain']:>6.2f}")
@@ -280,8 +284,7 @@ def main() -> None:
     print(f"{'model':<30} {'step':>8} {'in op':>8} {'share':>6} {'bare f64':>9} "
           f"{'bare f32':>9} {'MB f64':>7}")
     for name in (list(MODELS)[0], list(MODELS)[3]):
-        steps = args.steps if "10.0M" not in name else max(args.steps // 4, 3)
-        r = run(2, "--worker", "share", "--model", name, "--steps", str(steps), *common)
+        r = run(2, "--worker", "share", "--model", name, *steps_of(name, args), *common)
         print(f"{name:<30} {r['step'] * 1e3:>8.2f} {r['in_op'] * 1e3:>8.2f} "
               f"{r['in_op'] / r['step']:>6.0%} {r['bare64'] * 1e3:>9.2f} "
               f"{r['bare32'] * 1e3:>9.2f} {(r['params'] + 1) * 8 / 1e6:>7.1f}")

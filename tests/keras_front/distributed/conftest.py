@@ -4,6 +4,7 @@ process reference they are compared with (plain keras_front, the same global bat
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +20,18 @@ GLOBAL_BATCH = 16
 def load(folder: Path, rank: int) -> dict[str, np.ndarray]:
     with np.load(folder / f"result{rank}.npz") as f:
         return dict(f)
+
+
+def assert_every_rank_has(folder: Path, n: int, prefix: str, expected: Any,
+                          rtol: float = 0.0, atol: float = 1e-6) -> None:
+    """Every rank saved `prefix<key>` close to expected[key] (a list: keys 0, 1, ...)."""
+    pairs = list(expected.items() if isinstance(expected, dict) else enumerate(expected))
+    for rank in range(n):
+        result = load(folder, rank)
+        assert int(result["size"]) == n
+        for key, value in pairs:
+            np.testing.assert_allclose(result[f"{prefix}{key}"], value, rtol=rtol, atol=atol,
+                                       err_msg=f"rank {rank}: {prefix}{key}")
 
 
 @pytest.fixture(scope="session")

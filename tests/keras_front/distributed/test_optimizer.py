@@ -13,7 +13,7 @@ from keras_front import optimizers
 from keras_front.distributed import DistributedOptimizer, distributed_class
 from keras_front.distributed.optimizer import distributed_custom_objects
 from tests.keras_front.distributed import mpi_worker as worker
-from tests.keras_front.distributed.conftest import load
+from tests.keras_front.distributed.conftest import assert_every_rank_has, load
 from tests.mpi_helpers import needs_mpi
 
 # ---------------------------------------------------------------- one process
@@ -123,15 +123,9 @@ def test_fit_generator_weighs_each_ranks_unequal_batches(n, fit_job, reference):
     # Each rank's generator yields its part (3+3+2+2 of 10 samples on 4 ranks) of the
     # global batches one process trains on.
     folder = fit_job(n)
-    for rank in range(n):
-        result = load(folder, rank)
-        for i, w in enumerate(reference["gen_weights"]):
-            np.testing.assert_allclose(result[f"g{i}"], w, rtol=0, atol=1e-6,
-                                       err_msg=f"rank {rank} weight {i}")
-        # MetricAverageCallback weighs each rank's epoch means by its samples; the
-        # validation is split over the ranks and averaged by fit_generator.
-        assert sorted(k[3:] for k in result if k.startswith("gh_")) == \
-            sorted(reference["gen_history"])
-        for key, values in reference["gen_history"].items():
-            np.testing.assert_allclose(result[f"gh_{key}"], values, rtol=1e-6,
-                                       err_msg=key)
+    assert_every_rank_has(folder, n, "g", reference["gen_weights"])
+    # MetricAverageCallback weighs each rank's epoch means by its samples; the
+    # validation is split over the ranks and averaged by fit_generator.
+    assert sorted(k[3:] for k in load(folder, 0) if k.startswith("gh_")) == \
+        sorted(reference["gen_history"])
+    assert_every_rank_has(folder, n, "gh_", reference["gen_history"], rtol=1e-6, atol=0)

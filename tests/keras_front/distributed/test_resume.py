@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from keras_front import backend as K
 from keras_front.saving import load_model
 from tests.keras_front.distributed import mpi_worker as worker
-from tests.keras_front.distributed.conftest import GLOBAL_BATCH, WORKER, load
+from tests.keras_front.distributed.conftest import GLOBAL_BATCH, WORKER, assert_every_rank_has
 from tests.mpi_helpers import check, needs_mpi, run_mpi, run_plain
 
 
@@ -25,9 +24,4 @@ def test_a_rank_0_checkpoint_resumes_on_any_number_of_ranks(n, fit_job, tmp_path
     model.fit(x, y, batch_size=GLOBAL_BATCH, nb_epoch=worker.EPOCHS + 1,
               initial_epoch=worker.EPOCHS, verbose=0,
               validation_split=worker.VALIDATION_SPLIT, shuffle=False)
-    for rank in range(n):
-        result = load(tmp_path, rank)
-        assert int(result["size"]) == n
-        for i, w in enumerate(model.get_weights()):
-            np.testing.assert_allclose(result[f"w{i}"], w, rtol=0, atol=1e-6,
-                                       err_msg=f"rank {rank} weight {i}")
+    assert_every_rank_has(tmp_path, n, "w", model.get_weights())
