@@ -14,9 +14,11 @@ Runs itself under `mpiexec -n 1` and `mpiexec -n 2` (the mpiexec beside Python, 
    max_pool2d in a bench-local layer: keras_front's Convolution2D is not merged yet.
    On 1 rank DistributedOptimizer is the plain optimizer: the baseline is keras_front.
 2. The cost of the approach on one process: a train step whose gradients go through the
-   packed allreduce (the distributed optimizer class used directly: gradients cast to
-   float64, packed into one buffer, the op -- a pass-through on one process --, cut back
-   and cast) next to the plain step.
+   packed allreduce (the distributed optimizer class used directly: the gradients are
+   materialized, copied into one reused float64 -- or float32 -- buffer, and divided back
+   out of it into arrays of their shapes; the MPI call itself is skipped on one process)
+   next to the plain step, where the gradient products are folded into the weight
+   updates (gemm) and no gradient array exists.
 3. The allreduce's share of a 2-rank step for the 135k MLP and a 10M-parameter MLP
    (784-2048-2048-2048-10): the time spent inside the allreduce op during training
    steps (transfer plus waiting for the other rank), a bare allreduce of the same buffer

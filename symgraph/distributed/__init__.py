@@ -10,7 +10,7 @@ training in Horovod's style; on a single process everything here is a no-op.
     mpiexec -n 4 python train.py
 
 `comm.py` is the process group (init, rank, size, timeouts, abort on failure) and the
-collectives on NumPy arrays; `ops.py` the AllReduce op and `allreduce_packed`. mpi4py is
+collectives on NumPy arrays; `ops.py` the AllReduce and AllReducePacked ops. mpi4py is
 imported only when a launcher started the process (or `init(mpi=True)`).
 """
 
@@ -19,6 +19,7 @@ from .comm import (
     abort,
     agree,
     allreduce_array,
+    allreduce_packed_arrays,
     barrier,
     broadcast_array,
     group,
@@ -30,4 +31,4 @@ from .comm import (
     set_timeout,
     size,
 )
-from .ops import AllReduce, allreduce, allreduce_packed
+from .ops import AllReduce, AllReducePacked, allreduce, allreduce_packed

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..ops import elemwise as ew
-from ..ops.indexing import getitem
+from ..ops.allocation import zeros_like
 from ..ops.registry import Op
-from ..ops.shape import concatenate, reshape, shape
 from ..tensor import TensorType, as_tensor
 from . import comm
 
@@ -85,27 +86,93 @@ def allreduce(x: Any, op: str = "sum", name: str = "allreduce") -> Variable:
     return AllReduce(op, name)(x)
 
 
-def _size_of(x: Variable) -> Any:
-    """The number of elements of x: an int when its shape is static, else a symbol."""
-    if all(d is not None for d in x.type.shape):
-        n = 1
-        for d in x.type.shape:
-            n *= d
-        return n
-    return ew.cast(shape(x).prod(), "int64")
+@dataclass(frozen=True)
+class AllReducePacked(Op):
+    """n tensors reduced over all ranks in ONE collective, through one buffer of `dtype`.
+
+    Inputs x_1..x_n (and, when `weighted`, this rank's scalar weight w); outputs y_1..y_n
+    in the inputs' dtypes and shapes, and, when weighted, W = the sum of the weights.
+    op 'sum': y = sum_r x_r; 'mean': y = sum_r x_r / ranks, or with weights
+    sum_r w_r x_r / W. (comm.allreduce_packed_arrays does the work, in a reused buffer.)
+    """
+
+    n: int
+    op: str = "mean"
+    dtype: str = "float64"
+    weighted: bool = False
+    label: str = "allreduce_packed"
+    nondeterministic = True
+
+    @property
+    def nout(self) -> int:  # type: ignore[override]
+        return self.n + self.weighted
+
+    @property
+    def name(self) -> str:
+        return "allreduce_packed"
+
+    def make_node(self, *inputs: Any) -> Apply:
+        xs = [as_tensor(x) for x in inputs]
+        if len(xs) != self.n + self.weighted:
+            raise TypeError(f"allreduce_packed ({self.label!r}): expected {self.n} tensors"
+                            f"{' and a weight' if self.weighted else ''}, got {len(xs)} inputs")
+        for x in xs:
+            if not (dtypes.is_float(x.dtype) or dtypes.is_int(x.dtype)):
+                raise TypeError(f"allreduce_packed ({self.label!r}): cannot reduce a "
+                                f"{x.type} tensor; cast it to a number dtype first")
+        outs = [TensorType(x.dtype, x.type.shape) for x in xs[:self.n]]
+        if self.weighted:
+            if xs[-1].ndim != 0:
+                raise ValueError(f"allreduce_packed ({self.label!r}): the weight must be a "
+                                 f"scalar, got {xs[-1].type}")
+            outs.append(TensorType(self.dtype, ()))
+        return Apply(self, xs, outs)
+
+    def perform(self, node: Apply, *arrays: Any) -> Any:
+        first = node not in _agreed
+        if first:
+            _agreed.add(node)
+        weight = float(arrays[-1]) if self.weighted else None
+        outs, total = comm.allreduce_packed_arrays(list(arrays[:self.n]), self.op, self.dtype,
+                                                   weight, self.label, check=first)
+        if self.weighted:
+            outs.append(np.asarray(total, dtype=self.dtype))
+        return tuple(outs)
+
+    def grad(self, inputs, outputs, output_grads):
+        xs = inputs[:self.n]
+        gs = [zeros_like(x) if g is None else g for x, g in zip(xs, output_grads, strict=False)]
+        if not self.weighted:
+            back = AllReducePacked(self.n, self.op, self.dtype, False, f"{self.label}.grad")
+            reduced = back(*gs)
+            return list(reduced) if self.n > 1 else [reduced]
+        # y = sum_r w_r x_r / W: dy/dx_r = w_r / W, dy/dw_r = (x_r - y) / W, dW/dw_r = 1,
+        # each summed over the ranks' output gradients (the cost is every rank's cost).
+        w, total = inputs[-1], outputs[-1]
+        summed = AllReducePacked(self.n, "sum", self.dtype, False, f"{self.label}.grad")(*gs)
+        summed = list(summed) if self.n > 1 else [summed]
+        grad_xs = [ew.cast(g * (w / total), x.dtype) for g, x in zip(summed, xs, strict=True)]
+        grad_w = sum(((g * (x - y)).sum() for g, x, y in
+                      zip(summed, xs, outputs[:self.n], strict=True)), start=0) / total
+        if output_grads[-1] is not None:
+            grad_w = grad_w + AllReduce("sum", f"{self.label}.grad")(output_grads[-1])
+        return grad_xs + [ew.cast(grad_w, w.dtype)]
+
+    def infer_shape(self, node, input_shapes):
+        return [list(shp) for shp in input_shapes[:self.n]] + ([[]] if self.weighted else [])
 
 
 def allreduce_packed(xs: Sequence[Any], op: str = "mean", weight: Any = None,
                      dtype: str | None = None, name: str = "allreduce_packed"
                      ) -> list[Variable]:
-    """Reduce several tensors over all ranks with ONE collective: they are flattened into
-    one contiguous buffer, reduced, and cut back into their shapes (views).
+    """Reduce several tensors over all ranks with ONE collective: they travel in one
+    contiguous buffer (the AllReducePacked op) and come back in their shapes and dtypes.
 
     op: 'sum' or 'mean'. weight: a scalar per rank; with it the result is the weighted
     mean sum_r(w_r * x_r) / sum_r(w_r) (the weights travel in the same buffer), which is
     how DistributedOptimizer averages gradients of batches of different sizes exactly.
-    dtype: the dtype the buffer is reduced in (e.g. 'float64' to add float32 tensors
-    without rounding); default: the tensors' common dtype. Results keep each input's dtype.
+    dtype: the dtype the buffer is summed in (e.g. 'float64' to add float32 tensors
+    without rounding); default: the tensors' common dtype.
     """
     comm.check_op(op, "allreduce_packed")
     if op not in ("sum", "mean"):
@@ -117,19 +184,7 @@ def allreduce_packed(xs: Sequence[Any], op: str = "mean", weight: Any = None,
         return []
     acc = dtypes.as_dtype(dtype) if dtype is not None else \
         dtypes.upcast(*[x.dtype for x in xs])
-    parts = [ew.cast(reshape(x, (-1,)), acc) for x in xs]
-    if weight is not None:
-        w = ew.cast(as_tensor(weight), acc)
-        if w.ndim != 0:
-            raise ValueError(f"allreduce_packed: the weight must be a scalar, got {w.type}")
-        parts = [p * w for p in parts] + [reshape(w, (1,))]
-    total = allreduce(concatenate(parts), "sum" if weight is not None else op, name)
-    out, start = [], 0
-    for x in xs:
-        n = _size_of(x)
-        piece = reshape(getitem(total, slice(start, start + n)), shape(x), ndim=x.ndim)
-        if weight is not None:
-            piece = piece / total[-1]   # (one fused pass with the cast below)
-        out.append(ew.cast(piece, x.dtype))
-        start = start + n
-    return out
+    inputs = xs + ([as_tensor(weight)] if weight is not None else [])
+    outs = AllReducePacked(len(xs), op, acc, weight is not None, name)(*inputs)
+    outs = outs if isinstance(outs, list) else [outs]
+    return outs[:len(xs)]

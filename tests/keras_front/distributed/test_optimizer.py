@@ -53,17 +53,20 @@ def test_custom_objects_map_every_optimizer_class_to_its_twin():
 
 def _allreduce_nodes(model):
     graph = model.train_function.function.graph
-    return [n for n in graph.apply_nodes if isinstance(n.op, sgd.AllReduce)]
+    return [n for n in graph.apply_nodes
+            if isinstance(n.op, (sgd.AllReduce, sgd.AllReducePacked))]
 
 
-@pytest.mark.parametrize("make", [
-    lambda cls: cls(lr=0.1, momentum=0.9, nesterov=True, clipnorm=0.3),
-    lambda cls: cls(lr=0.05, clipvalue=0.01),
+@pytest.mark.parametrize("make,exact", [
+    (lambda cls: cls(lr=0.1, momentum=0.9, nesterov=True, clipnorm=0.3), False),
+    (lambda cls: cls(lr=0.05, clipvalue=0.01), True),
 ], ids=["clipnorm", "clipvalue"])
-def test_one_packed_allreduce_and_the_same_steps_as_the_plain_optimizer(make):
-    # On one process the allreduce passes its input through, so the twin's train function
-    # (gradients packed in float64, averaged with weight 1, unpacked, then clipped) must
-    # take exactly the plain optimizer's steps.
+def test_one_packed_allreduce_and_the_same_steps_as_the_plain_optimizer(make, exact):
+    # On one process the collective is a no-op, so the twin's train function (gradients
+    # packed in float64, averaged with weight 1, unpacked, then clipped) takes the plain
+    # optimizer's steps: bit for bit with clipvalue; with clipnorm up to float32 rounding,
+    # since the plain graph folds the clipping scale into its gemm updates (the packed
+    # gradients are materialized first).
     x, y = worker.data()
     K.clear_session()
     plain = worker.build(3, make(optimizers.SGD))
@@ -71,12 +74,11 @@ def test_one_packed_allreduce_and_the_same_steps_as_the_plain_optimizer(make):
     for model in (plain, twin):
         model.fit(x, y, batch_size=10, nb_epoch=2, shuffle=False, verbose=0)
     nodes = _allreduce_nodes(twin)
-    assert len(nodes) == 1 and nodes[0].op.label == "gradients"
-    n_params = sum(w.size for w in plain.get_weights())
-    assert nodes[0].inputs[0].type.shape == (n_params + 1,)      # + the rank's weight
-    assert nodes[0].inputs[0].dtype == "float64"
+    assert len(nodes) == 1 and nodes[0].op == sgd.AllReducePacked(
+        len(plain.get_weights()), "mean", "float64", True, "gradients")
+    assert nodes[0].inputs[-1].dtype == "float64"                 # the rank's weight
     for a, b in zip(plain.get_weights(), twin.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=0 if exact else 1e-6, atol=0 if exact else 1e-7)
 
 
 def test_a_custom_get_gradients_is_averaged_after_it_runs():

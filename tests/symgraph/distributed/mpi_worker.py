@@ -71,6 +71,29 @@ def gradients(rank: int, n_ranks: int) -> dict[str, np.ndarray]:
     return out
 
 
+def packed_gradients(rank: int, n_ranks: int) -> dict[str, np.ndarray]:
+    """The same check for allreduce_packed's weighted mean, w.r.t. the tensors and w."""
+    rng = np.random.default_rng(10 + rank)
+    x, w = sg.dvector("x"), sg.dscalar("w")
+    y, z = sg.distributed.allreduce_packed([x * x, x[:2]], weight=w * w, dtype="float64")
+    cost = sg.sum(sg.sin(y) * sg.constant(rng.random(3) + 0.5)) + sg.sum(z ** 3)
+    total = sg.distributed.allreduce(cost, "sum")
+    f_total = sg.function([x, w], total)
+    f_grad = sg.function([x, w], sg.grad(cost, [x, w]))
+    point, weight = rng.random(3), 1.0 + rank
+    numeric = np.zeros((n_ranks, 4))
+    for perturbed in range(n_ranks):
+        for k in range(4):
+            step = np.zeros(4)
+            if perturbed == rank:
+                step[k] = 1e-6
+            up = f_total(point + step[:3], weight + step[3])
+            down = f_total(point - step[:3], weight - step[3])
+            numeric[perturbed, k] = (up - down) / 2e-6
+    gx, gw = f_grad(point, weight)
+    return {"packed_symbolic": np.append(gx, gw), "packed_numeric": numeric[rank]}
+
+
 def main() -> None:
     scenario, out = sys.argv[1], sys.argv[2]
     sg.distributed.init()
@@ -78,7 +101,7 @@ def main() -> None:
     if scenario == "values":
         result = values(rank)
     elif scenario == "grad":
-        result = gradients(rank, n_ranks)
+        result = {**gradients(rank, n_ranks), **packed_gradients(rank, n_ranks)}
     elif scenario == "disagree":
         v = sg.dvector("v")
         sg.function([v], sg.distributed.allreduce(v, "sum", name="uneven"))(np.ones(3 + rank))

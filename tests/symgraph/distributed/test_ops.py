@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.distributed import AllReduce, allreduce, allreduce_packed
+from symgraph.distributed import AllReduce, AllReducePacked, allreduce, allreduce_packed
 from tests.mpi_helpers import check, needs_mpi, run_mpi
 from tests.symgraph.distributed import mpi_worker as worker
 
@@ -78,7 +78,22 @@ def test_packed_tensors_come_back_in_their_shapes_and_dtypes(static):
         for out, value in zip(outs, values, strict=True):
             assert out.dtype == value.dtype and out.shape == np.shape(value)
             np.testing.assert_array_equal(out, value)
-        assert sum(isinstance(n.op, AllReduce) for n in f.graph.apply_nodes) == 1
+        assert sum(isinstance(n.op, AllReducePacked) for n in f.graph.apply_nodes) == 1
+
+
+def test_the_packed_gradients_are_checked_by_finite_differences():
+    point = [np.array([0.3, -1.2, 2.0]), np.array([[0.5, 1.5]]), np.array(1.7)]
+
+    def plain(a, b):
+        y, z = allreduce_packed([a * a, b], op="mean")
+        return sg.concatenate([sg.sin(y), z.flatten() ** 3])
+
+    def weighted(a, b, w):
+        y, z = allreduce_packed([a * a, b], weight=w * w, dtype="float64")
+        return sg.concatenate([sg.sin(y), z.flatten() ** 3])
+
+    sg.verify_grad(plain, point[:2])
+    sg.verify_grad(weighted, point)
 
 
 def test_packing_arguments_are_checked():
@@ -90,6 +105,8 @@ def test_packing_arguments_are_checked():
         allreduce_packed([x], op="sum", weight=2.0)
     with pytest.raises(ValueError, match="the weight must be a scalar"):
         allreduce_packed([x], weight=sg.dvector("w"))
+    with pytest.raises(TypeError, match="cannot reduce a bool"):
+        allreduce_packed([x > 0])
 
 
 # ---------------------------------------------------------------- MPI jobs
@@ -130,7 +147,7 @@ def test_every_rank_gets_the_reduction_of_all_inputs(n, tmp_path):
 def test_the_gradient_is_that_of_the_sum_of_every_ranks_cost(tmp_path):
     check(run_mpi(2, WORKER, "grad", str(tmp_path)))
     for rank, result in enumerate(results(tmp_path, 2)):
-        for op in ("sum", "mean"):
+        for op in ("sum", "mean", "packed"):
             np.testing.assert_allclose(result[f"{op}_symbolic"], result[f"{op}_numeric"],
                                        rtol=1e-5, atol=1e-7, err_msg=f"rank {rank} {op}")
 
