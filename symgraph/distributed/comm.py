@@ -136,8 +136,13 @@ def init(timeout: float | None = None, comm: Any = None, mpi: bool | None = None
                            f"launcher (with Slurm try `srun --mpi=pmi2` or `--mpi=pmix`, or "
                            f"launch with the mpiexec of the MPI that mpi4py uses)")
     local = comm.Split_type(MPI.COMM_TYPE_SHARED)
+    # Private communicators: our collectives never pair with the user's own on `comm`,
+    # and MPI errors on them raise (mpi4py's MPI.Exception) instead of killing silently.
+    ours, checks = comm.Dup(), comm.Dup()
+    for c in (ours, checks):
+        c.Set_errhandler(MPI.ERRORS_RETURN)
     _group = Group(rank=comm.Get_rank(), size=size, local_rank=local.Get_rank(),
-                   local_size=local.Get_size(), comm=comm, check_comm=comm.Dup(),
+                   local_size=local.Get_size(), comm=ours, check_comm=checks,
                    timeout=timeout, check_every_call=check_every_call)
     local.Free()
     if size > 1:

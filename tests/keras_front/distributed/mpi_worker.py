@@ -4,7 +4,8 @@
 
 Scenarios: 'fit' (fit with sharding, callbacks and validation, then fit_generator with
 each rank's own generator), 'resume' (load rank 0's checkpoint, train one more epoch),
-'fail' / 'hang' / 'kill' (rank 1 raises / stops answering / dies at batch 2). Each rank
+'fail' / 'hang' / 'kill' (rank 1 raises / stops answering / dies at batch 2), 'uneven'
+(rank 1 passes fit one sample fewer). Each rank
 sends its stdout to OUT_DIR/stdout<rank>.txt and saves what it ended with to
 OUT_DIR/result<rank>.npz. The model, data and seeds are defined here once, and the tests
 import them to train the single-process reference.
@@ -107,6 +108,8 @@ def scenario_resume(out: str, batch_size: int, checkpoint: str) -> dict[str, np.
 
 def scenario_failure(kind: str, batch_size: int) -> None:
     x, y = data()
+    if kind == "uneven":  # rank 1 passes fewer samples than the others
+        x, y = x[:N_SAMPLES - hvd.rank()], y[:N_SAMPLES - hvd.rank()]
     model = build(10, hvd.DistributedOptimizer(optimizer()))
 
     def at_batch(batch: int, logs: dict) -> None:

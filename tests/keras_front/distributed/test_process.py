@@ -80,3 +80,11 @@ def test_a_rank_that_stops_answering_times_the_others_out(tmp_path):
 @needs_mpi
 def test_a_rank_that_dies_ends_the_job(tmp_path):
     ended("kill", tmp_path)
+
+
+@needs_mpi
+def test_ranks_passing_different_data_to_fit_are_told_so(tmp_path):
+    stderr = ended("uneven", tmp_path)
+    assert "ValueError: fit with a DistributedOptimizer: every rank must pass the same " \
+           "arrays" in stderr
+    assert "the ranks range over 42..43 samples" in stderr
