@@ -432,6 +432,11 @@ class Container(Layer):
         from ..utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the summary table and a diagram of the layers."""
+        from ..utils.visualize_util import model_bundle  # utils imports the models
+        return model_bundle(self)
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON (Keras's format) — provided by keras_front saving."""
         return _saving_hook("model_to_json")(self, **kwargs)
