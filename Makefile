@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) -m bench.distributed
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer
+	$(PY) -m bench.keras_scaling
 
 notebooks: $(STAMP)
 	$(PY) -m tests.notebooks.execute
