@@ -268,3 +268,16 @@ def test_training_reduces_the_loss_and_gradients_flow_through_time():
         model.compile(Adam(lr=0.02), "binary_crossentropy")
         history = model.fit(x, y, nb_epoch=40, batch_size=16, verbose=0)
         assert history.history["loss"][-1] < 0.6 * history.history["loss"][0], cls
+
+
+@pytest.mark.parametrize("cls", [GRU, LSTM])
+def test_weights_files_of_the_other_layout_load(cls, tmp_path):
+    fused = Sequential([cls(3, consume_less="gpu", input_shape=(5, 4))])
+    per_gate = Sequential([cls(3, input_shape=(5, 4))])
+    fused.save_weights(tmp_path / "fused.h5")
+    per_gate.load_weights(tmp_path / "fused.h5")
+    np.testing.assert_allclose(per_gate.predict(X), fused.predict(X), rtol=1e-6)
+    per_gate.layers[0].set_weights([w * 0.5 for w in per_gate.layers[0].get_weights()])
+    per_gate.save_weights(tmp_path / "per_gate.h5")
+    fused.load_weights(tmp_path / "per_gate.h5")
+    np.testing.assert_allclose(fused.predict(X), per_gate.predict(X), rtol=1e-6)
