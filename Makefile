@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.keras_lstm
 	$(PY) -m bench.distributed
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer

@@ -12,8 +12,10 @@ of the LSTM's consume_less modes, next to a hand-written NumPy epoch doing the s
 (embedding gather, input projections of all steps in one matrix product, the loop with
 one h . U product per step, backward through time with the same products, the weight
 gradients of all steps in one product each, the embedding gradient scattered into a
-dense matrix, Adam), all in float32. It then breaks one keras_front batch down by
-operation (a profile of the compiled train function). --full runs the real epoch size
+dense matrix, Adam), all in float32. The last row runs the LSTM on K.rnn (one sg.scan
+node, gradient a backwards scan) instead of the fused loop op, for comparison. It then
+breaks one keras_front batch down by operation (a profile of the compiled train
+function). --full runs the real epoch size
 (25000 samples). BLAS runs on one thread (bench/__init__.py).
 """
 
@@ -42,13 +44,18 @@ def synthetic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, (score > 0).astype("float32")[:, None]
 
 
-def build_keras_model(consume_less: str) -> Any:
-    """Embedding -> LSTM -> Dense(sigmoid), compiled with Adam (Keras 1.2.2 spellings)."""
+def build_keras_model(consume_less: str, fused: bool = True) -> Any:
+    """Embedding -> LSTM -> Dense(sigmoid), compiled with Adam (Keras 1.2.2 spellings).
+    fused=False runs the LSTM on K.rnn (sg.scan) instead of the fused loop op."""
     from keras_front.layers import LSTM, Dense, Embedding
     from keras_front.models import Sequential
+
+    class ScannedLSTM(LSTM):
+        def _fused_loop(self, *args: Any) -> Any:
+            return None
     model = Sequential()
     model.add(Embedding(VOCAB, DIM, input_length=STEPS))
-    model.add(LSTM(UNITS, consume_less=consume_less))
+    model.add((LSTM if fused else ScannedLSTM)(UNITS, consume_less=consume_less))
     model.add(Dense(1, activation="sigmoid"))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
@@ -193,14 +200,14 @@ def main() -> None:
     print(f"IMDB-style LSTM, keras_front (symgraph {symgraph.__version__}), NumPy "
           f"{np.__version__}, Python {platform.python_version()}, {platform.machine()}; "
           f"{samples} samples = {n_batches} batches of {BATCH}, best of {args.repeats} epochs")
-    print(f"{'':24} {'first batch s':>13} {'ms/batch':>9} {'NumPy ms/batch':>15} "
+    print(f"{'':26} {'first batch s':>13} {'ms/batch':>9} {'NumPy ms/batch':>15} "
           f"{'ratio':>6}")
     reference = NumpyLSTM()
     rng = np.random.default_rng(3)
     models = {}
-    for mode in ("cpu", "mem", "gpu"):
+    for mode, fused in (("cpu", True), ("mem", True), ("gpu", True), ("cpu", False)):
         start = time.perf_counter()
-        model = build_keras_model(mode)
+        model = build_keras_model(mode, fused)
         model.train_on_batch(x[:BATCH], y[:BATCH])
         first = time.perf_counter() - start
         ours = theirs = float("inf")
@@ -208,12 +215,13 @@ def main() -> None:
             ours = min(ours, best_of(lambda m=model: m.fit(
                 x, y, batch_size=BATCH, nb_epoch=1, verbose=0), 1))
             theirs = min(theirs, best_of(lambda: reference.epoch(x, y, rng), 1))
-        models[mode] = model
-        print(f"{'LSTM consume_less=' + repr(mode):24} {first:>13.2f} "
+        models[mode, fused] = model
+        label = f"consume_less={mode!r}" + ("" if fused else " on scan")
+        print(f"{label:26} {first:>13.2f} "
               f"{ours / n_batches * 1e3:>9.1f} {theirs / n_batches * 1e3:>15.1f} "
               f"{ours / theirs:>6.2f}")
     print("one keras_front batch (consume_less='cpu'), by function:")
-    print("\n".join(breakdown(models["cpu"], x, y)))
+    print("\n".join(breakdown(models["cpu", True], x, y)))
 
 
 if __name__ == "__main__":
