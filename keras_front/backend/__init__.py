@@ -166,7 +166,9 @@ from .variables import (
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DIM_ORDERING = "tf"
-_BACKEND = "symgraph"
+# The backend whose conventions K follows, for Keras 1 code that branches on K._BACKEND
+# (kernel flipping, dtype checks): Theano's. K.backend() names the engine: 'symgraph'.
+_BACKEND = "theano"
 
 # Graph nodes built inside keras_front belong to the user's line, not to ours.
 _sg_graph.register_internal_package(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
