@@ -43,7 +43,7 @@ from typing import Any
 
 from .. import activations, initializers
 from .arguments import is_activation_name, renamed, serialize_initializer
-from .recurrent_base import GatedRecurrent, Recurrent, dropout_masks  # noqa: F401
+from .recurrent_base import GatedRecurrent, Recurrent  # noqa: F401 (Keras 1.2.2 path of Recurrent)
 
 
 def _first_activation(init: Any, activation: Any) -> tuple[Any, Any]:
