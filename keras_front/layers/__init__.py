@@ -13,6 +13,23 @@ from ..engine import Input, InputLayer, InputSpec, Layer
 from ..engine.base_layer import Layer as _Layer
 from ..utils.generic_utils import CustomObjectScope, get_custom_objects, has_arg
 from .advanced_activations import ELU, LeakyReLU, PReLU, ThresholdedReLU
+from .convolutional import (
+    AtrousConv1D,
+    AtrousConv2D,
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+    Deconv2D,
+    Deconvolution2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from .core import (
     Activation,
     ActivityRegularization,
@@ -25,6 +42,7 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+from .local import LocallyConnected1D, LocallyConnected2D
 from .merge import (
     Add,
     Average,
@@ -46,6 +64,43 @@ from .merge import (
     subtract,
 )
 from .noise import GaussianDropout, GaussianNoise
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from .resizing import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 
 
 def _layer_classes() -> dict[str, Any]:
@@ -88,4 +143,17 @@ __all__ = [
     "Multiply", "PReLU", "Permute", "RepeatVector", "Reshape", "Subtract", "ThresholdedReLU",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "merge", "minimum",
     "multiply", "serialize", "subtract",
+    # convolution, pooling, resizing, locally connected (convolutional.py, pooling.py,
+    # resizing.py, local.py)
+    "AtrousConv1D", "AtrousConv2D", "AtrousConvolution1D", "AtrousConvolution2D", "Conv1D",
+    "Conv2D", "Conv2DTranspose", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Deconv2D", "Deconvolution2D", "SeparableConv2D", "SeparableConvolution2D",
+    "LocallyConnected1D", "LocallyConnected2D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "MaxPool1D",
+    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Cropping1D",
+    "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
 ]

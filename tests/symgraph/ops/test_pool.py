@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.ops.pool import AveragePoolGrad, MaxPoolGrad, Pool, PoolArgmax
+from symgraph.ops.pool import AveragePoolGrad, MaxPoolGrad, MaxPoolGradGrad, Pool
 from tests.helpers import assert_close, check_grad, check_op, compile_and_run
 
 nn = sg.nnet
@@ -230,15 +230,17 @@ def test_hessian_of_a_max_pooled_square_is_diagonal_on_the_maxima():
     assert_close(h, np.diag([2.0, 0, 0, 2.0, 0, 0]))
 
 
-def test_max_pool_records_one_argmax_for_all_orders():
+def test_max_pool_gradients_of_all_orders_reuse_the_forward_output():
+    """No argmax is recorded: MaxPoolGrad and MaxPoolGradGrad compare the input with the
+    pooled output, which the forward computed once."""
     x = sg.dtensor4("x")
     y = nn.max_pool2d(x, (2, 2))
     g = sg.grad(sg.sum(y ** 2), x)
     gg = sg.grad(sg.sum(g ** 2), x)
     f = sg.function([x], [g, gg])
     kinds = [type(n.op) for n in sg.toposort(f.graph.outputs)]
-    assert kinds.count(PoolArgmax) == 1
-    assert kinds.count(MaxPoolGrad) >= 2
+    assert kinds.count(Pool) == 1
+    assert kinds.count(MaxPoolGrad) >= 2 and kinds.count(MaxPoolGradGrad) >= 1
 
 
 def test_average_pool_gradient_op_of_the_sum_spreads_evenly():
@@ -280,8 +282,17 @@ def test_errors():
     with pytest.raises(TypeError, match=r"pool_2d: input must be real numbers, got bool"):
         nn.max_pool2d(sg.tensor("b", dtype="bool", shape=(2, 2)), (2, 2))
     g = sg.dtensor4("g")
-    bad = MaxPoolGrad((2, 2), (2, 2))(PoolArgmax((2, 2), (2, 2))(x), g, sg.shape(x)[2:])
+    bad = MaxPoolGrad((2, 2), (2, 2))(x, g, g)
     with pytest.raises(ValueError, match=r"max_pool_grad: gradient of shape \(1, 1, 3, 3\) "
-                                         r"does not match pooling an input of rows x cols "
-                                         r"4x4"):
+                                         r"\(pooled output \(1, 1, 3, 3\)\) does not match "
+                                         r"pooling an input of shape \(1, 1, 4, 4\) "
+                                         r"\(trailing 4x4; ws=\(2, 2\)"):
         compile_and_run(bad, [x, g], [np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3))])
+    with pytest.raises(TypeError, match=r"max_pool_grad: the input, the pooled output and the "
+                                        r"gradient must have one rank"):
+        MaxPoolGrad((2, 2), (2, 2))(x, sg.dmatrix("y"), g)
+    with pytest.raises(ValueError, match=r"pool_3d: input must have at least 3 dims \(pooling "
+                                         r"is over the last three\)"):
+        nn.pool_3d(sg.dmatrix("m"), (2, 2, 2))
+    with pytest.raises(ValueError, match=r"pool_3d: ws must be an int or a tuple of 3 ints"):
+        nn.pool_3d(x, (2, 2))
