@@ -114,7 +114,8 @@ def _hint_to_th(shape: Any, ordering: str, perm: Sequence[int]) -> tuple | None:
 
 def _keep_same(out: Variable, x_th: Variable, mode: str, kernel_th: Variable,
                strides: Sequence[int], dilation: Sequence[int]) -> Variable:
-    """'same' with an even kernel extent: keep the first ceil(n / stride) positions."""
+    """'same': keep the first ceil(n / stride) positions (more only for even kernel
+    extents; a kernel of unknown shape gets the slice anyway, a no-op when odd)."""
     if mode != "same":
         return out
     nd = len(strides)
@@ -122,10 +123,7 @@ def _keep_same(out: Variable, x_th: Variable, mode: str, kernel_th: Variable,
     index: list[Any] = [slice(None), slice(None)]
     for a in range(nd):
         k = kdims[a]
-        if k is None:
-            raise ValueError(f"conv{nd}d: border_mode='same' needs the kernel's shape, got "
-                             f"kernel {kernel_th.type} (channels first)")
-        if ((k - 1) * dilation[a] + 1) % 2:
+        if k is not None and ((k - 1) * dilation[a] + 1) % 2:
             index.append(slice(None))
             continue
         n = x_th.type.shape[2 + a]

@@ -238,12 +238,12 @@ class _Cropping(_Spatial):
         self.cropping = self.crops[0] if self.rank == 1 else self.crops
 
     def build(self, input_shape: Sequence[int | None]) -> None:
-        """Check the crops leave something of every known length."""
+        """Check the crops fit in every known length (cropping all of it leaves 0)."""
         for n, (lo, hi) in zip(self._spatial(input_shape), self.crops, strict=True):
-            if n is not None and lo + hi >= n:
+            if n is not None and lo + hi > n:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: cropping "
-                                 f"{self.cropping} leaves nothing of an input of shape "
-                                 f"{tuple(input_shape)}")
+                                 f"{self.cropping} is more than an input of shape "
+                                 f"{tuple(input_shape)} holds")
         self.built = True
 
     def call(self, inputs: Any, mask: Any = None) -> Any:

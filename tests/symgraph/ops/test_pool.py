@@ -296,3 +296,67 @@ def test_errors():
         nn.pool_3d(sg.dmatrix("m"), (2, 2, 2))
     with pytest.raises(ValueError, match=r"pool_3d: ws must be an int or a tuple of 3 ints"):
         nn.pool_3d(x, (2, 2))
+
+
+# ---------------------------------------------------------------- 3-d
+
+
+def reference_pool_3d(x, ws, st, pad, ignore_border, mode):
+    """Theano's pool_3d written out: per window, the real inputs (and the window's size in
+    the padded input, for average_inc_pad)."""
+    dims = x.shape[-3:]
+    padded = [d + 2 * p for d, p in zip(dims, pad)]
+    out_dims = [out_length(n, w, s, ignore_border) for n, w, s in zip(padded, ws, st)]
+    out = np.zeros(x.shape[:-3] + tuple(out_dims))
+    for pos in itertools.product(*(range(d) for d in out_dims)):
+        spans = [(p * s, min(p * s + w, n)) for p, s, w, n in zip(pos, st, ws, padded)]
+        real = [range(max(lo, p), min(hi, p + d)) for (lo, hi), p, d in zip(spans, pad, dims)]
+        window = x[(Ellipsis,) + np.ix_(*[np.array(r, dtype=int) - p
+                                          for r, p in zip(real, pad)])]
+        flat = window.reshape(x.shape[:-3] + (-1,))
+        size = np.prod([hi - lo for lo, hi in spans])
+        value = {"max": flat.max(-1), "sum": flat.sum(-1), "average_exc_pad": flat.mean(-1),
+                 "average_inc_pad": flat.sum(-1) / size}[mode]
+        out[(Ellipsis,) + pos] = value
+    return out
+
+
+CONFIGS_3D = [  # ws, stride, pad, ignore_border
+    ((2, 2, 2), None, (0, 0, 0), True),
+    ((2, 3, 1), (1, 2, 1), (1, 1, 0), True),
+    ((3, 2, 2), (2, 1, 3), (0, 0, 0), False),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cfg", CONFIGS_3D, ids=str)
+def test_pool_3d_matches_loop_reference(cfg, mode):
+    ws, st, pad, ib = cfg
+    x = RNG.normal(size=(2, 3, 5, 6, 4))
+    expected = reference_pool_3d(x, ws, st or ws, pad, ib, mode)
+    for static in (True, False):
+        check_op(lambda v: nn.pool_3d(v, ws, ignore_border=ib, stride=st, pad=pad, mode=mode),
+                 [x], expected, static=static)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cfg", CONFIGS_3D, ids=str)
+def test_pool_3d_gradients_match_finite_differences(cfg, mode):
+    ws, st, pad, ib = cfg
+    x = RNG.normal(size=(1, 2, 4, 5, 3))
+    sg.verify_grad(lambda v: nn.pool_3d(v, ws, ignore_border=ib, stride=st, pad=pad,
+                                        mode=mode), [x])
+
+
+def test_pool_3d_max_gradient_ties_and_second_derivative():
+    x = np.zeros((1, 1, 2, 2, 4))
+    x[..., 3] = 1.0      # the second window's maximum, tied four times
+    xs = sg.tensor("x", dtype="float64", shape=(None,) * 5)
+    g = compile_and_run(sg.grad(sg.sum(nn.pool_3d(xs, (2, 2, 2))), xs), [xs], [x])
+    expected = np.zeros_like(x)
+    expected[0, 0, 0, 0, 0] = 1.0   # the all-zero first window: its first element
+    expected[0, 0, 0, 0, 3] = 1.0   # the first of the four ties, in row-major order
+    assert_close(g, expected)
+    check_grad(lambda v: sg.grad(sg.sum(nn.pool_3d(v, (2, 1, 2), stride=(1, 1, 1),
+                                                   pad=(1, 0, 0)) ** 2), v),
+               [RNG.normal(size=(1, 1, 3, 2, 3))])
