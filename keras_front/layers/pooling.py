@@ -160,15 +160,15 @@ class _GlobalPooling(Layer):
     def __init__(self, dim_ordering: str | None = "default", *,
                  data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if self.rank > 1:
-            self.dim_ordering = ordering(type(self).__name__, dim_ordering, data_format)
-        elif dim_ordering not in (None, "default") or data_format is not None:
-            raise TypeError(f"{type(self).__name__} pools (samples, steps, features) and takes "
-                            f"no dim_ordering")
+        given = dim_ordering not in (None, "default") or data_format is not None
+        # Sequences are (samples, steps, features) whatever the image ordering; Keras 2.2's
+        # data_format='channels_first' reads (samples, features, steps).
+        self.dim_ordering = ordering(type(self).__name__, dim_ordering, data_format) \
+            if self.rank > 1 or given else "tf"
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _axes(self) -> list[int]:
-        return list(spatial_axes(self.rank, getattr(self, "dim_ordering", "tf")))
+        return list(spatial_axes(self.rank, self.dim_ordering))
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
         """The reduction over the spatial axes."""
@@ -177,13 +177,13 @@ class _GlobalPooling(Layer):
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
         """(batch, channels)."""
-        channel = 1 if getattr(self, "dim_ordering", "tf") == "th" else self.rank + 1
+        channel = 1 if self.dim_ordering == "th" else self.rank + 1
         return (input_shape[0], input_shape[channel])
 
     def get_config(self) -> dict[str, Any]:
-        """The config (with dim_ordering for images and volumes)."""
+        """The config (with dim_ordering for images, volumes and channels-first steps)."""
         config = super().get_config()
-        if self.rank > 1:
+        if self.rank > 1 or self.dim_ordering == "th":
             config["dim_ordering"] = self.dim_ordering
         return config
 
