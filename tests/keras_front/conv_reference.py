@@ -48,7 +48,7 @@ def conv(x: np.ndarray, w: np.ndarray, mode: str = "valid", strides=None, dilati
     n, c = x.shape[:2]
     o, per_group = w.shape[:2]
     kdims = w.shape[2:]
-    ext = [(k - 1) * d + 1 for k, d in zip(kdims, dilation)]
+    ext = [(k - 1) * d + 1 for k, d in zip(kdims, dilation, strict=True)]
     pads = [_pads(mode, e) for e in ext]
     xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pads])
     out_dims = [(xp.shape[2 + a] - ext[a]) // strides[a] + 1 for a in range(nd)]
@@ -61,7 +61,8 @@ def conv(x: np.ndarray, w: np.ndarray, mode: str = "valid", strides=None, dilati
         for pos in itertools.product(*(range(d) for d in out_dims)):
             total = np.zeros(n)
             for tap in itertools.product(*(range(k) for k in kdims)):
-                idx = tuple(p * s + t * d for p, s, t, d in zip(pos, strides, tap, dilation))
+                idx = tuple(p * s + t * d for p, s, t, d in
+                            zip(pos, strides, tap, dilation, strict=True))
                 for ci, ch in enumerate(chans):
                     total += xp[(slice(None), ch) + idx] * kernel[(f, ci) + tap]
             out[(slice(None), f) + pos] = total

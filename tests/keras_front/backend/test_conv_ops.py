@@ -284,7 +284,7 @@ def test_resize_images_and_volumes_repeat(ordering):
     first = 1 if ordering == "tf" else 2
     e4 = np.repeat(np.repeat(layout(x4, ordering), 2, first), 3, first + 1)
     e5 = layout(x5, ordering)
-    for axis, factor in zip(range(first, first + 3), (3, 1, 2)):
+    for axis, factor in zip(range(first, first + 3), (3, 1, 2), strict=True):
         e5 = np.repeat(e5, factor, axis)
     np.testing.assert_allclose(a, e4, rtol=1e-6)
     np.testing.assert_allclose(b, e5, rtol=1e-6)

@@ -38,7 +38,7 @@ def write_weights(path, layer_name, arrays, keras_version=None, backend=None):
         group = f.create_group(layer_name)
         names = [f"{layer_name}/w{i}:0" for i in range(len(arrays))]
         group.attrs["weight_names"] = s_list(names)
-        for name, value in zip(names, arrays):
+        for name, value in zip(names, arrays, strict=True):
             group.create_dataset(name, data=value)
 
 

@@ -28,8 +28,8 @@ from keras_front.layers import (
     Deconvolution2D,
     SeparableConv2D,
     SeparableConvolution2D,
+    convolutional,
 )
-from keras_front.layers import convolutional
 from keras_front.models import Model, Sequential
 from keras_front.utils.np_utils import conv_input_length
 from tests.keras_front import conv_reference as ref

@@ -59,7 +59,7 @@ def test_upsampling2d(size, ordering):
 def test_upsampling3d(ordering):
     data = RNG.normal(size=(2, 2, 3, 2, 4)).astype("float32")
     expected = data
-    for axis, factor in zip((2, 3, 4), (2, 3, 1)):
+    for axis, factor in zip((2, 3, 4), (2, 3, 1), strict=True):
         expected = np.repeat(expected, factor, axis=axis)
     out = predict(UpSampling3D((2, 3, 1), dim_ordering=ordering), layout(data, ordering))
     np.testing.assert_array_equal(out, layout(expected, ordering))

@@ -304,7 +304,7 @@ def reference_conv(x, w, border_mode="valid", subsample=None, filter_flip=True,
     subsample = subsample or (1,) * nd
     filter_dilation = filter_dilation or (1,) * nd
     kdims = w.shape[2:]
-    ext = [(k - 1) * d + 1 for k, d in zip(kdims, filter_dilation)]
+    ext = [(k - 1) * d + 1 for k, d in zip(kdims, filter_dilation, strict=True)]
     pads = [{"valid": 0, "full": e - 1, "half": e // 2}[border_mode]
             if isinstance(border_mode, str) else
             (border_mode if isinstance(border_mode, int) else border_mode[a])
@@ -321,7 +321,7 @@ def reference_conv(x, w, border_mode="valid", subsample=None, filter_flip=True,
             for ci, ch in enumerate(chans):
                 for tap in itertools.product(*(range(k) for k in kdims)):
                     idx = tuple(p * s + t * d for p, s, t, d in
-                                zip(pos, subsample, tap, filter_dilation))
+                                zip(pos, subsample, tap, filter_dilation, strict=True))
                     out[(slice(None), f) + pos] += xp[(slice(None), ch) + idx] * \
                         kernel[(f, ci) + tap]
     return out
@@ -360,8 +360,9 @@ def test_grouped_and_depthwise_conv2d_match_the_loop_reference(groups, w_shape):
     x, w = RNG.normal(size=(2, 4, 6, 5)), RNG.normal(size=w_shape)
     for border, stride in (("valid", (1, 1)), ("half", (2, 1))):
         expected = reference_conv(x, w, border, stride, groups=groups)
-        check_op(lambda a, b: nn.conv2d(a, b, border_mode=border, subsample=stride,
-                                        num_groups=groups), [x, w], expected)
+        check_op(lambda a, b, m=border, s=stride: nn.conv2d(a, b, border_mode=m, subsample=s,
+                                                            num_groups=groups), [x, w],
+                 expected)
     sg.verify_grad(lambda a, b: nn.conv2d(a, b, border_mode="half", num_groups=groups),
                    [x[:1], w])
     check_grad(lambda a, b: sg.grad(sg.sum(nn.conv2d(a, b, num_groups=groups) ** 2), a),

@@ -305,14 +305,16 @@ def reference_pool_3d(x, ws, st, pad, ignore_border, mode):
     """Theano's pool_3d written out: per window, the real inputs (and the window's size in
     the padded input, for average_inc_pad)."""
     dims = x.shape[-3:]
-    padded = [d + 2 * p for d, p in zip(dims, pad)]
-    out_dims = [out_length(n, w, s, ignore_border) for n, w, s in zip(padded, ws, st)]
+    padded = [d + 2 * p for d, p in zip(dims, pad, strict=True)]
+    out_dims = [out_length(n, w, s, ignore_border) for n, w, s in zip(padded, ws, st, strict=True)]
     out = np.zeros(x.shape[:-3] + tuple(out_dims))
     for pos in itertools.product(*(range(d) for d in out_dims)):
-        spans = [(p * s, min(p * s + w, n)) for p, s, w, n in zip(pos, st, ws, padded)]
-        real = [range(max(lo, p), min(hi, p + d)) for (lo, hi), p, d in zip(spans, pad, dims)]
+        spans = [(p * s, min(p * s + w, n))
+                 for p, s, w, n in zip(pos, st, ws, padded, strict=True)]
+        real = [range(max(lo, p), min(hi, p + d))
+                for (lo, hi), p, d in zip(spans, pad, dims, strict=True)]
         window = x[(Ellipsis,) + np.ix_(*[np.array(r, dtype=int) - p
-                                          for r, p in zip(real, pad)])]
+                                          for r, p in zip(real, pad, strict=True)])]
         flat = window.reshape(x.shape[:-3] + (-1,))
         size = np.prod([hi - lo for lo, hi in spans])
         value = {"max": flat.max(-1), "sum": flat.sum(-1), "average_exc_pad": flat.mean(-1),
