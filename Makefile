@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) -m bench.compile_time
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
+	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
 
 lint: $(STAMP)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .threads import over_batch
+
 Dims = tuple[int, ...]
 BorderMode = str | Dims
 Pair = tuple[int, int]
@@ -223,23 +225,40 @@ def _check_grad_shapes(op: str, xs: Sequence[int], ws: Sequence[int], gs: Sequen
 # ---------------------------------------------------------------- kernels
 
 
+def _patch_bytes(a: np.ndarray, kdims: Sequence[int], out: Sequence[int],
+                 channels: int | None = None) -> int:
+    """Bytes of one batch item's patch matrix (channels * taps * positions)."""
+    c = a.shape[1] if channels is None else channels
+    return c * int(np.prod(kdims)) * int(np.prod(out)) * a.itemsize
+
+
 def conv_forward(x: np.ndarray, w: np.ndarray, border_mode: BorderMode, subsample: Dims,
                  filter_flip: bool, filter_dilation: Dims, num_groups: int = 1,
                  input_shape: Any = None, filter_shape: Any = None) -> np.ndarray:
     """The convolution on arrays: im2col, then one matrix product per batch item (and
-    group) in BLAS."""
+    group) in BLAS, batch slices on parallel threads (ops/threads.py)."""
     g = Geometry(border_mode, tuple(subsample), filter_flip, tuple(filter_dilation),
                  num_groups)
     out = _check_forward(f"conv{g.nd}d", x, w, g, (input_shape, filter_shape))
     n, o = x.shape[0], w.shape[0]
-    cols = _im2col(x, w.shape[2:], out, g)
+    kdims = w.shape[2:]
     kmat = _oriented(w, g).reshape(o, -1)
-    if num_groups == 1:
-        # (o, K) @ (n, K, P) -> (n, o, P): already in NCHW order, no transpose needed.
-        y = np.matmul(kmat, cols)
-    else:
-        y = np.matmul(_grouped(kmat, num_groups, 0), _grouped(cols, num_groups, 1))
-    return y.reshape((n, o) + out)
+    y = np.empty((n, o) + out, dtype=np.result_type(x, w))
+    positions = int(np.prod(out))
+
+    def part(s: slice) -> None:
+        cols = _im2col(x[s], kdims, out, g)
+        target = y[s].reshape(-1, o, positions)
+        if num_groups == 1:
+            # (o, K) @ (n, K, P) -> (n, o, P): already in NCHW order, no transpose needed.
+            np.matmul(kmat, cols, out=target)
+        else:
+            np.matmul(_grouped(kmat, num_groups, 0), _grouped(cols, num_groups, 1),
+                      out=_grouped(target, num_groups, 1))
+
+    if n:
+        over_batch(n, y.size * kmat.shape[1], part, _patch_bytes(x, kdims, out))
+    return y
 
 
 def conv_grad_inputs(w: np.ndarray, gy: np.ndarray, in_dims: np.ndarray,
@@ -258,28 +277,37 @@ def conv_grad_inputs(w: np.ndarray, gy: np.ndarray, in_dims: np.ndarray,
     pads = g.pads(kdims)
     gxp = np.zeros((n, c) + tuple(d + 2 * p for d, p in zip(dims, pads, strict=True)),
                    dtype=np.result_type(w, gy))
-    if gy.size and w.size:
-        kmat = _oriented(w, g).reshape(o, -1)
-        flat = gy.reshape(n, o, -1)
+    crop = (slice(None), slice(None), *(slice(p, p + d) for p, d in
+                                        zip(pads, dims, strict=True)))
+    if not (gy.size and w.size):
+        return gxp[crop]
+    kmat = _oriented(w, g).reshape(o, -1)
+    taps = list(itertools.product(*(range(k) for k in kdims)))
+
+    def part(s: slice) -> None:
+        flat = gy[s].reshape(-1, o, int(np.prod(out)))
         if num_groups == 1:
             cols = np.matmul(kmat.T, flat)
         else:
             cols = np.matmul(_grouped(kmat, num_groups, 0).transpose(0, 2, 1),
                              _grouped(flat, num_groups, 1))
-        cols = cols.reshape((n, c) + tuple(kdims) + tuple(out))
-        for tap in itertools.product(*(range(k) for k in kdims)):
-            index = tuple(slice(t * d, t * d + s * (m - 1) + 1, s) for t, d, s, m in
+        cols = cols.reshape((-1, c) + tuple(kdims) + tuple(out))
+        target = gxp[s]
+        for tap in taps:
+            index = tuple(slice(t * d, t * d + st * (m - 1) + 1, st) for t, d, st, m in
                           zip(tap, g.filter_dilation, g.subsample, out, strict=True))
-            gxp[(slice(None), slice(None), *index)] += cols[(slice(None), slice(None), *tap)]
-    return gxp[(slice(None), slice(None), *(slice(p, p + d) for p, d in
-                                            zip(pads, dims, strict=True)))]
+            target[(slice(None), slice(None), *index)] += \
+                cols[(slice(None), slice(None), *tap)]
+
+    over_batch(n, gxp.size * o, part, _patch_bytes(gy, kdims, out, c))
+    return gxp[crop]
 
 
 def conv_grad_weights(x: np.ndarray, gy: np.ndarray, k_dims: np.ndarray,
                       border_mode: BorderMode, subsample: Dims, filter_flip: bool,
                       filter_dilation: Dims, num_groups: int = 1) -> np.ndarray:
     """d cost / d filters: im2col of the input, one matrix product per batch item (and
-    group), summed over the batch."""
+    group), summed over the batch (each batch slice's sum on its own thread)."""
     g = Geometry(border_mode, tuple(subsample), filter_flip, tuple(filter_dilation),
                  num_groups)
     kdims = tuple(int(v) for v in k_dims)
@@ -290,12 +318,17 @@ def conv_grad_weights(x: np.ndarray, gy: np.ndarray, k_dims: np.ndarray,
     _check_grad_shapes(f"conv{g.nd}d_grad_weights", x.shape, wshape, gy.shape, g)
     if not (gy.size and x.size):
         return np.zeros(wshape, dtype=np.result_type(x, gy))
-    cols = _im2col(x, kdims, out, g)
-    flat = gy.reshape(n, o, -1)
-    if num_groups == 1:
-        # (n, o, P) @ (n, P, K) -> (n, o, K); the transposed view is BLAS-ready (no copy).
-        gw = np.matmul(flat, cols.transpose(0, 2, 1)).sum(axis=0)
-    else:
-        gw = np.matmul(_grouped(flat, num_groups, 1),
-                       _grouped(cols, num_groups, 1).transpose(0, 1, 3, 2)).sum(axis=0)
+
+    def part(s: slice) -> np.ndarray:
+        cols = _im2col(x[s], kdims, out, g)
+        flat = gy[s].reshape(-1, o, int(np.prod(out)))
+        if num_groups == 1:
+            # (n, o, P) @ (n, P, K) -> (n, o, K); the transposed view is BLAS-ready.
+            return np.matmul(flat, cols.transpose(0, 2, 1)).sum(axis=0)
+        return np.matmul(_grouped(flat, num_groups, 1),
+                         _grouped(cols, num_groups, 1).transpose(0, 1, 3, 2)).sum(axis=0)
+
+    parts = over_batch(n, gy.size * int(np.prod(wshape[1:])), part,
+                       _patch_bytes(x, kdims, out))
+    gw = parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
     return np.ascontiguousarray(_oriented(gw.reshape(wshape), g))

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..graph import Variable
 from . import elemwise as ew
+from .threads import over_batch
 
 Dims = tuple[int, ...]
 
@@ -138,6 +139,15 @@ def _check_input(op: str, x: np.ndarray, nd: int) -> None:
 # ---------------------------------------------------------------- forward
 
 
+def _over_lead(x: np.ndarray, nd: int, fn: Any) -> None:
+    """fn(index) over slices of x's first axis (in parallel, see ops/threads.py) when x has
+    dims before the pooled ones, else fn(Ellipsis) once."""
+    if x.ndim > nd and x.shape[0] > 1:
+        over_batch(x.shape[0], x.size, fn)
+    else:
+        fn(Ellipsis)
+
+
 def pool_forward(x: np.ndarray, ws: Dims, stride: Dims, pad: Dims, ignore_border: bool,
                  mode: str) -> np.ndarray:
     """Pool the last len(ws) dims: one vectorized step per window offset."""
@@ -148,16 +158,28 @@ def pool_forward(x: np.ndarray, ws: Dims, stride: Dims, pad: Dims, ignore_border
     lead = x.shape[:-g.nd]
     if 0 in out_dims or x.size == 0:
         return np.zeros(lead + out_dims, dtype=x.dtype)
+    out = np.empty(lead + out_dims, dtype=x.dtype)
     # Padding the max with the lowest value never wins over a real input, and every
     # window holds one (pad < ws), so max and sum see real inputs only.
-    xp = _extended(x, g, ext, _lowest(x.dtype) if mode == "max" else 0)
+    fill = _lowest(x.dtype) if mode == "max" else 0
     combine = np.maximum if mode == "max" else np.add
-    taps = [_tap(xp, offset, g, out_dims) for offset in g.taps()]
-    out = taps[0].copy() if len(taps) == 1 else combine(taps[0], taps[1])
-    for tap in taps[2:]:
-        combine(out, tap, out=out)
-    if mode.startswith("average"):
-        out /= _counts(dims, out_dims, g, mode == "average_inc_pad").astype(out.dtype)
+    counts = _counts(dims, out_dims, g, mode == "average_inc_pad").astype(out.dtype) \
+        if mode.startswith("average") else None
+
+    def part(s: Any) -> None:
+        xp = _extended(x[s], g, ext, fill)
+        taps = [_tap(xp, offset, g, out_dims) for offset in g.taps()]
+        target = out[s]
+        if len(taps) == 1:
+            np.copyto(target, taps[0])
+        else:
+            combine(taps[0], taps[1], out=target)
+        for tap in taps[2:]:
+            combine(target, tap, out=target)
+        if counts is not None:
+            target /= counts
+
+    _over_lead(x, g.nd, part)
     return out
 
 
@@ -212,12 +234,17 @@ def max_pool_grad(x: np.ndarray, y: np.ndarray, gz: np.ndarray, ws: Dims, stride
         all(o * w == n for o, w, n in zip(out_dims, ws, ext, strict=True))
     # Windows tiling the (padded) input: each tap writes its own slice of every element.
     gxp = (np.empty if tiled else np.zeros)(lead + ext, gz.dtype)
-    for offset, mask in _first_max_masks(x, y, g, out_dims, ext):
-        view = _tap(gxp, offset, g, out_dims)
-        if overlap:
-            view += gz * mask
-        else:
-            np.multiply(gz, mask, out=view)
+
+    def part(s: Any) -> None:
+        grad, target = gz[s], gxp[s]
+        for offset, mask in _first_max_masks(x[s], y[s], g, out_dims, ext):
+            view = _tap(target, offset, g, out_dims)
+            if overlap:
+                view += grad * mask
+            else:
+                np.multiply(grad, mask, out=view)
+
+    _over_lead(x, g.nd, part)
     return gxp if tuple(ext) == dims else gxp[_inner(g, dims)]
 
 
@@ -234,9 +261,13 @@ def max_pool_grad_grad(x: np.ndarray, y: np.ndarray, gg: np.ndarray, ws: Dims,
     out = np.zeros(y.shape, dtype=gg.dtype)
     if out.size == 0:
         return out
-    ggp = _extended(gg, g, ext, 0)
-    for offset, mask in _first_max_masks(x, y, g, out_dims, ext):
-        out += _tap(ggp, offset, g, out_dims) * mask
+
+    def part(s: Any) -> None:
+        ggp, target = _extended(gg[s], g, ext, 0), out[s]
+        for offset, mask in _first_max_masks(x[s], y[s], g, out_dims, ext):
+            target += _tap(ggp, offset, g, out_dims) * mask
+
+    _over_lead(x, g.nd, part)
     return out
 
 
@@ -253,10 +284,18 @@ def average_pool_grad(gz: np.ndarray, in_dims: np.ndarray, ws: Dims, stride: Dim
     out_dims, ext = g.layout(dims)
     _check_grad("average_pool_grad", gz.shape, gz, out_dims, dims, g, lead)
     gxp = np.zeros(lead + ext, dtype=gz.dtype)
-    if gz.size:
-        if mode != "sum":
-            gz = gz / _counts(dims, out_dims, g, mode == "average_inc_pad").astype(gz.dtype)
+    if gz.size == 0:
+        return gxp if tuple(ext) == dims else gxp[_inner(g, dims)]
+    counts = None if mode == "sum" else \
+        _counts(dims, out_dims, g, mode == "average_inc_pad").astype(gz.dtype)
+
+    def part(s: Any) -> None:
+        grad, target = gz[s], gxp[s]
+        if counts is not None:
+            grad = grad / counts
         for offset in g.taps():
-            tap = _tap(gxp, offset, g, out_dims)
-            tap += gz
+            tap = _tap(target, offset, g, out_dims)
+            tap += grad
+
+    _over_lead(gz, g.nd, part)
     return gxp if tuple(ext) == dims else gxp[_inner(g, dims)]
