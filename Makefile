@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) -m bench.conv
 	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.keras_convnet
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff

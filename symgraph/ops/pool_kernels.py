@@ -166,7 +166,7 @@ def pool_forward(x: np.ndarray, ws: Dims, stride: Dims, pad: Dims, ignore_border
     counts = _counts(dims, out_dims, g, mode == "average_inc_pad").astype(out.dtype) \
         if mode.startswith("average") else None
 
-    def part(s: Any) -> None:
+    def pool_slice(s: Any) -> None:
         xp = _extended(x[s], g, ext, fill)
         taps = [_tap(xp, offset, g, out_dims) for offset in g.taps()]
         target = out[s]
@@ -179,7 +179,7 @@ def pool_forward(x: np.ndarray, ws: Dims, stride: Dims, pad: Dims, ignore_border
         if counts is not None:
             target /= counts
 
-    _over_lead(x, g.nd, part)
+    _over_lead(x, g.nd, pool_slice)
     return out
 
 
@@ -235,7 +235,7 @@ def max_pool_grad(x: np.ndarray, y: np.ndarray, gz: np.ndarray, ws: Dims, stride
     # Windows tiling the (padded) input: each tap writes its own slice of every element.
     gxp = (np.empty if tiled else np.zeros)(lead + ext, gz.dtype)
 
-    def part(s: Any) -> None:
+    def max_grad_slice(s: Any) -> None:
         grad, target = gz[s], gxp[s]
         for offset, mask in _first_max_masks(x[s], y[s], g, out_dims, ext):
             view = _tap(target, offset, g, out_dims)
@@ -244,7 +244,7 @@ def max_pool_grad(x: np.ndarray, y: np.ndarray, gz: np.ndarray, ws: Dims, stride
             else:
                 np.multiply(grad, mask, out=view)
 
-    _over_lead(x, g.nd, part)
+    _over_lead(x, g.nd, max_grad_slice)
     return gxp if tuple(ext) == dims else gxp[_inner(g, dims)]
 
 
@@ -262,12 +262,12 @@ def max_pool_grad_grad(x: np.ndarray, y: np.ndarray, gg: np.ndarray, ws: Dims,
     if out.size == 0:
         return out
 
-    def part(s: Any) -> None:
+    def gather_slice(s: Any) -> None:
         ggp, target = _extended(gg[s], g, ext, 0), out[s]
         for offset, mask in _first_max_masks(x[s], y[s], g, out_dims, ext):
             target += _tap(ggp, offset, g, out_dims) * mask
 
-    _over_lead(x, g.nd, part)
+    _over_lead(x, g.nd, gather_slice)
     return out
 
 
@@ -289,7 +289,7 @@ def average_pool_grad(gz: np.ndarray, in_dims: np.ndarray, ws: Dims, stride: Dim
     counts = None if mode == "sum" else \
         _counts(dims, out_dims, g, mode == "average_inc_pad").astype(gz.dtype)
 
-    def part(s: Any) -> None:
+    def average_grad_slice(s: Any) -> None:
         grad, target = gz[s], gxp[s]
         if counts is not None:
             grad = grad / counts
@@ -297,5 +297,5 @@ def average_pool_grad(gz: np.ndarray, in_dims: np.ndarray, ws: Dims, stride: Dim
             tap = _tap(target, offset, g, out_dims)
             tap += grad
 
-    _over_lead(gz, g.nd, part)
+    _over_lead(gz, g.nd, average_grad_slice)
     return gxp if tuple(ext) == dims else gxp[_inner(g, dims)]
