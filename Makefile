@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo demo-symgraph test bench lint clean notebooks
 
 # Some distributions ship python3 without ensurepip: then make the venv without pip and
 # install pip into it with the system's pip.
@@ -20,6 +20,9 @@ $(STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -c "import pathlib; pathlib.Path('$(STAMP)').touch()"
 
 demo: $(STAMP)
+	$(PY) -m keras_front.demo
+
+demo-symgraph: $(STAMP)
 	$(PY) -m symgraph.demo
 
 test: $(STAMP)
@@ -34,6 +37,12 @@ bench: $(STAMP)
 	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
 	$(PY) -m bench.keras_convnet
+	$(PY) -m bench.image_augment
+	$(PY) -m bench.viewer
+	$(PY) -m bench.keras_scaling
+
+notebooks: $(STAMP)
+	$(PY) -m tests.notebooks.execute
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff

@@ -51,7 +51,8 @@ class Sequential(Model):
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Found: "
                             f"{layer!r}")
-        if not self.outputs:
+        on_top = bool(self.outputs)  # called on the current output (else: the first layer)
+        if not on_top:
             if not layer.inbound_nodes:
                 if not hasattr(layer, "batch_input_shape"):
                     raise ValueError(f"The first layer in a Sequential model must get an "
@@ -75,7 +76,8 @@ class Sequential(Model):
                                  "tensor. For multi-output layers, use the functional API.")
             inputs, outputs = self.inputs, [output]
         self._seq_layers.append(layer)
-        self._init_graph(inputs, outputs)
+        if not (on_top and self._grow(outputs[0])):
+            self._init_graph(inputs, outputs)
         self._reset_compiled()
 
     def pop(self) -> None:

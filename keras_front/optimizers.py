@@ -31,6 +31,8 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import symgraph as sg
 from symgraph.graph import SharedVariable, Variable
 
@@ -45,6 +47,13 @@ def _learning_rate(name: str, lr: Any, learning_rate: Any, default: float) -> An
                         f"(got lr={lr!r} and learning_rate={learning_rate!r})")
     value = lr if lr is not None else learning_rate
     return default if value is None else value
+
+
+def _is_finite_number(value: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _as_variable(value: Any, name: str) -> Variable:
@@ -86,6 +95,9 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: Any) -> None:
+        if not isinstance(value, Variable) and not _is_finite_number(value):
+            raise ValueError(f"{type(self).__name__}: the learning rate must be a finite "
+                             f"number, got {value!r}")
         current = self.__dict__.get("_lr")
         if isinstance(value, Variable) or current is None:
             self.__dict__["_lr"] = _as_variable(value, "lr")
@@ -163,6 +175,11 @@ class Optimizer:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Restore state saved by get_weights (or a Keras 1.2 list, which may be shorter)."""
+        K.batch_set_value(self.weight_pairs(weights))
+
+    def weight_pairs(self, weights: Sequence[Any]) -> list[tuple[Variable, Any]]:
+        """(variable, value) pairs set_weights would set, counts and shapes checked; only
+        the values' `.shape` is looked at (loading checks a file's arrays before reading)."""
         targets = self.weights
         keras1 = self._keras1_weights
         if len(weights) != len(targets) and keras1 is not None and len(weights) == len(keras1):
@@ -180,7 +197,7 @@ class Optimizer:
                                  f"has shape {shape}, not compatible with the provided "
                                  f"weight shape {tuple(getattr(value, 'shape', ()))}")
             pairs.append((var, value))
-        K.batch_set_value(pairs)
+        return pairs
 
     # ---- configuration
 

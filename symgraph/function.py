@@ -227,12 +227,11 @@ class Function:
         """The rewritten graph."""
         return self.fgraph
 
-    def dump(self, before: bool = False, file: Any = None) -> str:
-        """Print the compiled graph (and, with before=True, the graph before rewriting)."""
-        from .printing import dump_function
-        text = dump_function(self, before)
-        print(text, file=file)
-        return text
+    def dump(self, before: bool = False, file: Any = None) -> Any:
+        """Print the compiled graph (and, with before=True, the graph before rewriting);
+        `file='str'` returns the text instead, as `sg.debugprint` does."""
+        from .printing import dump_function, emit
+        return emit(dump_function(self, before), file)
 
     def __str__(self) -> str:
         from .printing import function_listing
@@ -241,6 +240,11 @@ class Function:
     def __repr__(self) -> str:
         ins = ", ".join(f"{v.name or '?'}:{v.type}" for v in self.inputs)
         return f"<symgraph.Function {self.name}({ins})>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the listing and a picture of the compiled graph (display.py)."""
+        from .display import function_bundle  # display imports the printers, as __str__
+        return function_bundle(self)
 
     # ---- calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

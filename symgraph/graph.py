@@ -102,6 +102,11 @@ class Variable:
         label = self.name or (self.owner.op.name if self.owner else "input")
         return f"<{type(self).__name__} {label}: {self.type}>"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """Jupyter shows a computed variable as a picture of its graph (display.py)."""
+        from .display import variable_bundle  # display.py draws graphs of this module
+        return variable_bundle(self)
+
     # Variables are graph nodes: identity, not value, decides equality and hashing.
     __hash__ = object.__hash__
 

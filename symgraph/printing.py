@@ -47,22 +47,27 @@ def node_id(n: int) -> str:
 # ---------------------------------------------------------------- debugprint
 
 
-def debugprint(obj: Any, file: Any = None, depth: int = -1, print_type: bool = True) -> str:
-    """Print a graph as a tree, one node per line with an id and a type; returns the text.
+def debugprint(obj: Any, file: Any = None, depth: int = -1, print_type: bool = True) -> Any:
+    """Print a graph as a tree, one node per line with an id and a type.
 
     `obj` is a variable, a list of them, or a compiled Function (its rewritten graph, update
-    values marked). `file=None` prints to stdout, `file='str'` only returns the text.
-    `depth` limits how many levels are shown (-1: all).
+    values marked). As in Theano: `file=None` prints to stdout and returns None (so a REPL
+    or notebook shows the tree once), `file='str'` prints nothing and returns the text, an
+    open file is written to and returned. `depth` limits how many levels are shown (-1: all).
     """
-    text = _tree_text(view_of(obj, "debugprint"), depth, print_type)
-    if file is None:
-        print(text)
-    elif file != "str":
-        print(text, file=file)
-    return text
+    return emit(tree_text(view_of(obj, "debugprint"), depth, print_type), file)
 
 
-def _tree_text(view: View, depth: int = -1, print_type: bool = True) -> str:
+def emit(text: str, file: Any) -> Any:
+    """Theano's `file=` convention: None prints (returns None), 'str' returns the text, a
+    file-like object is written to and returned."""
+    if file == "str":
+        return text
+    print(text, file=file)
+    return file
+
+
+def tree_text(view: View, depth: int = -1, print_type: bool = True) -> str:
     """The trees of `view`'s roots; then, like Theano, the inner graph of each loop op."""
     t = _Trees(depth, print_type)
     t.add(view.roots, view.notes)
@@ -252,10 +257,10 @@ def _comment(node: Apply) -> str | None:
 
 def dump_function(f: Any, before: bool = False) -> str:
     """The compiled graph as a tree; with `before`, the graph before rewriting beside it."""
-    after = _tree_text(view_of(f, "dump"))
+    after = tree_text(view_of(f, "dump"))
     if not before:
         return after
-    original = _tree_text(view_of(f, "dump", before=True))
+    original = tree_text(view_of(f, "dump", before=True))
     left = ["before rewriting", ""] + original.splitlines()
     right = ["after rewriting", ""] + after.splitlines()
     width = max(len(s) for s in left) + 4

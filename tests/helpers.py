@@ -150,3 +150,17 @@ def assert_close(got: Any, expected: Any, rtol: float | None = None, atol: float
     np.testing.assert_allclose(got.astype(wide), expected.astype(wide),
                                rtol=d_rtol if rtol is None else rtol,
                                atol=d_atol if atol is None else atol, equal_nan=True)
+
+
+def fake_program(folder: Any, name: str, script: str, monkeypatch: Any) -> Any:
+    """Put an executable Python `script` called `name` in folder/bin and make that folder the
+    whole PATH (a stand-in for Graphviz's `dot` and the like); returns its path."""
+    import stat
+    import sys
+    bindir = folder / "bin"
+    bindir.mkdir(exist_ok=True)
+    exe = bindir / name
+    exe.write_text(f"#!{sys.executable}\n{script}")
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(bindir))
+    return exe

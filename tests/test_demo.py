@@ -1,10 +1,64 @@
-"""`python -m symgraph.demo`: a classifier written in symgraph learns the spirals it makes."""
+"""The demos: `make demo` (`python -m keras_front.demo`: a Keras 1 model learns the bundled
+UCI digits, is saved and reloaded) and `make demo-symgraph` (`python -m symgraph.demo`: a
+classifier written in symgraph learns the spirals it makes)."""
 
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
+from keras_front import demo as keras_demo
+from keras_front import layers
 from symgraph import demo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_make_demo_runs_the_keras_front_demo():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        makefile = f.read()
+    assert "demo: $(STAMP)\n\t$(PY) -m keras_front.demo" in makefile
+
+
+def test_the_keras_demo_reaches_95_percent_and_reloads_identically(tmp_path):
+    out = io.StringIO()
+    result = keras_demo.main(out=out, folder=str(tmp_path))
+    text = out.getvalue()
+    assert result["accuracy"] >= 0.95, text
+    assert result["reloaded_same"], text
+    assert (tmp_path / "digits_mlp.h5").is_file()
+    assert "test accuracy" in text and "Total params" in text and "identical" in text
+
+
+def test_the_keras_demo_as_a_program_exits_cleanly_and_leaves_nothing(tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "keras_front.demo", "--epochs", "30"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "meets the 95% target" in proc.stdout
+    assert os.listdir(tmp_path) == []  # its temporary folder is removed
+
+
+def test_the_demo_data_are_the_bundled_digits_scaled_for_the_model():
+    (x_train, y_train), (x_test, y_test) = keras_demo.load_digits()
+    assert x_train.shape == (1438, 8, 8, 1) and x_test.shape == (359, 8, 8, 1)
+    assert x_train.dtype == np.float32 and 0.0 == x_train.min() and x_train.max() == 1.0
+    np.testing.assert_array_equal(y_test.sum(axis=1), 1)
+
+
+@pytest.mark.skipif(not hasattr(layers, "Convolution2D"),
+                    reason="keras_front.layers has no Convolution2D yet (issue 10)")
+def test_the_convnet_variant_reaches_95_percent(tmp_path):
+    result = keras_demo.main("convnet", nb_epoch=15, out=io.StringIO(), folder=str(tmp_path))
+    assert result["accuracy"] >= 0.95 and result["reloaded_same"]
+
+
+def test_an_unknown_model_kind_is_named():
+    with pytest.raises(ValueError, match="unknown model 'rnn'"):
+        keras_demo.build("rnn")
 
 
 def test_spirals_are_balanced_float32_points():

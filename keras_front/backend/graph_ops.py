@@ -88,6 +88,8 @@ class Function:
 
 def _downcast(var: Variable, value: Any, i: int) -> np.ndarray:
     """Theano's allow_input_downcast: convert any numeric value to the input's dtype."""
+    if var is _PHASE_PLACEHOLDER:
+        return _phase_value(value, i)
     if type(value) is np.ndarray and value.dtype == var.dtype:
         return value
     if isinstance(value, Variable):
@@ -98,6 +100,20 @@ def _downcast(var: Variable, value: Any, i: int) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise TypeError(f"K.function: input {i} ({var.name or '?'}: {var.type}) cannot take "
                         f"a {type(value).__name__}: {e}") from e
+
+
+def _phase_value(value: Any, i: int) -> np.ndarray:
+    """The learning phase fed through K.function: 0 (test) or 1 (train), nothing else
+    (a uint8 cast would wrap 256 to 0 or truncate 0.5 to test mode)."""
+    try:
+        valid = np.ndim(value) == 0 and not isinstance(value, (str, bytes)) and \
+            any(bool(value == phase) for phase in (0, 1))
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"K.function: input {i} is the learning phase, which must be 0 "
+                         f"(test) or 1 (train); got {value!r}")
+    return np.asarray(int(bool(value == 1)), dtype=_PHASE_PLACEHOLDER.dtype)
 
 
 def _unique_updates(updates: Any) -> list[tuple[Any, Any]]:

@@ -4,7 +4,8 @@ additions (`from keras_front.callbacks import ModelCheckpoint, EarlyStopping`).
 base.py holds the protocol and the callbacks `fit` installs itself (BaseLogger, History,
 ProgbarLogger); monitors.py the callbacks that watch a logged quantity (ModelCheckpoint,
 EarlyStopping, ReduceLROnPlateau, TerminateOnNaN); hooks.py LearningRateScheduler,
-CSVLogger, LambdaCallback, and TensorBoard / RemoteMonitor, which raise (not supported).
+CSVLogger, LambdaCallback, and TensorBoard / RemoteMonitor, which raise (not supported);
+live_plot.py LivePlot (training curves redrawn each epoch, in a notebook or a file).
 """
 
 from .base import BaseLogger, Callback, CallbackList, History, ProgbarLogger
@@ -15,4 +16,5 @@ from .hooks import (
     RemoteMonitor,
     TensorBoard,
 )
+from .live_plot import LivePlot
 from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN

@@ -56,6 +56,9 @@ class LearningRateScheduler(Callback):
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
             raise ValueError(f'The output of the "schedule" function should be float '
                              f'(epoch {epoch} gave {lr!r} of type {type(lr).__name__}).')
+        if not np.isfinite(lr):
+            raise ValueError(f'The output of the "schedule" function should be a finite '
+                             f'learning rate (epoch {epoch} gave {lr!r}).')
         K.set_value(optimizer.lr, float(lr))
         if self.verbose > 0:
             print(f"Epoch {epoch + 1:05d}: LearningRateScheduler setting learning rate "

@@ -25,6 +25,7 @@ from .. import backend as K
 from .. import constraints as constraints_module
 from .. import initializers, regularizers
 from ..utils.generic_utils import has_arg
+from .allocation import check_new_weight
 from .node import Node, keras_history
 
 _LAYER_KWARGS = frozenset({"input_shape", "batch_input_shape", "batch_size", "input_dtype",
@@ -351,6 +352,7 @@ class Layer:
             call_kwargs["name"] = full_name
         if params.get("dtype") and has_arg(init, "dtype"):
             call_kwargs["dtype"] = dtype
+        check_new_weight(self, name, shape, dtype)  # before the initializer allocates
         value = init(shape, **call_kwargs)
         weight = K.variable(value, dtype=dtype, name=full_name)
         if K.int_shape(weight) != shape:

@@ -10,6 +10,7 @@ Training lives in training.Model, a Container subclass; configs in network_confi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -123,7 +124,8 @@ class Container(Layer):
         self.outputs: list[Any] = []
         self._network_layers: list[Layer] = []
         self._network_nodes: set[Node] = set()
-        self.nodes_by_depth: dict[int, list[Node]] = {}
+        self._layer_names: set[str] = set()
+        self.nodes_by_depth = {}
         self._output_cache: dict[Any, tuple[list[Any], list[Any]]] = {}
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
@@ -156,11 +158,45 @@ class Container(Layer):
         self.internal_output_shapes = [K.int_shape(x) for x in self.outputs]
         layers, self.nodes_by_depth, self._network_nodes = map_graph(self.inputs, self.outputs)
         self._network_layers = layers
-        names = [layer.name for layer in layers]
-        for name in names:
-            if names.count(name) != 1:
-                raise ValueError(f"The name {name!r} is used {names.count(name)} times in the "
-                                 f"model. All layer names should be unique.")
+        counts = Counter(layer.name for layer in layers)
+        for name, count in counts.items():
+            if count != 1:
+                raise ValueError(f"The name {name!r} is used {count} times in the model. All "
+                                 f"layer names should be unique.")
+        self._layer_names = set(counts)
+        self._set_own_node()
+
+    def _grow(self, output: Any) -> bool:
+        """Sequential.add's fast path, in O(1): the graph with one more layer, called on
+        this container's only output and on nothing else; the same result as
+        `_init_graph(self.inputs, [output])`. False (nothing changed) when `output` is
+        not such a call; the caller then traces the whole graph again."""
+        history = keras_history(output)
+        if history is None or len(self.outputs) != 1:
+            return False
+        layer, node_index, _ = history
+        node = layer.inbound_nodes[node_index]
+        # A layer with other calls may already be in the graph: trace it all.
+        if len(layer.inbound_nodes) != 1 or len(node.input_tensors) != 1 or \
+                node.input_tensors[0] is not self.outputs[0] or layer.name in self._layer_names:
+            return False
+        self.outputs = [output]
+        (self.output_layers, self.output_layers_node_indices,
+         self.output_layers_tensor_indices) = _histories(self.outputs)
+        self.output_names = [layer.name]
+        self.internal_output_shapes = [K.int_shape(output)]
+        # Every node was upstream of the old output, so each is one deeper now.
+        self._top_level += 1
+        self._levels[self._top_level] = [node]
+        self._depth_map = None
+        self._network_nodes.add(node)
+        self._network_layers.append(layer)
+        self._layer_names.add(layer.name)
+        self._set_own_node()
+        return True
+
+    def _set_own_node(self) -> None:
+        """(Re)create node 0, which links this container's inputs to its outputs."""
         self._output_cache = {}
         output_masks = [self._output_mask_of(x) for x in self.outputs]
         node = Node(self, inbound_layers=[], node_indices=[], tensor_indices=[],
@@ -174,6 +210,22 @@ class Container(Layer):
             self.inbound_nodes.pop()
             self.inbound_nodes[0] = node
         self.built = True
+
+    @property
+    def nodes_by_depth(self) -> dict[int, list[Node]]:
+        """{depth: nodes}; depth 0 makes the outputs, deeper nodes feed shallower ones."""
+        if self._depth_map is None:
+            self._depth_map = {self._top_level - level: nodes
+                               for level, nodes in self._levels.items()}
+        return self._depth_map
+
+    @nodes_by_depth.setter
+    def nodes_by_depth(self, value: dict[int, list[Node]]) -> None:
+        # Stored by level = top - depth, so that _grow deepens every node by adding one
+        # level on top instead of renumbering them all.
+        self._top_level = 0
+        self._levels = {-depth: list(nodes) for depth, nodes in value.items()}
+        self._depth_map = None
 
     @staticmethod
     def _output_mask_of(x: Any) -> Any:
@@ -432,6 +484,11 @@ class Container(Layer):
         from ..utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows the summary table and a diagram of the layers."""
+        from ..utils.visualize_util import model_bundle  # utils imports the models
+        return model_bundle(self)
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON (Keras's format) — provided by keras_front saving."""
         return _saving_hook("model_to_json")(self, **kwargs)
@@ -455,18 +512,26 @@ class Container(Layer):
         _saving_hook("load_weights")(self, filepath, by_name=by_name)
 
 
+# What keras_front.saving needs beyond the runtime dependencies: setup.cfg's 'saving' extra.
+_SAVING_EXTRA = {"h5py": "h5py", "yaml": "pyyaml"}
+
+
 def _saving_hook(name: str) -> Any:
-    """The function `name` of keras_front.saving (issue 6); NotImplementedError until then."""
+    """The function `name` of keras_front.saving; ImportError saying what to install when
+    the optional 'saving' dependencies (h5py, pyyaml) are missing."""
     import importlib
-    try:  # by name, so sys.modules["keras_front.saving"] = None hides it even once imported
+    try:  # by name, so sys.modules["h5py"] = None hides it even once imported
         saving = importlib.import_module("keras_front.saving")
-    except ImportError:
-        saving = None
-    fn = getattr(saving, name, None)
-    if fn is None:
-        raise NotImplementedError(f"{name} comes with keras_front saving "
-                                  f"(keras_front/saving.py, not written yet)")
-    return fn
+    except ImportError as e:
+        missing = e.name if e.name in _SAVING_EXTRA else None
+        if missing is None:
+            raise
+        raise ImportError(f"{name} needs {_SAVING_EXTRA[missing]}, which is not installed: "
+                          f"saving and loading models (HDF5 files, JSON and YAML "
+                          f"architectures) come with the 'saving' extra, "
+                          f"`pip install symgraph[saving]` (h5py and pyyaml)",
+                          name=missing) from e
+    return getattr(saving, name)
 
 
 def _either(old: str, old_value: Any, new: str, new_value: Any) -> Any:

@@ -28,7 +28,9 @@ Differences from Keras 1.2, on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,13 @@ from .. import optimizers
 from . import training_arrays, training_generator
 from .network import Container
 from .training_arrays import unchecked
+from .training_checks import (
+    check_finite,
+    check_has_samples,
+    check_hyperparameters,
+    check_sparse_labels,
+    check_validation_split,
+)
 from .training_utils import (
     check_array_lengths,
     check_loss_and_target_compatibility,
@@ -51,6 +60,25 @@ from .training_utils import (
 )
 
 _DEFAULT_EPOCHS = 10  # Keras 1.2's default for nb_epoch
+
+# Threads calling train_on_batch (or predict...) on a model whose function is not made
+# yet must all get the same one: each compile of the train step would also create new
+# optimizer state, and two functions would update the same variables without a common
+# lock. Compiling is rare, so one lock serves every model.
+_MAKING_FUNCTIONS = threading.RLock()
+
+
+def _made_once(attribute: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """Decorate a method making self.<attribute>: it runs under the lock, and not at all
+    once the attribute is set (by another thread meanwhile, say)."""
+    def decorate(make: Callable[[Any], None]) -> Callable[[Any], None]:
+        @functools.wraps(make)
+        def make_once(self: Any) -> None:
+            if getattr(self, attribute) is None:
+                with _MAKING_FUNCTIONS:
+                    make(self)  # which returns at once when it was made meanwhile
+        return make_once
+    return decorate
 
 
 def resolve_epochs(nb_epoch: int | None, epochs: int | None, default: int) -> int:
@@ -211,6 +239,7 @@ class Model(Container):
             raise RuntimeError("You must compile a model before training/testing. Use "
                                "`model.compile(optimizer, loss)`.")
 
+    @_made_once("train_function")
     def _make_train_function(self) -> None:
         """Compile [total loss] + metrics with every update, once (reused afterwards)."""
         self._check_compiled()
@@ -224,6 +253,7 @@ class Model(Container):
         self.train_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
                                          updates=updates, **self._kwargs("train_function"))
 
+    @_made_once("test_function")
     def _make_test_function(self) -> None:
         """Compile [total loss] + metrics (stateful layers' updates only), once."""
         self._check_compiled()
@@ -234,6 +264,7 @@ class Model(Container):
                                         updates=self.state_updates,
                                         **self._kwargs("test_function"))
 
+    @_made_once("predict_function")
     def _make_predict_function(self) -> None:
         """Compile the outputs from the inputs, once (no compile() needed)."""
         if self.predict_function is not None:
@@ -293,11 +324,23 @@ class Model(Container):
         check_loss_and_target_compatibility(
             y_arrays, [self.loss_functions[i] for i in feed],
             [self.internal_output_shapes[i] for i in feed], self._feed_output_names)
+        for labels, i, name in zip(y_arrays, feed, self._feed_output_names, strict=True):
+            if self.loss_functions[i] is losses_module.sparse_categorical_crossentropy:
+                check_sparse_labels(labels, self.internal_output_shapes[i][-1], name,
+                                    "Error when checking model target")
         if self.stateful and batch_size and x and x[0].shape[0] % batch_size != 0:
             raise ValueError(f"In a stateful network, you should only pass inputs with a number "
                              f"of samples that can be divided by the batch size. Found: "
                              f"{x[0].shape[0]} samples. Batch size: {batch_size}.")
         return x, y_arrays, weights
+
+    def _check_training_data(self, arrays: list[np.ndarray], caller: str) -> None:
+        """Refuse no samples, and NaN or inf in the inputs, targets or sample weights."""
+        check_has_samples(arrays, caller)
+        names = [f"input {n!r}" for n in self.input_names]
+        names += [f"the targets of output {n!r}" for n in self._feed_output_names]
+        names += [f"the sample weights of output {n!r}" for n in self._feed_output_names]
+        check_finite(arrays, names, caller)
 
     # ------------------------------------------------------------ training and inference
 
@@ -316,8 +359,11 @@ class Model(Container):
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         epochs = resolve_epochs(nb_epoch, epochs, _DEFAULT_EPOCHS)
         batch_size = 32 if batch_size is None else batch_size
+        validation_split = check_validation_split(validation_split)
         x, y, weights = self._standardize_user_data(x, y, sample_weight, class_weight,
                                                     batch_size=batch_size)
+        self._check_training_data(x + y + weights, "fit")
+        check_hyperparameters(self.optimizer, "fit")
         val_ins = None
         if validation_data:
             if not isinstance(validation_data, (list, tuple)) or \
@@ -330,7 +376,7 @@ class Model(Container):
                 validation_data[2] if len(validation_data) == 3 else None,
                 batch_size=batch_size)
             val_ins = val_x + val_y + val_weights
-        elif validation_split and 0.0 < validation_split < 1.0:
+        elif validation_split > 0.0:
             n = x[0].shape[0]
             split_at = int(n * (1.0 - validation_split))
             if split_at == 0 or split_at == n:
@@ -380,6 +426,7 @@ class Model(Container):
         """One gradient step on one batch; the loss (and metrics) before the step."""
         x, y, weights = self._standardize_user_data(x, y, sample_weight, class_weight,
                                                     check_batch_axis=True)
+        self._check_training_data(x + y + weights, "train_on_batch")
         self._make_train_function()
         outs = [float(o) for o in unchecked(self.train_function)(*x, *y, *weights,
                                                                  *self._phase_values(1))]
@@ -419,6 +466,8 @@ class Model(Container):
         use_multiprocessing) are accepted and have no effect.
         """
         training_generator.check_queue_kwargs(kwargs)
+        self._check_compiled()
+        check_hyperparameters(self.optimizer, "fit_generator")
         return training_generator.fit_generator(
             self, generator, samples=samples_per_epoch, steps=steps_per_epoch,
             epochs=resolve_epochs(nb_epoch, epochs, 1), verbose=verbose, callbacks=callbacks,

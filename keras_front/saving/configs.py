@@ -346,6 +346,8 @@ def build_model(document: Any, custom_objects: dict[str, Any] | None, source: st
     resolve_functions(entry, custom_objects, functions, source)
     try:
         return model_from_config(entry, custom_objects=custom_objects)
+    except SavedModelError:
+        raise  # already names the source and the layer (e.g. load_model's weight budget)
     except Exception as e:
         problem = _diagnose(entry, custom_objects, source) or \
             f"cannot rebuild the model: {type(e).__name__}: {e}"

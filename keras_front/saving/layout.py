@@ -51,6 +51,7 @@ keras_front_state (JSON: the states of the random generators, see random_state.p
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import warnings
@@ -240,19 +241,34 @@ def read_json(obj: h5py.HLObject, name: str, source: str) -> Any:
 
 # ---------------------------------------------------------------- reading weights
 
+# Bounded reading: a dataset's header declares a shape, which a crafted 16 KB file can
+# make terabytes large (chunked storage with no chunks written reads as fill values).
+# So no dataset is read unless the file stores all of it: uncompressed data needs as
+# many bytes in the file as its shape and dtype declare, compressed data may expand at
+# most MAX_EXPANSION times (deflate's own limit is about 1032; Keras never compresses),
+# and all the weights together must fit in the file.
+MAX_EXPANSION = 1100
+
 
 @dataclass
 class StoredArray:
-    """A dataset checked to be a plain numeric array; read on demand (shape first)."""
+    """A dataset checked to be a plain numeric array stored in full in the file; read on
+    demand (shape first)."""
 
     source: str
     path: str
     dataset: h5py.Dataset
+    stored_bytes: int = 0  # what the file holds of it (compressed size when compressed)
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The dataset's shape (read from its header, not its data)."""
         return tuple(self.dataset.shape)
+
+    @property
+    def values(self) -> int:
+        """How many numbers the dataset declares (from its header)."""
+        return math.prod(self.shape)
 
     def read(self) -> np.ndarray:
         """The values (errors from a damaged file name the file and the dataset)."""
@@ -271,6 +287,10 @@ class SavedWeights:
     layers: dict[str, list[tuple[str, StoredArray]]] = field(default_factory=dict)
     keras_version: str = "1"         # '1' when the group does not say (Keras 1 files)
     backend: str | None = None
+
+    def arrays(self) -> list[StoredArray]:
+        """Every weight dataset of the group."""
+        return [array for stored in self.layers.values() for _, array in stored]
 
 
 _LINK_KINDS = {"SoftLink": "a soft link", "ExternalLink": "an external link"}
@@ -301,14 +321,36 @@ def resolve(group: h5py.Group, name: str, source: str, kind: type, what: str) ->
 
 
 def _stored_array(group: h5py.Group, name: str, source: str, owner: str) -> StoredArray:
-    ds = resolve(group, name, source, h5py.Dataset, f"weight {name!r} of {owner}")
-    if ds.dtype.kind not in "biuf" or ds.dtype.fields is not None:
-        raise SavedModelError(source, f"weight {name!r} of {owner} has dtype {ds.dtype}; "
-                                      f"expected numbers")
+    what = f"weight {name!r} of {owner}"
+    ds = resolve(group, name, source, h5py.Dataset, what)
+    if ds.dtype.kind not in "biuf" or ds.dtype.fields is not None or ds.dtype.itemsize > 8:
+        raise SavedModelError(source, f"{what} has dtype {ds.dtype}; expected numbers (bool, "
+                                      f"integers or floats of at most 64 bits)")
+    if ds.shape is None:
+        raise SavedModelError(source, f"{what} has no shape (an empty HDF5 dataspace)")
     if ds.is_virtual or ds.external:
-        raise SavedModelError(source, f"weight {name!r} of {owner} stores its data in other "
-                                      f"files; refused")
-    return StoredArray(source, f"{group.name}/{name}", ds)
+        raise SavedModelError(source, f"{what} stores its data in other files; refused")
+    declared = math.prod(ds.shape) * ds.dtype.itemsize
+    stored = ds.id.get_storage_size()
+    compressed = ds.id.get_create_plist().get_nfilters() > 0
+    if declared > (stored * MAX_EXPANSION if compressed else stored):
+        holds = f"{stored} compressed bytes (at most {MAX_EXPANSION}x that once expanded)" \
+            if compressed else f"{stored} bytes of it"
+        raise SavedModelError(source, f"{what} declares shape {ds.shape} ({ds.dtype}, "
+                                      f"{declared:,} bytes) but the file stores only {holds}: "
+                                      f"the file is truncated or crafted; refused before "
+                                      f"reading")
+    return StoredArray(source, f"{group.name}/{name}", ds, stored)
+
+
+def check_stored_in_file(source: str, arrays: Iterable[StoredArray], file_size: int) -> None:
+    """Raise unless the arrays' stored bytes fit in the file (a crafted header may claim
+    storage the file does not have; HDF5 would find out only when reading)."""
+    total = sum(array.stored_bytes for array in arrays)
+    if total > file_size:
+        raise SavedModelError(source, f"the weights claim {total:,} bytes of storage but the "
+                                      f"file has only {file_size:,} bytes: the file is "
+                                      f"truncated or crafted; refused before reading")
 
 
 def read_arrays(group: h5py.Group, source: str, owner: str) -> list[tuple[str, StoredArray]]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import h5py
 
+from ..engine.allocation import weight_budget
 from .configs import build_model, model_document, to_jsonable
 from .files import atomic_h5_file, may_write, open_h5_for_reading, reading_errors
 from .layout import (
@@ -28,6 +29,7 @@ from .layout import (
     SavedModelError,
     SavedWeights,
     StoredArray,
+    check_stored_in_file,
     has_attr,
     read_arrays,
     read_json,
@@ -121,6 +123,8 @@ def read_model_file(f: h5py.File, path: str) -> SavedModelFile:
         if "keras_front_version" in f.attrs:
             read_string(f, "keras_front_version", path)
             contents.written_by_keras_front = True
+        check_stored_in_file(path, contents.weights.arrays() + [
+            array for _, array in contents.optimizer_weights or []], os.path.getsize(path))
     return contents
 
 
@@ -134,7 +138,13 @@ def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
         compiling = compile and contents.training_config is not None
         arguments = prepare_compile(contents.training_config, custom_objects, path) \
             if compiling else None
-        model = build_model(contents.model_config, custom_objects, path)
+        # The config may not ask for more weight values than the file holds: checked as
+        # each layer creates its weights, before the initializers allocate them.
+        file_values = sum(array.values for array in contents.weights.arrays())
+        with weight_budget(file_values, lambda what: SavedModelError(
+                path, f"{what}: the config does not match the file's weights; refused "
+                      f"before allocating")):
+            model = build_model(contents.model_config, custom_objects, path)
         load_into(model, contents.weights, path)
         if contents.keras_front_state is not None:
             restore_random_state(model, contents.keras_front_state, path)

@@ -13,6 +13,7 @@ without amsgrad; those placeholders are dropped when loading such a file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -146,31 +147,51 @@ def compile_from_config(model: Any, arguments: dict[str, Any], source: str) -> N
                                           f"configuration: {e}") from None
 
 
-def _drop_adam_placeholders(optimizer: Any, values: list[np.ndarray]) -> list[np.ndarray]:
+def _drop_adam_placeholders(optimizer: Any, stored: list[StoredArray]) -> list[StoredArray]:
     """Keras 2.1.3+ Adam state without amsgrad: [it] + ms + vs + (1,)-shaped vhats."""
     if not isinstance(optimizer, optimizers.Adam) or optimizer.amsgrad:
-        return values
+        return stored
     n = (len(optimizer.weights) - 1) // 2  # parameters: weights are [iterations] + ms + vs
-    if len(values) == 1 + 3 * n and all(v.shape == (1,) for v in values[1 + 2 * n:]):
-        return values[:1 + 2 * n]
-    return values
+    if len(stored) == 1 + 3 * n and all(a.shape == (1,) for a in stored[1 + 2 * n:]):
+        return stored[:1 + 2 * n]
+    return stored
+
+
+def _state_pairs(optimizer: Any, stored: list[StoredArray]) -> list[tuple[Any, Any]]:
+    """(variable, StoredArray) pairs, counts and shapes checked before anything is read.
+    An optimizer without weight_pairs (not one of ours) gets the arrays read when no
+    more values are declared than its state holds."""
+    if hasattr(optimizer, "weight_pairs"):
+        return optimizer.weight_pairs(stored)
+    state = list(getattr(optimizer, "weights", None) or [])
+    room = sum(math.prod(K.get_variable_shape(w)) for w in state)
+    declared = sum(array.values for array in stored)
+    if declared > room:
+        raise ValueError(f"the file's optimizer state holds {declared:,} values, more than "
+                         f"the optimizer's {room:,}; not read")
+    values = [array.read() for array in stored]
+    optimizer.set_weights(values)
+    return []
 
 
 def restore_optimizer_state(model: Any, stored: Sequence[tuple[str, StoredArray]],
                             source: str, strict: bool) -> None:
     """Set the optimizer's state (its variables exist once the train function is made).
+    Every array's shape is checked against the optimizer's before any is read.
 
     strict (files keras_front wrote): a mismatch is an error. Otherwise (Keras's files)
     it is Keras's warning, and the optimizer starts fresh.
     """
     model._make_train_function()
     optimizer = model.optimizer
-    values = _drop_adam_placeholders(optimizer, [array.read() for _, array in stored])
+    arrays = _drop_adam_placeholders(optimizer, [array for _, array in stored])
     try:
-        optimizer.set_weights(values)
+        pairs = _state_pairs(optimizer, arrays)
     except ValueError as e:
         if strict:
             raise SavedModelError(source, f"the saved optimizer state does not fit the "
                                           f"optimizer: {e}") from None
         warn(f"{source}: error in loading the saved optimizer state ({e}); the model "
              f"starts with a freshly initialized optimizer.")
+        return
+    K.batch_set_value([(variable, array.read()) for variable, array in pairs])

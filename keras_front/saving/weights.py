@@ -33,6 +33,7 @@ rather than loaded with flipped kernels.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,7 @@ from .layout import (
     SavedModelError,
     SavedWeights,
     StoredArray,
+    check_stored_in_file,
     read_weights_group,
     resolve,
     unique_weight_names,
@@ -126,6 +128,14 @@ def _converted(layer: Any, stored: list[tuple[str, StoredArray]], saved: SavedWe
                                           f"keras_front, but the layer has no "
                                           f"convert_saved_weights method")
         return None
+    # Conversions change shapes, never the amount much (CuDNN biases are twice Keras's):
+    # more than twice the layer's values is not this layer's data, and is not read.
+    wanted = sum(math.prod(K.get_variable_shape(w)) for w in layer.weights)
+    found = sum(array.values for _, array in stored)
+    if found > 2 * wanted + 64:
+        raise SavedModelError(source, f"the file's weights for layer {layer.name!r} "
+                                      f"({type(layer).__name__}) hold {found:,} values, far "
+                                      f"more than its {wanted:,}; refused before reading")
     return list(hook([array.read() for _, array in stored], keras_version=saved.keras_version,
                      backend=saved.backend))
 
@@ -229,11 +239,15 @@ def save_weights(model: Any, filepath: str, overwrite: bool = True) -> None:
 def read_weights_file(f: Any, path: str) -> SavedWeights:
     """The weights group of a weights file (the root) or of a full model file."""
     with reading_errors(path, "read the weights"):
+        saved = None
         if "layer_names" in f.attrs or "layer_names0" in f.attrs:
-            return read_weights_group(f, path)
-        if "model_weights" in f:
-            return read_weights_group(resolve(f, "model_weights", path, h5py.Group,
-                                              "group 'model_weights'"), path)
+            saved = read_weights_group(f, path)
+        elif "model_weights" in f:
+            saved = read_weights_group(resolve(f, "model_weights", path, h5py.Group,
+                                               "group 'model_weights'"), path)
+        if saved is not None:
+            check_stored_in_file(path, saved.arrays(), os.path.getsize(path))
+            return saved
     raise SavedModelError(path, "neither a weights file (no 'layer_names' attribute) nor a "
                                 "model file (no 'model_weights' group)")
 

@@ -131,18 +131,21 @@ def test_functional_model_is_exported_here():
     assert isinstance(Model(x, Dense(1)(x)), models.Model)
 
 
-def test_persistence_hooks_wait_for_the_saving_module(monkeypatch):
-    monkeypatch.setitem(sys.modules, "keras_front.saving", None)  # as if not written yet
+@pytest.mark.parametrize("module, package", [("h5py", "h5py"), ("yaml", "pyyaml")])
+def test_saving_without_the_saving_extra_says_what_to_install(monkeypatch, module, package):
     model = Sequential([Dense(1, input_dim=2)])
-    with pytest.raises(NotImplementedError, match="model_from_json comes with keras_front "
-                                                  "saving"):
-        models.model_from_json("{}")
-    with pytest.raises(NotImplementedError, match="save_model comes with keras_front saving"):
-        model.save("m.h5")
-    with pytest.raises(NotImplementedError, match="load_weights comes with keras_front saving"):
-        model.load_weights("m.h5", by_name=True)
-    with pytest.raises(NotImplementedError, match="model_to_json comes with keras_front saving"):
-        model.to_json()
+    for name in [n for n in sys.modules if n.startswith("keras_front.saving")]:
+        monkeypatch.delitem(sys.modules, name)  # imported again, without `module`
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    advice = rf"needs {package}, which is not installed: .*pip install symgraph\[saving\]"
+    for call, name in [(lambda: models.model_from_json("{}"), "model_from_json"),
+                       (lambda: model.save("m.h5"), "save_model"),
+                       (lambda: models.load_model("m.h5"), "load_model"),
+                       (lambda: model.load_weights("m.h5", by_name=True), "load_weights"),
+                       (model.to_json, "model_to_json")]:
+        with pytest.raises(ImportError, match=name + " " + advice) as info:
+            call()
+        assert info.value.name == module
 
 
 def test_keras_import_paths():

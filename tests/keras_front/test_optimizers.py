@@ -434,3 +434,13 @@ def test_a_parameter_the_loss_does_not_use_is_named_in_the_error(float64):
     unused = K.variable(np.zeros(2), name="unused_bias")
     with pytest.raises(Exception, match="does not depend on unused_bias"):
         optimizers.SGD().get_updates([w, b, unused], {}, loss)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), "fast", [0.1]])
+def test_a_learning_rate_that_is_not_a_finite_number_is_refused(bad):
+    with pytest.raises(ValueError, match=r"SGD: the learning rate must be a finite number, got "):
+        optimizers.SGD(lr=bad)
+    opt = optimizers.Adam(learning_rate=0.01)
+    with pytest.raises(ValueError, match=r"Adam: the learning rate must be a finite number"):
+        opt.lr = bad
+    assert float(K.get_value(opt.lr)) == pytest.approx(0.01)

@@ -126,14 +126,16 @@ def test_debugprint_of_the_function_graph():
     assert debug(f.graph) == debug(f) == debug(f.fgraph.outputs)
 
 
-def test_debugprint_prints_to_stdout_or_a_file(capsys):
+def test_debugprint_prints_once_and_returns_text_only_when_asked(capsys):
     x = sg.vector("x")
-    text = sg.debugprint(-x)
+    text = sg.debugprint(-x, file="str")
+    assert capsys.readouterr().out == ""  # 'str': returned, not printed
+    assert text.splitlines() == ["neg [id A] f32[?]", " └─ x [id B] f32[?]"]
+    assert sg.debugprint(-x) is None  # printed, and nothing for a REPL to show again
     assert capsys.readouterr().out == text + "\n"
     buf = io.StringIO()
-    assert sg.debugprint(-x, file=buf) == text
+    assert sg.debugprint(-x, file=buf) is buf  # Theano returns the file it wrote to
     assert buf.getvalue() == text + "\n"
-    sg.debugprint(-x, file="str")
     assert capsys.readouterr().out == ""
 
 
@@ -240,7 +242,9 @@ def test_dump_is_the_compiled_debugprint():
     x = sg.vector("x")
     f = sg.function([x], sg.exp(x))
     assert dump_function(f) == debug(f)
-    assert f.dump(file=io.StringIO()) == debug(f)
+    buf = io.StringIO()
+    assert f.dump(file=buf) is buf and buf.getvalue() == debug(f) + "\n"
+    assert f.dump(file="str") == debug(f)
 
 
 def test_dump_before_and_after_side_by_side():

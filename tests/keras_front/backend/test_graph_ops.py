@@ -70,6 +70,20 @@ def test_learning_phase_is_a_uint8_input_fed_like_any_other():
     np.testing.assert_array_equal(test([[1.0], 0])[0], [10.0])
 
 
+@pytest.mark.parametrize("phase", [256, -1, 0.5, 2.0, float("nan"), "1", [1], np.ones(2)])
+def test_the_learning_phase_takes_only_0_or_1(phase):
+    """A uint8 cast wrapped 256 to 0 (or raised OverflowError) and truncated 0.5 to 0."""
+    x = K.placeholder(ndim=1)
+    f = K.function([x, K.learning_phase()], [K.in_train_phase(x * 10, x)])
+    with pytest.raises(ValueError, match=r"K.function: input 1 is the learning phase, which "
+                                         r"must be 0 \(test\) or 1 \(train\); got "):
+        f([[1.0], phase])
+    for train in (1, 1.0, True, np.uint8(1), np.array(1)):
+        np.testing.assert_array_equal(f([[1.0], train])[0], [10.0])
+    for test in (0, 0.0, False, np.int64(0)):
+        np.testing.assert_array_equal(f([[1.0], test])[0], [1.0])
+
+
 def test_in_train_phase_computes_only_the_branch_taken():
     x = K.placeholder(ndim=1)
     out = K.in_train_phase(lambda: K.log(x), lambda: x)

@@ -120,10 +120,13 @@ def test_csv_logger_records_every_epoch_of_fit(tmp_path):
 
 
 def test_terminate_on_nan_stops_after_the_first_bad_batch(capsys):
-    x, y = classification_data()
-    x[0, 0] = np.nan
+    x, y = classification_data()  # (fit refuses NaN in the data: a weight diverged here)
+    model = small_model()
+    weights = model.get_weights()
+    weights[0][0, 0] = np.nan
+    model.set_weights(weights)
     batches = []
-    history = small_model().fit(
+    history = model.fit(
         x, y, nb_epoch=5, batch_size=10, verbose=0, shuffle=False,
         callbacks=[cbks.TerminateOnNaN(),
                    cbks.LambdaCallback(on_batch_end=lambda b, logs: batches.append(b))])

@@ -164,3 +164,73 @@ def test_updates_of_a_nested_model_follow_its_calls():
     outer = Model(z, inner(z))
     assert len(inner.updates) == 1 and len(outer.updates) == 1
     assert outer.updates[0] is not inner.updates[0]
+
+
+# ------------------------------------------------------------ growing a Sequential
+
+
+def _graph_state(model):
+    """Everything _init_graph derives from the inputs and outputs, comparable."""
+    return {
+        "layers": [id(layer) for layer in model._network_layers],
+        "nodes_by_depth": {d: [id(n) for n in nodes]
+                           for d, nodes in sorted(model.nodes_by_depth.items())},
+        "nodes": {id(n) for n in model._network_nodes},
+        "outputs": [id(x) for x in model.outputs],
+        "output_layers": [id(layer) for layer in model.output_layers],
+        "output_names": list(model.output_names),
+        "output_indices": (model.output_layers_node_indices,
+                           model.output_layers_tensor_indices),
+        "shapes": (model.internal_input_shapes, model.internal_output_shapes),
+        "own_node": (id(model.inbound_nodes[0].output_tensors[0]), len(model.inbound_nodes)),
+    }
+
+
+def test_sequential_add_grows_the_graph_as_a_full_trace_would():
+    model = Sequential([Dense(4, input_dim=3), Activation("tanh"), Dense(2),
+                        ActivityRegularization(l1=0.1), Dense(5)])
+    grown = _graph_state(model)
+    model._init_graph(model.inputs, model.outputs)  # trace everything again
+    assert _graph_state(model) == grown
+    assert sorted(model.nodes_by_depth) == [0, 1, 2, 3, 4, 5]
+    x = np.random.rand(6, 3).astype("float32")
+    model.compile("sgd", "mse")
+    w1, b1, w2, b2, w3, b3 = model.get_weights()
+    expected = (np.tanh(x @ w1 + b1) @ w2 + b2) @ w3 + b3
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5)
+    assert len(model.losses) == 1
+
+
+def test_sequential_add_does_not_trace_the_whole_graph_each_time(monkeypatch):
+    """Tracing per add made building n layers O(n^2) (O(n^3) with the name check)."""
+    from keras_front.engine import network
+
+    calls = []
+    original = network.map_graph
+    monkeypatch.setattr(network, "map_graph", lambda *a: calls.append(1) or original(*a))
+    model = Sequential([Dense(4, input_dim=3)])
+    for i in range(30):
+        model.add(Dense(4) if i % 2 else Activation("relu"))
+    assert len(calls) == 1  # the first layer's; every later add extends the graph
+    assert len(model.nodes_by_depth) == 32 and len(model.layers) == 31
+
+
+def test_sequential_add_of_a_layer_already_in_the_model_traces_it_all():
+    shared = Dense(3, name="shared")
+    model = Sequential([Dense(3, input_dim=3), shared])
+    model.add(shared)  # called twice: one layer at two depths
+    grown = _graph_state(model)
+    model._init_graph(model.inputs, model.outputs)
+    assert _graph_state(model) == grown
+    assert [layer.name for layer in model._network_layers].count("shared") == 1
+    with pytest.raises(ValueError, match="The name 'shared' is used 2 times in the model"):
+        model.add(Dense(3, name="shared"))
+
+
+def test_nodes_by_depth_can_be_replaced():
+    model = Sequential([Dense(2, input_dim=2), Dense(2)])
+    by_depth = dict(model.nodes_by_depth)
+    model.nodes_by_depth = {}
+    assert model.nodes_by_depth == {}
+    model.nodes_by_depth = by_depth
+    assert model.nodes_by_depth == by_depth

@@ -294,3 +294,45 @@ def test_constraints_apply_after_each_step():
     w, b = model.get_weights()
     assert (w >= 0).all() and np.abs(b).max() <= 0.5 + 1e-6
     assert not np.allclose(w, np.abs(W0))
+
+
+# ---------------------------------------------------------------- threads
+
+
+def test_threads_training_a_fresh_model_share_one_train_function(monkeypatch):
+    """Each thread made its own train function (and optimizer state) when the first calls
+    overlapped; two functions then updated the same variables without a common lock."""
+    import threading
+    import time
+
+    model = Sequential([Dense(2, input_dim=3)])
+    model.compile(optimizers.Adam(), "mse")
+    made = []
+    original = K.function
+
+    def slow_function(*args, **kwargs):  # widens the window in which threads overlap
+        made.append(kwargs.get("name"))
+        time.sleep(0.2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(K, "function", slow_function)
+    start = threading.Barrier(8)
+    used, errors = [], []
+
+    def train():
+        try:
+            start.wait()
+            model.train_on_batch(X[:4], Y[:4])
+            used.append(model.train_function)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=train) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert made == ["train_function"]
+    assert len({id(f) for f in used}) == 1
+    assert len(model.optimizer.weights) == 1 + 2 * 2  # iterations, m and v of W and b

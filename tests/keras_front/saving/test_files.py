@@ -242,3 +242,134 @@ def test_a_killed_save_leaves_the_old_file_intact(tmp_path):
     assert path.read_bytes() == before
     assert len(leftovers(tmp_path)) == 1  # a hard kill cannot clean up its temp file
     np.testing.assert_array_equal(load_model(path).get_weights()[0], old.get_weights()[0])
+
+
+def test_a_killed_save_leaves_a_temp_file_that_the_next_save_removes(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.h5"
+    script = tmp_path / "kill.py"
+    script.write_text(KILLED_MIDWAY)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    first = None
+    for _ in range(2):  # the second killed save already removes the first one's file
+        subprocess.run([sys.executable, str(script), str(path)], cwd=root,
+                       env={**os.environ, "PYTHONPATH": root}, capture_output=True,
+                       timeout=120)
+        assert len(leftovers(tmp_path)) == 1
+        assert leftovers(tmp_path)[0] != first
+        first = leftovers(tmp_path)[0]
+    model = small_model(3)
+    model.save(path)
+    assert leftovers(tmp_path) == []
+    np.testing.assert_array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
+
+
+def _temp_file(directory, name, data=b"partial", age_s=0.0):
+    path = directory / name
+    path.write_bytes(data)
+    if age_s:
+        stamp = path.stat().st_mtime - age_s
+        os.utime(path, (stamp, stamp))
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs flock (POSIX)")
+def test_a_save_removes_only_stale_temp_files_of_its_own_target(tmp_path):
+    import fcntl
+
+    stale = _temp_file(tmp_path, ".m.h5.abcd1234.tmp")
+    old_empty = _temp_file(tmp_path, ".m.h5.old_0000.tmp", b"", age_s=600)
+    young_empty = _temp_file(tmp_path, ".m.h5.new_0000.tmp", b"")  # a writer about to lock
+    being_written = _temp_file(tmp_path, ".m.h5.live0000.tmp")
+    other_target = _temp_file(tmp_path, ".m.h5.bak.abcd1234.tmp")  # of "m.h5.bak"
+    not_a_temp = _temp_file(tmp_path, ".m.h5.abcd1234.tmp.keep")
+    holder = os.open(being_written, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # a live writer holds its temp file's lock
+        small_model().save(tmp_path / "m.h5")
+    finally:
+        os.close(holder)
+    assert not stale.exists() and not old_empty.exists()
+    for kept in (young_empty, being_written, other_target, not_a_temp):
+        assert kept.exists(), kept.name
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("save", ["save", "save_weights"])
+def test_a_fifo_or_socket_is_never_replaced(tmp_path, save):
+    import socket
+
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"pipe\.h5: cannot save to a FIFO \(named pipe\): "
+                                      r"keras_front saves only to regular files"):
+        getattr(small_model(), save)(fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    sock_path = tmp_path / "s.h5"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(sock_path))
+        with pytest.raises(OSError, match="cannot save to a socket"):
+            getattr(small_model(), save)(sock_path)
+        assert stat.S_ISSOCK(os.lstat(sock_path).st_mode)
+    finally:
+        sock.close()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_symlink_to_a_fifo_is_refused_too(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "link.h5").symlink_to(fifo)
+    with pytest.raises(OSError, match=r"link\.h5: cannot save to a FIFO"):
+        small_model().save(tmp_path / "link.h5")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+FILE_SIZE_LIMIT = """
+import resource, sys
+import numpy as np
+from keras_front import layers
+from keras_front.models import Sequential
+np.random.seed(1)
+model = Sequential([layers.Dense(200, input_dim=200), layers.Dense(200)])
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+try:
+    getattr(model, sys.argv[2])(sys.argv[1])
+except OSError as e:
+    print(type(e).__name__, e.errno, e)
+"""
+
+
+@pytest.mark.parametrize("save", ["save", "save_weights"])
+def test_a_save_past_the_file_size_limit_names_the_target(tmp_path, save):
+    import errno
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.h5"
+    path.write_bytes(b"previous")
+    script = tmp_path / "fsize.py"
+    script.write_text(FILE_SIZE_LIMIT)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    done = subprocess.run([sys.executable, str(script), str(path), save], cwd=root,
+                          env={**os.environ, "PYTHONPATH": root}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"OSError {errno.EFBIG} [Errno {errno.EFBIG}] {path}: cannot "
+                                  f"save: File too large"), \
+        done.stdout
+    assert "the previous file, if any, is unchanged" in done.stdout
+    assert path.read_bytes() == b"previous"
+    assert leftovers(tmp_path) == []
+
+
+def test_other_failures_while_saving_name_the_target(tmp_path):
+    with pytest.raises(ValueError, match="boom") as info, \
+            atomic_h5_file(str(tmp_path / "m.h5")) as f:
+        f.attrs["x"] = 1
+        raise ValueError("boom")
+    assert any(str(tmp_path / "m.h5") in note for note in info.value.__notes__)
+    assert list(tmp_path.iterdir()) == []

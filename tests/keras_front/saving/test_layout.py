@@ -7,8 +7,10 @@ import pytest
 
 from keras_front.saving.layout import (
     HDF5_OBJECT_HEADER_LIMIT,
+    MAX_EXPANSION,
     SavedModelError,
     check_h5_name,
+    check_stored_in_file,
     read_json,
     read_string,
     read_string_list,
@@ -133,3 +135,73 @@ def test_a_weights_group_is_indexed_without_reading_data(h5):
     (name, array), = saved.layers["d"]
     assert name == "k" and array.shape == (2, 3)
     np.testing.assert_array_equal(array.read(), np.arange(6.0).reshape(2, 3))
+
+
+# ---------------------------------------------------------------- bounded reading
+
+
+def _declare_without_data(group, name, shape, dtype="float32", **options):
+    """Replace dataset `name` by one that declares `shape` but stores nothing."""
+    del group[name]
+    group.create_dataset(name, shape=shape, dtype=dtype, **options)
+
+
+@pytest.mark.parametrize("options", [{}, {"chunks": True}, {"chunks": True,
+                                                           "compression": "gzip"}])
+def test_a_dataset_declaring_more_than_the_file_stores_is_refused_unread(h5, options):
+    write_string_list(h5, "layer_names", ["d"])
+    group = h5.create_group("d")
+    write_string_list(group, "weight_names", ["d/kernel:0"])
+    group.create_dataset("d/kernel:0", data=np.ones((3, 2), "float32"))
+    _declare_without_data(group, "d/kernel:0", (10**6, 10**6), **options)
+    with pytest.raises(SavedModelError, match=r"weight 'd/kernel:0' of layer 'd' declares "
+                                              r"shape \(1000000, 1000000\) \(float32, "
+                                              r"4,000,000,000,000 bytes\) but the file stores "
+                                              r"only 0 .*refused before reading"):
+        read_weights_group(h5, "t.h5")
+
+
+def test_compressed_data_may_expand_only_as_much_as_deflate_can(h5):
+    write_string_list(h5, "layer_names", ["d"])
+    group = h5.create_group("d")
+    write_string_list(group, "weight_names", ["zeros", "sparse"])
+    # deflate's best case (zeros, level 9, one chunk) stays under the limit and loads:
+    group.create_dataset("zeros", data=np.zeros((4000, 1000)), compression="gzip",
+                         compression_opts=9, chunks=(4000, 1000))
+    assert 32_000_000 / group["zeros"].id.get_storage_size() > 1000
+    # one chunk of 400 written, the others left to the fill value: too little data
+    sparse = group.create_dataset("sparse", shape=(40000, 1000), dtype="float64",
+                                  compression="gzip", chunks=(100, 1000))
+    sparse[:100] = 1.0
+    assert 320_000_000 > sparse.id.get_storage_size() * MAX_EXPANSION
+    with pytest.raises(SavedModelError, match=r"'sparse' of layer 'd' declares shape \(40000, "
+                                              r"1000\) .*at most 1100x that once expanded"):
+        read_weights_group(h5, "t.h5")
+    write_string_list(group, "weight_names", ["zeros"])
+    np.testing.assert_array_equal(read_weights_group(h5, "t.h5").layers["d"][0][1].read(),
+                                  np.zeros((4000, 1000)))
+
+
+def test_the_weights_must_fit_in_the_file():
+    class Claim:  # a StoredArray as a crafted layout message could describe it
+        def __init__(self, stored_bytes):
+            self.stored_bytes = stored_bytes
+
+    check_stored_in_file("t.h5", [Claim(600), Claim(400)], 1000)
+    with pytest.raises(SavedModelError, match=r"t\.h5: the weights claim 1,001 bytes of "
+                                              r"storage but the file has only 1,000 bytes"):
+        check_stored_in_file("t.h5", [Claim(601), Claim(400)], 1000)
+
+
+@pytest.mark.parametrize("dtype", [
+    pytest.param("float128", marks=pytest.mark.skipif(not hasattr(np, "float128"),
+                                                      reason="no float128 on this platform")),
+    "complex64"])
+def test_weights_of_dtypes_no_layer_holds_are_refused(h5, dtype):
+    write_string_list(h5, "layer_names", ["d"])
+    group = h5.create_group("d")
+    write_string_list(group, "weight_names", ["w"])
+    group.create_dataset("w", data=np.ones(3, dtype))
+    with pytest.raises(SavedModelError, match=f"weight 'w' of layer 'd' has dtype {dtype}; "
+                                              f"expected numbers"):
+        read_weights_group(h5, "t.h5")

@@ -533,3 +533,98 @@ def test_keras1_model_file_reference_is_what_load_weights_reads_too(tmp_path):
     other.load_weights(tmp_path / "m.h5")  # a model file: its model_weights group
     for got, saved in zip(other.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(got, saved)
+
+
+# ---------------------------------------------------------------- bounded loading
+
+
+def _grow_units(f, layer, units):
+    """The file's config asks for a Dense with `units` outputs; its weights stay small."""
+    config = json.loads(f.attrs["model_config"])
+    for entry in config["config"]:
+        if entry["config"]["name"] == layer:
+            entry["config"]["output_dim"] = entry["config"]["units"] = units
+    _set_config(f, json.dumps(config))
+
+
+def test_optimizer_state_declaring_a_huge_shape_is_refused_before_reading(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        group = f["optimizer_weights"]
+        name = group.attrs["weight_names"][1].decode()
+        del group[name]  # 4 TB declared, nothing stored: reads as fill values
+        group.create_dataset(name, shape=(10**6, 10**6), dtype="float32", chunks=True)
+    with pytest.raises(SavedModelError, match=r"m\.h5: weight '.*' of the optimizer declares "
+                                              r"shape \(1000000, 1000000\) .* refused before "
+                                              r"reading"):
+        load_model(path)
+
+
+def test_optimizer_state_of_the_wrong_shape_is_not_read(tmp_path, monkeypatch):
+    from keras_front.saving.layout import StoredArray
+
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        group = f["optimizer_weights"]
+        name = group.attrs["weight_names"][2].decode()
+        del group[name]
+        group.create_dataset(name, data=np.ones((30, 20), "f4"))
+    reads = []
+    original = StoredArray.read
+    monkeypatch.setattr(StoredArray, "read", lambda self: reads.append(self.path) or
+                        original(self))
+    with pytest.raises(SavedModelError, match=r"optimizer weight 2 has shape \(3,\), not "
+                                              r"compatible with the provided weight shape "
+                                              r"\(30, 20\)"):
+        load_model(path)
+    assert not [p for p in reads if "optimizer_weights" in p]
+
+
+def test_a_config_asking_for_more_weights_than_the_file_holds_is_refused(tmp_path):
+    """(Drawing the 10**12 values first would end in NumPy's MemoryError instead.)"""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        _grow_units(f, "dense_2", 10**12)
+    with pytest.raises(SavedModelError, match=r"m\.h5: layer 'dense_2' \(Dense\) would create "
+                                              r"the weight 'kernel' of shape \(3, 1000000000000\) "
+                                              r"\(float32, 3,000,000,000,000 values, 10.9 TB\); "
+                                              r"with it the model needs at least "
+                                              r"3,000,000,000,015 weight values, more than the 23 "
+                                              r"the file's weights hold: the config does not "
+                                              r"match the file's weights; refused before "
+                                              r"allocating"):
+        load_model(path)
+
+
+LOAD_UNDER_A_MEMORY_LIMIT = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GB of address space
+from keras_front.models import load_model
+try:
+    load_model(sys.argv[1])
+except Exception as e:
+    print(type(e).__name__, e)
+"""
+
+
+def test_a_16_kb_file_asking_for_dense_10_to_the_8_fails_at_once(tmp_path):
+    """The issue's case: a Dense(10**8) config with small weights made load_model draw
+    gigabytes of random numbers before failing (here under a 1 GB address-space limit,
+    that drawing would end in MemoryError)."""
+    import os
+    import subprocess
+    import sys
+
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        _grow_units(f, "dense_2", 10**8)
+    assert path.stat().st_size < 20_000
+    script = tmp_path / "load.py"
+    script.write_text(LOAD_UNDER_A_MEMORY_LIMIT)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    done = subprocess.run([sys.executable, str(script), str(path)], cwd=root, text=True,
+                          env={**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1"},
+                          capture_output=True, timeout=120)
+    assert done.stdout.startswith(f"SavedModelError {path}: layer 'dense_2' (Dense) would "
+                                  f"create the weight 'kernel' of shape (3, 100000000)"), \
+        done.stdout + done.stderr

@@ -104,10 +104,11 @@ def test_a_config_that_cannot_compile_is_reported():
 
 
 class Stored:
-    """Stands for a StoredArray: what restore_optimizer_state reads."""
+    """Stands for a StoredArray: its header (shape, values) and what reading returns."""
 
     def __init__(self, value):
         self.value = np.asarray(value)
+        self.shape, self.values = self.value.shape, self.value.size
 
     def read(self):
         return self.value

@@ -313,7 +313,7 @@ def _report(seed: int, what: str, inputs, outs) -> str:
         blame = str(e)
     except Exception as e:  # noqa: BLE001 -- the report must not hide the failure
         blame = f"check_rewrites failed: {type(e).__name__}: {e}"
-    return f"seed {seed}: {what}\n{debugprint(outs, file=None)}\n{blame}"
+    return f"seed {seed}: {what}\n{debugprint(outs, file='str')}\n{blame}"
 
 
 def _run(f, args):
@@ -334,7 +334,7 @@ def check_graph(seed: int) -> None:
             fast = sg.function(b.inputs, outs, on_unused_input="ignore",
                                check_rewrites=seed % 4 == 0)
         except RewriteCheckError as e:
-            raise AssertionError(f"seed {seed}: {e}\n{debugprint(outs, file=None)}") from e
+            raise AssertionError(f"seed {seed}: {e}\n{debugprint(outs, file='str')}") from e
     exact_ints = all(np.asarray(v).dtype.kind not in "fc" or np.all(np.isfinite(v))
                      for v in computed)
     bits = narrowest_float_bits(outs)

@@ -1,0 +1,3 @@
+"""keras_front.wrappers: scikit-learn estimators around Keras models (scikit_learn)."""
+
+from . import scikit_learn

@@ -1,0 +1,2 @@
+"""Tests of keras_front.datasets (a package, like tests/keras_front/saving, so that
+module names stay unique)."""
