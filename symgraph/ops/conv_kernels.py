@@ -13,6 +13,7 @@ depthwise convolution): the same product, batched over groups too.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +164,7 @@ def _im2col(x: np.ndarray, kdims: Dims, out: Dims, g: Geometry) -> np.ndarray:
     """(n, c * taps, positions): each column one output position's patch."""
     n, c = x.shape[:2]
     view = _patches(_padded(x, g.pads(kdims)), kdims, out, g)
-    return view.reshape(n, c * int(np.prod(kdims)), int(np.prod(out)))  # the one copy
+    return view.reshape(n, c * math.prod(kdims), math.prod(out))  # the one copy
 
 
 def _oriented(w: np.ndarray, g: Geometry) -> np.ndarray:
@@ -229,7 +230,7 @@ def _patch_bytes(a: np.ndarray, kdims: Sequence[int], out: Sequence[int],
                  channels: int | None = None) -> int:
     """Bytes of one batch item's patch matrix (channels * taps * positions)."""
     c = a.shape[1] if channels is None else channels
-    return c * int(np.prod(kdims)) * int(np.prod(out)) * a.itemsize
+    return c * math.prod(kdims) * math.prod(out) * a.itemsize
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, border_mode: BorderMode, subsample: Dims,
@@ -244,7 +245,7 @@ def conv_forward(x: np.ndarray, w: np.ndarray, border_mode: BorderMode, subsampl
     kdims = w.shape[2:]
     kmat = _oriented(w, g).reshape(o, -1)
     y = np.empty((n, o) + out, dtype=np.result_type(x, w))
-    positions = int(np.prod(out))
+    positions = math.prod(out)
 
     def forward_slice(s: slice) -> None:
         cols = _im2col(x[s], kdims, out, g)
@@ -294,7 +295,7 @@ def conv_grad_inputs(w: np.ndarray, gy: np.ndarray, in_dims: np.ndarray,
     taps = list(itertools.product(*(range(k) for k in kdims)))
 
     def col2im_slice(s: slice) -> None:
-        flat = gy[s].reshape(-1, o, int(np.prod(out)))
+        flat = gy[s].reshape(-1, o, math.prod(out))
         if num_groups == 1:
             cols = np.matmul(kmat.T, flat)
         else:
@@ -330,14 +331,14 @@ def conv_grad_weights(x: np.ndarray, gy: np.ndarray, k_dims: np.ndarray,
 
     def grad_weights_slice(s: slice) -> np.ndarray:
         cols = _im2col(x[s], kdims, out, g)
-        flat = gy[s].reshape(-1, o, int(np.prod(out)))
+        flat = gy[s].reshape(-1, o, math.prod(out))
         if num_groups == 1:
             # (n, o, P) @ (n, P, K) -> (n, o, K); the transposed view is BLAS-ready.
             return np.matmul(flat, cols.transpose(0, 2, 1)).sum(axis=0)
         return np.matmul(_grouped(flat, num_groups, 1),
                          _grouped(cols, num_groups, 1).transpose(0, 1, 3, 2)).sum(axis=0)
 
-    parts = over_batch(n, gy.size * int(np.prod(wshape[1:])), grad_weights_slice,
+    parts = over_batch(n, gy.size * math.prod(wshape[1:]), grad_weights_slice,
                        _patch_bytes(x, kdims, out))
     gw = parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
     return np.ascontiguousarray(_oriented(gw.reshape(wshape), g))

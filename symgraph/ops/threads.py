@@ -145,7 +145,9 @@ def over_batch(n: int, work: int, fn: Callable[[slice], Any],
     per_slice = max(1, _SLICE_BYTES // item_bytes) if item_bytes else n
     bounds = list(range(0, n, per_slice)) + [n]
     slices = [slice(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-    threads = min(kernel_threads(), len(slices), max(1, work // _MIN_WORK))
+    if work < 2 * _MIN_WORK:    # too small for BLAS to thread, or for a hand-off
+        return [fn(s) for s in slices]
+    threads = min(kernel_threads(), len(slices), work // _MIN_WORK)
     with single_threaded_blas():
         if threads == 1:
             return [fn(s) for s in slices]
