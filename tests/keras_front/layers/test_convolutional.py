@@ -381,3 +381,30 @@ def test_keras_122_module_exports():
     for name in ("MaxPooling2D", "AveragePooling1D", "UpSampling2D", "ZeroPadding3D",
                  "Cropping2D", "Conv2D", "Deconv2D", "AtrousConv1D", "SeparableConv2D"):
         assert hasattr(convolutional, name), name
+
+
+def test_a_keras_122_json_convnet_loads():
+    """The architecture JSON Keras 1.2.2 writes for a small convnet (its exact keys)."""
+    import json
+
+    from keras_front.models import model_from_json
+    conv = {"b_constraint": None, "name": "convolution2d_1", "activity_regularizer": None,
+            "trainable": True, "dim_ordering": "th", "nb_col": 3, "subsample": [1, 1],
+            "init": "glorot_uniform", "bias": True, "nb_filter": 4, "input_dtype": "float32",
+            "border_mode": "same", "batch_input_shape": [None, 1, 6, 6],
+            "W_constraint": None, "activation": "relu", "b_regularizer": None,
+            "W_regularizer": {"l2": 0.01, "name": "WeightRegularizer", "l1": 0.0},
+            "nb_row": 3}
+    pool = {"name": "maxpooling2d_1", "trainable": True, "dim_ordering": "th",
+            "pool_size": [2, 2], "strides": [2, 2], "border_mode": "valid"}
+    config = {"class_name": "Sequential", "config": [
+        {"class_name": "Convolution2D", "config": conv},
+        {"class_name": "MaxPooling2D", "config": pool},
+        {"class_name": "Flatten", "config": {"name": "flatten_1", "trainable": True}}],
+        "keras_version": "1.2.2"}
+    model = model_from_json(json.dumps(config))
+    assert model.output_shape == (None, 36)
+    layer = model.layers[0]
+    assert (layer.border_mode, layer.subsample, layer.dim_ordering) == ("same", (1, 1), "th")
+    assert layer.W_regularizer is not None
+    assert model.predict(RNG.normal(size=(2, 1, 6, 6)).astype("float32")).shape == (2, 36)
