@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
 	$(PY) -m bench.keras_convnet
+	$(PY) -m bench.distributed
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer
 	$(PY) -m bench.keras_scaling

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
-from .base import Callback, is_finite_number
+from .base import Callback, is_finite_number, writes_output
 
 
 def resolve_mode(callback: str, mode: str, monitor: str) -> str:
@@ -54,7 +54,8 @@ class ModelCheckpoint(Callback):
     logs. With save_best_only, the model is saved only when `monitor` improves on the best
     value so far (direction by `mode`). Saving calls `model.save_weights(path,
     overwrite=True)` or `model.save(path, overwrite=True)`. As in Keras, the directory of
-    the path must exist.
+    the path must exist. In a distributed job only rank 0 writes (and prints); every rank
+    keeps track of the best value.
     """
 
     def __init__(self, filepath: str | os.PathLike[str], monitor: str = "val_loss",
@@ -85,6 +86,8 @@ class ModelCheckpoint(Callback):
                            f"{fields}; 'val_' keys need validation data)") from None
 
     def _save(self, filepath: str) -> None:
+        if not writes_output():
+            return
         if self.save_weights_only:
             self.model.save_weights(filepath, overwrite=True)
         else:
@@ -99,7 +102,7 @@ class ModelCheckpoint(Callback):
         self.epochs_since_last_save = 0
         filepath = self.format_filepath(epoch, logs)
         if not self.save_best_only:
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_output():
                 print(f"Epoch {epoch + 1:05d}: saving model to {filepath}")
             self._save(filepath)
             return
@@ -109,12 +112,12 @@ class ModelCheckpoint(Callback):
         if current is None:
             return
         if self._improved(current):
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_output():
                 print(f"Epoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
                       f"to {current:0.5f}, saving model to {filepath}")
             self.best = current
             self._save(filepath)
-        elif self.verbose > 0:
+        elif self.verbose > 0 and writes_output():
             print(f"Epoch {epoch + 1:05d}: {self.monitor} did not improve")
 
 

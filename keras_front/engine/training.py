@@ -463,7 +463,8 @@ class Model(Container):
         An epoch is `samples_per_epoch` samples (Keras 1; positional) or
         `steps_per_epoch` batches (Keras 2). Batches are drawn in this thread: the queue
         and worker arguments (max_q_size/max_queue_size, nb_worker/workers, pickle_safe/
-        use_multiprocessing) are accepted and have no effect.
+        use_multiprocessing) are accepted and have no effect. In a distributed job
+        (keras_front.distributed) each rank brings its own generator of its own data.
         """
         training_generator.check_queue_kwargs(kwargs)
         self._check_compiled()
