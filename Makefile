@@ -34,8 +34,10 @@ bench: $(STAMP)
 	$(PY) -m bench.compile_time
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
+	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
 	$(PY) -m bench.keras_lstm
+	$(PY) -m bench.keras_convnet
 	$(PY) -m bench.distributed
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer

@@ -48,6 +48,12 @@ class Config:
     rewrite_max_growth: float = 4.0
     # Record the user's source line for every node (cheap; turn off for huge graphs).
     trace_source: bool = True
+    # Threads of symgraph's convolution and pooling kernels; 0: as many as NumPy's BLAS
+    # uses (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS). See ops/threads.py.
+    threads: int = 0
+    # Keep freed array memory in the process for the next call (glibc), instead of
+    # returning it to the system and faulting it in again. See memory.py.
+    retain_memory: bool = True
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
 
     def _check_name(self, name: str) -> None:

@@ -28,6 +28,7 @@ from .graph import (
     format_trace,
     free_inputs,
 )
+from .memory import retain_freed_memory
 from .rewrite import RewriteLog, rewrite_graph
 from .tensor import TensorType, as_tensor
 
@@ -118,6 +119,8 @@ class Function:
                           after_pass=checker)
             self.fgraph = fgraph
             self._compile()
+        if config.retain_memory:   # calls reuse freed memory instead of refaulting it
+            retain_freed_memory()
         stats["compiled"] += 1
 
     # ---- construction helpers

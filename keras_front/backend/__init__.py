@@ -28,6 +28,18 @@ from .common import (
     set_image_data_format,
     set_image_dim_ordering,
 )
+from .conv_ops import (
+    atrous_conv2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    deconv2d,
+    pool2d,
+    pool3d,
+    resize_images,
+    resize_volumes,
+    separable_conv2d,
+)
 from .ctc import ctc_batch_cost, ctc_decode
 from .graph_ops import (
     Function,
@@ -117,7 +129,6 @@ from .shape_ops import (
     repeat,
     repeat_elements,
     reshape,
-    resize_images,
     reverse,
     spatial_2d_padding,
     spatial_3d_padding,

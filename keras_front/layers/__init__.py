@@ -20,6 +20,23 @@ from .advanced_activations import (
     SReLU,
     ThresholdedReLU,
 )
+from .convolutional import (
+    AtrousConv1D,
+    AtrousConv2D,
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+    Deconv2D,
+    Deconvolution2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from .convolutional_recurrent import ConvLSTM2D
 from .core import (
     Activation,
@@ -35,6 +52,7 @@ from .core import (
 )
 from .embeddings import Embedding
 from .legacy import Highway, MaxoutDense, TimeDistributedDense
+from .local import LocallyConnected1D, LocallyConnected2D
 from .merge import (
     Add,
     Average,
@@ -63,7 +81,44 @@ from .noise import (
     SpatialDropout3D,
 )
 from .normalization import BatchNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from .recurrent import GRU, LSTM, Recurrent, SimpleRNN
+from .resizing import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
@@ -112,4 +167,17 @@ __all__ = [
     "MaxoutDense", "ParametricSoftplus", "Recurrent", "SReLU", "SimpleRNN",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "TimeDistributed",
     "TimeDistributedDense", "Wrapper",
+    # convolution, pooling, resizing, locally connected (convolutional.py, pooling.py,
+    # resizing.py, local.py)
+    "AtrousConv1D", "AtrousConv2D", "AtrousConvolution1D", "AtrousConvolution2D", "Conv1D",
+    "Conv2D", "Conv2DTranspose", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Deconv2D", "Deconvolution2D", "SeparableConv2D", "SeparableConvolution2D",
+    "LocallyConnected1D", "LocallyConnected2D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "MaxPool1D",
+    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Cropping1D",
+    "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
 ]

@@ -37,20 +37,9 @@ _ONES = [K.cast_to_floatx(1.0)] * 4  # no dropout: Keras's masks of ones
 
 def _conv2d(x: Any, kernel: Any, ordering: str, border_mode: str,
             strides: tuple[int, int]) -> Any:
-    """Keras 1.2.2's (Theano's) conv2d of a 4-d x with a Keras-layout kernel: 'same' keeps
-    ceil(size / stride), cropping the extra row / column of even kernels."""
-    x = sg.as_tensor(x)
-    if ordering == "tf":
-        x = sg.dimshuffle(x, [0, 3, 1, 2])
-        kernel = sg.dimshuffle(kernel, [3, 2, 0, 1])
-    out = sg.nnet.conv2d(x, kernel, border_mode="half" if border_mode == "same" else "valid",
-                         subsample=strides)
-    if border_mode == "same":
-        rows, cols = K.int_shape(kernel)[2:]
-        if rows % 2 == 0 or cols % 2 == 0:
-            out = out[:, :, :(sg.shape_i(x, 2) + strides[0] - 1) // strides[0],
-                      :(sg.shape_i(x, 3) + strides[1] - 1) // strides[1]]
-    return sg.dimshuffle(out, [0, 2, 3, 1]) if ordering == "tf" else out
+    """K.conv2d (Keras 1.2.2's Theano convolution) in the layer's ordering."""
+    return K.conv2d(x, kernel, strides=strides, border_mode=border_mode,
+                    dim_ordering=ordering)
 
 
 class ConvLSTM2D(GatedRecurrent):
