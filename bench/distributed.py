@@ -10,8 +10,8 @@ Runs itself under `mpiexec -n 1` and `mpiexec -n 2` (the mpiexec beside Python, 
    parallel efficiency sps(2) / (2 x sps(1)), for the seeds' MNIST MLP (seed 003:
    784-128-128-128-10 with dropout, 135k parameters), the 784-512-512-10 MLP (669k) and a
    small convnet (conv 16 3x3, max-pool 2, conv 32 3x3, max-pool 2, dense 10; 13k
-   parameters, compute-heavy). The convnet is written with symgraph's conv2d and
-   max_pool2d in a bench-local layer: keras_front's Convolution2D is not merged yet.
+   parameters, compute-heavy; keras_front's Convolution2D and MaxPooling2D, channels
+   first).
    On 1 rank DistributedOptimizer is the plain optimizer: the baseline is keras_front.
 2. The cost of the approach on one process: a train step whose gradients go through the
    packed allreduce (the distributed optimizer class used directly: the gradients are
@@ -63,40 +63,15 @@ def mlp(hidden: tuple[int, ...], dropout: float, optimizer: Any) -> Any:
 
 
 def convnet(optimizer: Any) -> Any:
-    """conv 16 3x3 relu, pool 2, conv 32 3x3 relu, pool 2, dense 10 (NCHW, 1x28x28)."""
+    """conv 16 3x3 relu, pool 2, conv 32 3x3 relu, pool 2, dense 10 ('th': 1x28x28)."""
     import keras_front as keras
-    import symgraph as sg
-    from keras_front.engine.base_layer import Layer
-
-    class ConvPool(Layer):
-        """relu(conv2d(x, W) + b), then 2x2 max pooling: symgraph's ops in a layer."""
-
-        def __init__(self, filters: int, **kwargs: Any):
-            super().__init__(**kwargs)
-            self.filters = filters
-
-        def build(self, input_shape: Any) -> None:
-            fan_in = input_shape[1] * 9
-            self.W = self.add_weight((self.filters, input_shape[1], 3, 3), "he_normal",
-                                     name="W")
-            self.b = self.add_weight((self.filters,), "zero", name="b")
-            self.fan_in = fan_in
-            self.built = True
-
-        def call(self, x: Any, mask: Any = None) -> Any:
-            y = sg.nnet.conv2d(x, self.W) + self.b.dimshuffle("x", 0, "x", "x")
-            return sg.nnet.max_pool2d(sg.relu(y), (2, 2))
-
-        def get_output_shape_for(self, input_shape: Any) -> tuple:
-            return (input_shape[0], self.filters, (input_shape[2] - 2) // 2,
-                    (input_shape[3] - 2) // 2)
-
-        compute_output_shape = get_output_shape_for
-
+    from keras_front.layers import Convolution2D, MaxPooling2D
     model = keras.Sequential()
     model.add(keras.layers.Reshape((1, 28, 28), input_shape=(28, 28)))
-    model.add(ConvPool(16))
-    model.add(ConvPool(32))
+    for filters in (16, 32):
+        model.add(Convolution2D(filters, 3, 3, init="he_normal", activation="relu",
+                                dim_ordering="th"))
+        model.add(MaxPooling2D(pool_size=(2, 2), dim_ordering="th"))
     model.add(keras.layers.Flatten())
     model.add(keras.layers.Dense(10, activation="softmax"))
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["acc"])
