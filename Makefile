@@ -19,8 +19,10 @@ $(STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -c "import pathlib; pathlib.Path('$(STAMP)').touch()"
 
+# BLAS on one thread: on a busy machine the convnet's small matrix products ran 10x slower
+# with OpenBLAS's default threads (README, "Your own code with the project's environment").
 demo: $(STAMP)
-	$(PY) -m keras_front.demo
+	OPENBLAS_NUM_THREADS=1 $(PY) -m keras_front.demo
 
 demo-symgraph: $(STAMP)
 	$(PY) -m symgraph.demo
@@ -34,7 +36,11 @@ bench: $(STAMP)
 	$(PY) -m bench.compile_time
 	$(PY) -m bench.fusion
 	$(PY) -m bench.conv
+	$(PY) -m bench.conv_layer
 	$(PY) -m bench.keras_mlp
+	$(PY) -m bench.keras_lstm
+	$(PY) -m bench.keras_convnet
+	$(PY) -m bench.distributed
 	$(PY) -m bench.image_augment
 	$(PY) -m bench.viewer
 	$(PY) -m bench.keras_scaling

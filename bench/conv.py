@@ -1,161 +1,179 @@
-"""conv2d forward and backward: the compiled op next to NumPy and SciPy written by hand.
+"""A convnet training step: symgraph next to NumPy by hand, PyTorch eager and JAX jit.
 
-    python -m bench.conv
+    python -m bench.conv [--rounds 7] [--steps 20] [--peers /path/to/python]
 
-The layer: a typical small CNN's second convolution -- batch 32, 32 channels of 28x28,
-64 filters of 3x3, border_mode='valid', stride 1, float32, true convolution (Keras 1.x on
-Theano). Rows:
+The step is the issue-10 one (bench/conv_steps.py): (32, 1, 28, 28) -> 3x3 conv 32 +
+bias + relu -> 2x2 max-pool -> dense 5408 -> 10 -> softmax cross-entropy -> SGD.
 
-- forward: `sg.nnet.conv2d` compiled, vs a direct NumPy im2col (sliding_window_view,
-  one copy into a (batch*positions, channels*taps) matrix, one matrix product, as in the
-  textbook / cs231n implementation);
-- backward: the gradients with respect to input and filters given the output's gradient
-  (`sg.Lop`, i.e. Conv2dGradInputs + Conv2dGradWeights), vs the same textbook im2col
-  backward (im2col of the input, one product per gradient, col2im by a loop over the 9
-  kernel taps);
-- single channel: one 28x28 image and one 3x3 kernel, and a first layer (batch 32, 1
-  channel -> 32 filters), vs `scipy.signal.convolve2d` (called once per image and filter).
+Every contender runs in a process of its own, started with its thread settings in the
+environment before NumPy / BLAS load: "1 thread" sets OPENBLAS_NUM_THREADS,
+OMP_NUM_THREADS and MKL_NUM_THREADS to 1 (torch.set_num_threads(1); JAX with XLA's
+single-threaded Eigen), "2 threads" to 2. symgraph's convolution and pooling kernels use
+as many threads as BLAS (symgraph/ops/threads.py); one more symgraph row runs BLAS on one
+thread and the kernels on two (SYMGRAPH_FLAGS=threads=2), the set-up that never has
+BLAS's spinning threads compete with ours. The processes are driven in rounds, one batch
+of --steps steps each per round, so all see the same machine load; the table shows the
+best round (milliseconds per step), the process CPU time of that round per step (more
+than the wall time when threads help; much more when they spin), and the ratio to
+PyTorch eager with the same threads.
 
-Prints milliseconds per call and the ratio symgraph / reference (below 1 = faster).
-BLAS runs on one thread (see bench/__init__.py).
+PyTorch and JAX come from a separate environment (--peers, default $BENCH_PEERS_PYTHON
+or /work/scratch/peers/bin/python); without one, their rows are left out. They are
+never dependencies of this project.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 
-import numpy as np
-import scipy
-import scipy.signal
-from numpy.lib.stride_tricks import sliding_window_view
-
-import symgraph as sg
-from bench.overhead import REPEATS, per_call_pair
-
-BATCH, C_IN, SIZE, C_OUT, K = 32, 32, 28, 64, 3
+DEFAULT_PEERS = "/work/scratch/peers/bin/python"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-# ---------------------------------------------------------------- references by hand
+@dataclass
+class Contender:
+    """One worker process: what it runs, with which threads, in which Python."""
+
+    name: str
+    threads: int
+    python: str
+    kernel_threads: int = 0     # symgraph's sg.config.threads (0: as many as BLAS)
+
+    @property
+    def label(self) -> str:
+        if self.kernel_threads and self.kernel_threads != self.threads:
+            return f"{self.name} (BLAS {self.threads}, kernels {self.kernel_threads})"
+        return self.name
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(self.threads)
+        if self.kernel_threads:
+            env["SYMGRAPH_FLAGS"] = ",".join(filter(None, [env.get("SYMGRAPH_FLAGS", ""),
+                                                           f"threads={self.kernel_threads}"]))
+        if self.name == "jax" and self.threads == 1:
+            env["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                                "intra_op_parallelism_threads=1")
+        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        return env
 
 
-def numpy_im2col(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
-    """(batch * positions, channels * taps): one row per output position ('valid')."""
-    n, c, h, wd = x.shape
-    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))          # (n, c, oh, ow, kh, kw)
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * (h - kh + 1) * (wd - kw + 1),
-                                                         c * kh * kw)
+# ---------------------------------------------------------------- worker side
 
 
-def numpy_forward(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Textbook im2col convolution ('valid', stride 1, flipped kernel): one product."""
-    n, _, h, wd = x.shape
-    o, _, kh, kw = w.shape
-    kmat = w[:, :, ::-1, ::-1].reshape(o, -1)
-    out = numpy_im2col(x, kh, kw) @ kmat.T
-    return out.reshape(n, h - kh + 1, wd - kw + 1, o).transpose(0, 3, 1, 2)
+def worker(name: str, threads: int) -> None:
+    """Build the step, report the first loss, then time `run N` requests from stdin."""
+    from bench import conv_steps
+    p = conv_steps.problem()
+    build = {"numpy": conv_steps.numpy_step, "symgraph": conv_steps.symgraph_step,
+             "jax": conv_steps.jax_step,
+             "torch": lambda q: conv_steps.torch_step(q, threads)}[name]
+    step = build(p)
+    first = step()
+    for _ in range(3):
+        step()
+    print(json.dumps({"loss": first}), flush=True)
+    for line in sys.stdin:
+        if not line.startswith("run"):
+            break
+        n = int(line.split()[1])
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            step()
+        print(json.dumps({"wall": (time.perf_counter() - wall) / n,
+                          "cpu": (time.process_time() - cpu) / n}), flush=True)
 
 
-def numpy_backward(cols: np.ndarray, w: np.ndarray, gy: np.ndarray,
-                   in_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Textbook im2col gradients: one product each, col2im by a loop over kernel taps."""
-    n, c, h, wd = in_shape
-    o, _, kh, kw = w.shape
-    oh, ow = gy.shape[2:]
-    g2 = gy.transpose(0, 2, 3, 1).reshape(-1, o)                       # (n*oh*ow, o)
-    gw = (g2.T @ cols).reshape(w.shape)[:, :, ::-1, ::-1]
-    dcols = (g2 @ w[:, :, ::-1, ::-1].reshape(o, -1)).reshape(n, oh, ow, c, kh, kw)
-    gx = np.zeros(in_shape, dtype=gy.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            gx[:, :, i:i + oh, j:j + ow] += dcols[..., i, j].transpose(0, 3, 1, 2)
-    return gx, gw
+# ---------------------------------------------------------------- driver side
 
 
-def scipy_layer(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """conv2d with scipy.signal.convolve2d: one call per (image, filter, channel)."""
-    n, c = x.shape[:2]
-    o = w.shape[0]
-    first = scipy.signal.convolve2d(x[0, 0], w[0, 0], mode="valid")
-    out = np.zeros((n, o) + first.shape, dtype=x.dtype)
-    for b in range(n):
-        for f in range(o):
-            for ch in range(c):
-                out[b, f] += scipy.signal.convolve2d(x[b, ch], w[f, ch], mode="valid")
+def contenders(peers: str | None) -> list[Contender]:
+    """Every (contender, threads) pair to run."""
+    own = sys.executable
+    out = []
+    for threads in (1, 2):
+        out += [Contender("symgraph", threads, own), Contender("numpy", threads, own)]
+        if peers:
+            out += [Contender("torch", threads, peers), Contender("jax", threads, peers)]
+    out.insert(4 if peers else 2, Contender("symgraph", 1, own, kernel_threads=2))
     return out
 
 
-# ---------------------------------------------------------------- compiled
+def start(c: Contender) -> tuple[subprocess.Popen, float]:
+    """The worker process and its first loss."""
+    proc = subprocess.Popen([c.python, "-m", "bench.conv", "--worker", c.name, "--threads",
+                             str(c.threads)], cwd=ROOT, env=c.env(), text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    reply = proc.stdout.readline()
+    if not reply:
+        raise RuntimeError(f"bench.conv: the {c.label} worker ({c.python}) did not start")
+    return proc, json.loads(reply)["loss"]
 
 
-def compiled() -> tuple[sg.Function, sg.Function]:
-    """The forward function and the backward function (input and filter gradients)."""
-    x = sg.tensor("x", dtype="float32", shape=(None, C_IN, SIZE, SIZE))
-    w = sg.tensor("w", dtype="float32", shape=(C_OUT, C_IN, K, K))
-    gy = sg.tensor("gy", dtype="float32", shape=(None, C_OUT, SIZE - K + 1, SIZE - K + 1))
-    y = sg.nnet.conv2d(x, w)
-    forward = sg.function([x, w], y, name="conv_forward")
-    backward = sg.function([x, w, gy], sg.Lop(y, [x, w], gy), name="conv_backward")
-    return forward, backward
-
-
-def _ms(pair: tuple[float, float]) -> tuple[float, float]:
-    return pair[0] * 1e3, pair[1] * 1e3
-
-
-def rows() -> list[tuple[str, str, float, float]]:
-    """(workload, reference name, symgraph ms, reference ms) for each line of the table."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(BATCH, C_IN, SIZE, SIZE)).astype("float32")
-    w = (rng.normal(size=(C_OUT, C_IN, K, K)) * 0.1).astype("float32")
-    forward, backward = compiled()
-    y_ref = numpy_forward(x, w)
-    y = forward(x, w)
-    assert y.dtype == np.float32
-    np.testing.assert_allclose(y, y_ref, rtol=1e-4, atol=1e-4)
-    gy = rng.normal(size=y.shape).astype("float32")
-    gx, gw = backward(x, w, gy)
-    gx_ref, gw_ref = numpy_backward(numpy_im2col(x, K, K), w, gy, x.shape)
-    np.testing.assert_allclose(gx, gx_ref, rtol=1e-3, atol=1e-3)
-    np.testing.assert_allclose(gw, gw_ref, rtol=1e-3, atol=1e-2)
-
-    layer = f"{BATCH}x{C_IN}x{SIZE}x{SIZE}, {K}x{K}, {C_IN}->{C_OUT}"
-    out = [
-        (f"forward {layer}", "NumPy im2col",
-         *_ms(per_call_pair(lambda: forward(x, w), lambda: numpy_forward(x, w)))),
-        (f"backward {layer}", "NumPy im2col",
-         *_ms(per_call_pair(lambda: backward(x, w, gy),
-                            lambda: numpy_backward(numpy_im2col(x, K, K), w, gy, x.shape)))),
-    ]
-
-    for n, o in ((1, 1), (BATCH, 32)):
-        xs = rng.normal(size=(n, 1, SIZE, SIZE)).astype("float32")
-        ws = rng.normal(size=(o, 1, K, K)).astype("float32")
-        xv, wv = sg.ftensor4("x"), sg.ftensor4("w")
-        f = sg.function([xv, wv], sg.nnet.conv2d(xv, wv))
-        np.testing.assert_allclose(f(xs, ws), scipy_layer(xs, ws), rtol=1e-4, atol=1e-4)
-        label = ("one 28x28 image, one 3x3 kernel" if n == 1 else
-                 f"first layer {n}x1x{SIZE}x{SIZE}, {K}x{K}, 1->{o}")
-        out.append((label, "scipy.signal.convolve2d",
-                    *_ms(per_call_pair(lambda f=f, a=xs, b=ws: f(a, b),
-                                       lambda a=xs, b=ws: scipy_layer(a, b), repeats=3))))
-    return out
+def measure(rounds: int, steps: int, peers: str | None) -> list[tuple[Contender, float, float]]:
+    """(contender, best wall s/step, CPU s/step of that round) for each contender."""
+    running = []
+    for c in contenders(peers):
+        try:
+            proc, loss = start(c)
+        except (RuntimeError, OSError) as e:
+            print(f"  skipped {c.label} with {c.threads} thread(s): {e}")
+            continue
+        running.append((c, proc, loss))
+    losses = [loss for _, _, loss in running]
+    if max(losses) - min(losses) > 1e-4 * max(1.0, abs(losses[0])):
+        raise AssertionError(f"the contenders' first losses differ: "
+                             f"{[(c.label, c.threads, loss) for c, _, loss in running]}")
+    best: dict[int, tuple[float, float]] = {}
+    for _ in range(rounds):
+        for k, (_, proc, _) in enumerate(running):
+            proc.stdin.write(f"run {steps}\n")
+            proc.stdin.flush()
+            got = json.loads(proc.stdout.readline())
+            if k not in best or got["wall"] < best[k][0]:
+                best[k] = (got["wall"], got["cpu"])
+    for _, proc, _ in running:
+        proc.stdin.write("quit\n")
+        proc.stdin.close()
+        proc.wait()
+    return [(c, *best[k]) for k, (c, _, _) in enumerate(running)]
 
 
 def main() -> None:
     """Measure and print the table."""
-    print(f"symgraph {sg.__version__}, NumPy {np.__version__}, SciPy {scipy.__version__}, "
-          f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} "
-          f"cores, BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}; best of {REPEATS} "
-          f"repeats (3 for the SciPy rows)")
-    table = rows()
-    width = max(len(name) for name, *_ in table)
-    rwidth = max(len(ref) for _, ref, *_ in table)
-    print(f"{'workload':<{width}}  {'reference':<{rwidth}}  {'symgraph':>10}  "
-          f"{'reference':>10}  {'ratio':>6}")
-    for name, ref, ours, theirs in table:
-        print(f"{name:<{width}}  {ref:<{rwidth}}  {ours:8.3f}ms  {theirs:8.3f}ms  "
-              f"{ours / theirs:6.2f}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
+                                                          DEFAULT_PEERS))
+    parser.add_argument("--worker")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.threads)
+        return
+    peers = args.peers if args.peers and os.path.exists(args.peers) else None
+    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; best of {args.rounds} rounds of "
+          f"{args.steps} steps" + ("" if peers else "; no PyTorch/JAX environment found"))
+    results = measure(args.rounds, args.steps, peers)
+    torch = {c.threads: wall for c, wall, _ in results if c.name == "torch"}
+    width = max(len(c.label) for c, _, _ in results)
+    print(f"{'threads':>7}  {'contender':<{width}}  {'ms/step':>8}  {'CPU ms':>7}  "
+          f"{'vs torch':>8}")
+    for c, wall, cpu in results:
+        threads = max(c.threads, c.kernel_threads)
+        ratio = f"{wall / torch[threads]:8.2f}" if threads in torch else f"{'-':>8}"
+        print(f"{threads:>7}  {c.label:<{width}}  {wall * 1e3:8.2f}  {cpu * 1e3:7.2f}  "
+              f"{ratio}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from .models import Model, Sequential
 
 # Packages written by later issues (preprocessing, datasets, saving, wrappers) are
 # reachable as attributes (`keras.preprocessing.sequence`) once they exist.
-_LATER = ("preprocessing", "datasets", "saving", "wrappers", "applications")
+_LATER = ("preprocessing", "datasets", "saving", "wrappers", "applications", "distributed")
 
 
 def __getattr__(name: str) -> object:

@@ -1,14 +1,16 @@
 """A Keras 1 program on real data: a model learns the UCI handwritten digits shipped with
 keras_front, is saved to HDF5, loaded back, and must predict exactly as before.
 
-Run it with ``python -m keras_front.demo`` (``make demo`` installs first). It prints the
-model's summary, the training curve, the test accuracy (at least 95% is expected), and
-checks the reloaded model. The digits are 8x8 images (keras_front.datasets.digits: a
+Run it with ``python -m keras_front.demo`` (``make demo`` installs first, and runs it
+with ``OPENBLAS_NUM_THREADS=1``: on a busy machine OpenBLAS's default threads made the
+small matrix products of this model ~10x slower). It prints the model's summary, the
+training curve, the test accuracy (at least 95% is expected), and checks the reloaded
+model. The digits are 8x8 images (keras_front.datasets.digits: a
 fixed train/test split, no download). Everything is seeded: every run prints the same.
 
-The model is an MLP. Once keras_front.layers has Convolution2D and MaxPooling2D,
-``python -m keras_front.demo --model convnet`` trains the small convnet below instead
-(switching the default is changing MODEL).
+The model is a small convnet (Convolution2D, MaxPooling2D, Dense: Keras 1's mnist_cnn
+example scaled to 8x8 images); ``--model mlp`` trains a multilayer perceptron instead.
+Each kind has its own default number of epochs (``--epochs`` overrides it).
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from typing import TextIO
 
 import numpy as np
 
-from keras_front import layers
 from keras_front.datasets import digits
-from keras_front.layers import Dense, Dropout, Flatten, Reshape
+from keras_front.layers import Convolution2D, Dense, Dropout, Flatten, MaxPooling2D
 from keras_front.models import Sequential, load_model
 from keras_front.utils.np_utils import to_categorical
 
-MODEL = "mlp"
+MODEL = "convnet"
 N_CLASSES = 10
+# Enough for >= 95% test accuracy with a margin (the convnet reaches ~98%, the MLP ~97%).
+EPOCHS = {"convnet": 10, "mlp": 30}
 
 
 def build_mlp() -> Sequential:
@@ -45,19 +48,15 @@ def build_mlp() -> Sequential:
 
 
 def build_convnet() -> Sequential:
-    """Two 3x3 convolutions, 2x2 max pooling, then a small dense classifier."""
-    conv = getattr(layers, "Convolution2D", None)
-    pool = getattr(layers, "MaxPooling2D", None)
-    if conv is None or pool is None:
-        raise NotImplementedError("the convnet demo needs keras_front.layers.Convolution2D and "
-                                  "MaxPooling2D; run the demo with --model mlp")
+    """Two 3x3 convolutions (16 and 32 filters, channels last), 2x2 max pooling, dropout,
+    then a small dense classifier: 8x8x1 -> 8x8x16 -> 8x8x32 -> 4x4x32 -> 64 -> 10."""
     return Sequential([
-        Reshape((8, 8, 1), input_shape=(8, 8, 1)),
-        conv(32, 3, 3, border_mode="same", activation="relu", dim_ordering="tf"),
-        conv(32, 3, 3, border_mode="same", activation="relu", dim_ordering="tf"),
-        pool(pool_size=(2, 2), dim_ordering="tf"),
-        Flatten(),
+        Convolution2D(16, 3, 3, border_mode="same", activation="relu", dim_ordering="tf",
+                      input_shape=(8, 8, 1)),
+        Convolution2D(32, 3, 3, border_mode="same", activation="relu", dim_ordering="tf"),
+        MaxPooling2D(pool_size=(2, 2), dim_ordering="tf"),
         Dropout(0.25),
+        Flatten(),
         Dense(64, activation="relu"),
         Dense(N_CLASSES, activation="softmax"),
     ])
@@ -87,15 +86,17 @@ def build(kind: str = MODEL, seed: int = 1) -> Sequential:
     return model
 
 
-def main(kind: str = MODEL, nb_epoch: int = 30, out: TextIO = sys.stdout,
+def main(kind: str = MODEL, nb_epoch: int | None = None, out: TextIO = sys.stdout,
          folder: str | None = None) -> dict[str, float | bool]:
-    """Train, evaluate, save (to `folder`, else a temporary folder removed afterwards) and
-    reload; returns {'accuracy', 'reloaded_same'}."""
+    """Train (`nb_epoch` epochs, else the kind's default), evaluate, save (to `folder`,
+    else a temporary folder removed afterwards) and reload; returns {'accuracy',
+    'reloaded_same'}."""
     start = time.perf_counter()
+    model = build(kind)
+    nb_epoch = EPOCHS[kind] if nb_epoch is None else nb_epoch
     (x_train, y_train), (x_test, y_test) = load_digits()
     print(f"UCI digits: {len(x_train)} training and {len(x_test)} test images of 8x8 "
           f"pixels (bundled with keras_front, CC BY 4.0)", file=out)
-    model = build(kind)
     model.summary(print_fn=lambda line: print(line, file=out))
     history = model.fit(x_train, y_train, batch_size=32, nb_epoch=nb_epoch,
                         validation_split=0.1, verbose=0)
@@ -131,7 +132,8 @@ def _save_and_reload(model: Sequential, x_test: np.ndarray, path: str, out: Text
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(BUILDERS), default=MODEL)
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"default: {', '.join(f'{k} {v}' for k, v in EPOCHS.items())}")
     args = parser.parse_args()
     result = main(args.model, args.epochs)
     sys.exit(0 if result["accuracy"] >= 0.95 and result["reloaded_same"] else 1)

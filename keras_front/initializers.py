@@ -1,9 +1,9 @@
-"""Weight initializers: the Keras 1.x functions and the Keras 2 classes, in one module
-(`keras_front.initializations` is the same module under its Keras 1.x name).
+"""Weight initializers: the Keras 1.x functions and the Keras 2 classes, in one module.
 
-Every initializer returns a NumPy array; the layer makes the variable:
-`K.variable(init(shape), name=...)`. (Keras 1.x functions returned the variable
-itself; K.variable accepts one, so code that passes variables through still works.)
+Every initializer here returns a NumPy array; the layer makes the variable:
+`K.variable(init(shape), name=...)`. `keras_front.initializations` (Keras 1.x's module
+name) has the same Keras 1.x functions returning variables, as Keras 1.2.2's do;
+K.variable accepts a variable, so layers take either kind.
 
 - Keras 1.x: `glorot_uniform(shape, name=None, dim_ordering='th')`, `uniform(shape,
   scale=0.05)`, `normal(shape, scale=0.05)`, `orthogonal(shape, scale=1.1)`, ...

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine.base_layer import Layer
+from . import backend as K
+from .engine.base_layer import Layer, to_list
 from .engine.input_layer import InputLayer
 from .engine.network import _saving_hook
 from .engine.node import get_source_inputs
@@ -53,18 +54,24 @@ class Sequential(Model):
                             f"{layer!r}")
         on_top = bool(self.outputs)  # called on the current output (else: the first layer)
         if not on_top:
-            if not layer.inbound_nodes:
-                if not hasattr(layer, "batch_input_shape"):
-                    raise ValueError(f"The first layer in a Sequential model must get an "
-                                     f"`input_shape` or `batch_input_shape` argument (or "
-                                     f"input_dim); layer {layer.name!r} has none.")
-                layer.create_input_layer(layer.batch_input_shape, layer.input_dtype)
-            if len(layer.inbound_nodes) != 1:
-                raise ValueError(f"A layer added to a Sequential model must not already be "
-                                 f"connected somewhere else. Model received layer "
-                                 f"{layer.name} which has {len(layer.inbound_nodes)} "
-                                 f"pre-existing inbound connections.")
-            outputs = layer.inbound_nodes[0].output_tensors
+            if isinstance(layer, Model):
+                # A model is one layer of this one, called on new inputs, so that its
+                # `trainable` flag and its weights stay its own (Keras 1.2.2 keeps it
+                # whole too), rather than its inner layers being spliced in.
+                outputs = to_list(layer(_new_inputs_like(layer)))
+            else:
+                if not layer.inbound_nodes:
+                    if not hasattr(layer, "batch_input_shape"):
+                        raise ValueError(f"The first layer in a Sequential model must get an "
+                                         f"`input_shape` or `batch_input_shape` argument (or "
+                                         f"input_dim); layer {layer.name!r} has none.")
+                    layer.create_input_layer(layer.batch_input_shape, layer.input_dtype)
+                if len(layer.inbound_nodes) != 1:
+                    raise ValueError(f"A layer added to a Sequential model must not already "
+                                     f"be connected somewhere else. Model received layer "
+                                     f"{layer.name} which has {len(layer.inbound_nodes)} "
+                                     f"pre-existing inbound connections.")
+                outputs = layer.inbound_nodes[0].output_tensors
             if len(outputs) != 1:
                 raise ValueError("All layers in a Sequential model should have a single output "
                                  "tensor. For multi-output layers, use the functional API.")
@@ -141,26 +148,43 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: Any,  # type: ignore[override]
-                    custom_objects: dict[str, Any] | None = None) -> Sequential:
-        """A Sequential from get_config()'s list (or Keras 2.2's {'name', 'layers'})."""
+                    custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool | None = None) -> Sequential:
+        """A Sequential from get_config()'s list (or Keras 2.2's {'name', 'layers'});
+        safe_mode=False lets Lambda / Merge bytecode load (trusted configs only)."""
         from .layers import deserialize
+        from .layers.saved_functions import SafeModeScope
         name = None
         if isinstance(config, dict):
             name, config = config.get("name"), config.get("layers", [])
         model = cls(name=name)
-        for layer_config in config:
-            model.add(deserialize(layer_config, custom_objects=custom_objects))
+        with SafeModeScope(safe_mode):
+            for layer_config in config:
+                model.add(deserialize(layer_config, custom_objects=custom_objects))
         return model
 
 
-def model_from_config(config: dict[str, Any],
-                      custom_objects: dict[str, Any] | None = None) -> Model:
+def _new_inputs_like(model: Model) -> Any:
+    """New Input tensors shaped like the model's own inputs (one, or a list)."""
+    inputs = []
+    for x in model.inputs:
+        prefix = model.name + "_input_"
+        inputs.append(InputLayer(batch_input_shape=K.int_shape(x), input_dtype=K.dtype(x),
+                                 name=prefix + str(K.get_uid(prefix)))
+                      .inbound_nodes[0].output_tensors[0])
+    return inputs[0] if len(inputs) == 1 else inputs
+
+
+def model_from_config(config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
+                      safe_mode: bool | None = None) -> Model:
     """The model described by {'class_name': 'Sequential' | 'Model', 'config': ...}."""
     from .layers import deserialize
+    from .layers.saved_functions import SafeModeScope
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant "
                         "to use `Sequential.from_config(config)`?")
-    return deserialize(config, custom_objects=custom_objects)
+    with SafeModeScope(safe_mode):
+        return deserialize(config, custom_objects=custom_objects)
 
 
 def save_model(model: Model, filepath: str, overwrite: bool = True,
@@ -171,19 +195,26 @@ def save_model(model: Model, filepath: str, overwrite: bool = True,
 
 
 def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
-               compile: bool = True) -> Model:  # noqa: A002 (Keras's argument name)
-    """A model saved by save_model (keras_front saving)."""
-    return _saving_hook("load_model")(filepath, custom_objects=custom_objects, compile=compile)
+               compile: bool = True,  # noqa: A002 (Keras's argument name)
+               safe_mode: bool = True) -> Model:
+    """A model saved by save_model (keras_front saving); safe_mode=False lets Lambda /
+    Merge functions saved as Python bytecode load (trusted files only)."""
+    return _saving_hook("load_model")(filepath, custom_objects=custom_objects, compile=compile,
+                                      safe_mode=safe_mode)
 
 
-def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
-    """A model from to_json()'s string (keras_front saving)."""
-    return _saving_hook("model_from_json")(json_string, custom_objects=custom_objects)
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Model:
+    """A model from to_json()'s string (keras_front saving); safe_mode as in load_model."""
+    return _saving_hook("model_from_json")(json_string, custom_objects=custom_objects,
+                                           safe_mode=safe_mode)
 
 
-def model_from_yaml(yaml_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
-    """A model from to_yaml()'s string (keras_front saving)."""
-    return _saving_hook("model_from_yaml")(yaml_string, custom_objects=custom_objects)
+def model_from_yaml(yaml_string: str, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Model:
+    """A model from to_yaml()'s string (keras_front saving); safe_mode as in load_model."""
+    return _saving_hook("model_from_yaml")(yaml_string, custom_objects=custom_objects,
+                                           safe_mode=safe_mode)
 
 
 __all__ = ["InputLayer", "Model", "Sequential", "load_model", "model_from_config",

@@ -133,7 +133,11 @@ class Optimizer:
 
     def get_gradients(self, loss: Any, params: Sequence[Variable]) -> list[Any]:
         """d loss / d params, clipped by clipnorm (global norm) then clipvalue."""
-        grads = K.gradients(loss, list(params))
+        return self.clip_gradients(K.gradients(loss, list(params)))
+
+    def clip_gradients(self, grads: list[Any]) -> list[Any]:
+        """The gradients rescaled by clipnorm (on their global L2 norm), then clipped
+        elementwise by clipvalue (keras_front.distributed clips after averaging)."""
         clipnorm = getattr(self, "clipnorm", None)
         if clipnorm is not None and clipnorm > 0:
             norm = K.sqrt(sum(K.sum(K.square(g)) for g in grads))

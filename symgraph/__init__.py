@@ -5,6 +5,7 @@
     f = sg.function([x], sg.sum(x * w))
 """
 
+from . import distributed  # collectives over MPI (mpi4py imported only on demand)
 from . import linalg_api as linalg
 from .config import config
 from .function import Function, function

@@ -54,6 +54,12 @@ class Config:
     # Compile every function in nan_guard mode (symgraph/nan_guard.py): slow, for finding
     # the node where a NaN or inf first appears.
     nan_guard: bool = False
+    # Threads of symgraph's convolution and pooling kernels; 0: as many as NumPy's BLAS
+    # uses (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS). See ops/threads.py.
+    threads: int = 0
+    # Keep freed array memory in the process for the next call (glibc), instead of
+    # returning it to the system and faulting it in again. See memory.py.
+    retain_memory: bool = True
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
 
     def __post_init__(self) -> None:

@@ -29,6 +29,7 @@ from .graph import (
     format_trace,
     free_inputs,
 )
+from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
 from .rewrite import RewriteLog, rewrite_graph
 from .tensor import TensorType, as_tensor, is_masked
@@ -126,6 +127,8 @@ class Function:
                           after_pass=checker)
             self.fgraph = fgraph
             self._compile()
+        if config.retain_memory:   # calls reuse freed memory instead of refaulting it
+            retain_freed_memory()
         stats["compiled"] += 1
 
     # ---- construction helpers

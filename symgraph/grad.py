@@ -370,7 +370,8 @@ def verify_grad(fn: Callable[..., Any], points: Sequence[Any], eps: float | None
     from .function import function
     from .ops.reduce import sum as sum_
     rng = rng if rng is not None else np.random.default_rng(42)
-    pts = [np.array(p, dtype=p.dtype if isinstance(p, np.ndarray) else "float64")
+    # C order: the finite differences perturb each point through a flat view of it.
+    pts = [np.array(p, dtype=p.dtype if isinstance(p, np.ndarray) else "float64", order="C")
            for p in points]
     inputs = [TensorType(p.dtype, (None,) * p.ndim).make_variable(name=f"input{i}")
               for i, p in enumerate(pts)]

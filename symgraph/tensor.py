@@ -434,6 +434,20 @@ class TensorSharedVariable(TensorVariable, SharedVariable):
         SharedVariable.__init__(self, type, value, name)
 
 
+def register_attribute(name: str, getter: Any, setter: Any = None) -> None:
+    """Give every symbolic tensor a named attribute kept outside the (slotted, immutable)
+    node, e.g. by a library built on symgraph: `x.name_` reads `getter(x)` and, with a
+    setter, `x.name_ = v` calls `setter(x, v)`. keras_front uses it for Keras 1's
+    `x._keras_shape` / `_keras_history` / `_uses_learning_phase`."""
+    if hasattr(TensorVariable, name) and name not in _REGISTERED:
+        raise ValueError(f"register_attribute: {name!r} is already a TensorVariable member")
+    _REGISTERED.add(name)
+    setattr(TensorVariable, name, property(getter, setter))
+
+
+_REGISTERED: set[str] = set()  # names given by register_attribute (may be registered again)
+
+
 def _is_operand(x: Any) -> bool:
     return isinstance(x, (Variable, bool, int, float, complex, np.ndarray, np.generic, list,
                           tuple))

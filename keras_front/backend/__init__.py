@@ -28,6 +28,19 @@ from .common import (
     set_image_data_format,
     set_image_dim_ordering,
 )
+from .conv_ops import (
+    atrous_conv2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    deconv2d,
+    pool2d,
+    pool3d,
+    resize_images,
+    resize_volumes,
+    separable_conv2d,
+)
+from .ctc import ctc_batch_cost, ctc_decode
 from .graph_ops import (
     Function,
     clear_session,
@@ -36,6 +49,7 @@ from .graph_ops import (
     in_test_phase,
     in_train_phase,
     learning_phase,
+    print_tensor,
     set_learning_phase,
     stop_gradient,
     switch,
@@ -101,7 +115,7 @@ from .nn import (
     tanh,
 )
 from .random_ops import random_binomial, random_normal, random_uniform, truncated_normal
-from .rnn import rnn
+from .rnn import foldl, foldr, map_fn, rnn
 from .shape_ops import (
     arange,
     asymmetric_spatial_2d_padding,
@@ -115,7 +129,6 @@ from .shape_ops import (
     repeat,
     repeat_elements,
     reshape,
-    resize_images,
     reverse,
     spatial_2d_padding,
     spatial_3d_padding,
@@ -164,7 +177,9 @@ from .variables import (
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DIM_ORDERING = "tf"
-_BACKEND = "symgraph"
+# The backend whose conventions K follows, for Keras 1 code that branches on K._BACKEND
+# (kernel flipping, dtype checks): Theano's. K.backend() names the engine: 'symgraph'.
+_BACKEND = "theano"
 
 # Graph nodes built inside keras_front belong to the user's line, not to ours.
 _sg_graph.register_internal_package(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))

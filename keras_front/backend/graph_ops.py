@@ -9,6 +9,7 @@ test; `set_learning_phase(0|1)` replaces it by a constant for the whole session.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 import symgraph as sg
 from symgraph.graph import Variable, ancestors
+from symgraph.ops.debug import Print
 
 from .common import reset_uids
 
@@ -134,7 +136,15 @@ def _unique_updates(updates: Any) -> list[tuple[Any, Any]]:
 
 def function(inputs: Sequence[Variable], outputs: Any, updates: Any = (),
              **kwargs: Any) -> Function:
-    """Compile outputs (and updates) as a function of the listed inputs."""
+    """Compile outputs (and updates) as a function of the listed inputs.
+
+    Theano's compile `mode=` (e.g. 'FAST_COMPILE', which Keras 1.x forwards from
+    model.compile) has no meaning for symgraph: it is ignored with a warning.
+    """
+    if "mode" in kwargs:
+        warnings.warn(f"K.function: mode={kwargs.pop('mode')!r} is Theano's compile mode; "
+                      f"the symgraph backend ignores it (use rewrites='fast_compile' or "
+                      f"'none' for a faster compile)", stacklevel=2)
     for key in kwargs:
         if key not in _FUNCTION_KWARGS:
             raise ValueError(f'Invalid argument "{key}" passed to K.function with the '
@@ -145,6 +155,11 @@ def function(inputs: Sequence[Variable], outputs: Any, updates: Any = (),
 def gradients(loss: Any, variables: Any) -> Any:
     """d loss / d variables as symbolic tensors (a list when variables is a list)."""
     return sg.grad(loss, variables)
+
+
+def print_tensor(x: Any, message: str = "") -> Variable:
+    """x, printing `message` and its value whenever it is computed (use the result)."""
+    return Print(str(message))(x)
 
 
 def stop_gradient(variables: Any) -> Any:

@@ -1,9 +1,13 @@
-"""K.rnn: iterate a step function over the time axis (Keras 1.x's Theano rnn, on sg.scan).
+"""Loops for K: rnn (Keras 1.x's Theano rnn, on sg.scan), map_fn, foldl and foldr.
 
-The step function is Keras's: `output, new_states = step_function(x_t, states)`, where
+rnn's step function is Keras's: `output, new_states = step_function(x_t, states)`, where
 `states` is the previous states followed by the `constants` (recurrent layers pass their
-dropout masks that way). With `unroll=True` the loop is written out `input_length` times
+dropout masks that way; a constant may be a list of tensors, as Keras's LSTM passes
+one mask per gate). With `unroll=True` the loop is written out `input_length` times
 instead of becoming one scan node.
+
+The step function may use any tensor of the enclosing graph (weights, constants): scan
+hoists whatever does not change between steps out of the loop, computed once per call.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from typing import Any
 
 import symgraph as sg
 from symgraph.graph import Variable
+from symgraph.tensor import TensorType
 
-StepFunction = Callable[[Variable, list[Variable]], tuple[Variable, list[Variable]]]
+StepFunction = Callable[[Variable, list[Any]], tuple[Variable, list[Variable]]]
 
 
 def _time_major(x: Variable) -> Variable:
@@ -41,7 +46,7 @@ def rnn(step_function: StepFunction, inputs: Any, initial_states: Sequence[Any],
                          "to `rnn`.")
     xs = _time_major(inputs)
     states = [sg.as_tensor(s) for s in initial_states]
-    constants = [sg.as_tensor(c) for c in constants or []]
+    constants = list(constants or [])
     ms = None
     if mask is not None:
         mask = sg.as_tensor(mask)
@@ -64,41 +69,52 @@ def _keep(m: Variable, new: Variable, old: Variable) -> Variable:
     return sg.switch(m, new, old)
 
 
+def _distinct(output: Variable, states: list[Variable]) -> Variable:
+    """The output, copied when it is also a state: sg.scan gives a step output that is
+    one of its states no gradient through the state unless the two are distinct."""
+    return output.copy() if any(output is s for s in states) else output
+
+
 def _scanned(step_function: StepFunction, xs: Variable, ms: Variable | None,
-             states: list[Variable], constants: list[Variable],
+             states: list[Variable], constants: list[Any],
              go_backwards: bool) -> tuple[Variable, list[Variable]]:
-    n_states = len(states)
     if ms is None:
-        def step(x_t, *rest):
-            output, new_states = step_function(x_t, list(rest))
-            if any(output is s for s in new_states):
-                # Work around sg.scan: a step output that is also a state gets no gradient
-                # through the state unless the two are distinct variables.
-                output = output.copy()
-            return [output, *new_states]
+        def step(x_t, *prev):
+            output, new_states = step_function(x_t, list(prev) + constants)
+            return [_distinct(output, list(new_states)), *new_states]
 
         results, _ = sg.scan(step, sequences=[xs], outputs_info=[None, *states],
-                             non_sequences=constants, go_backwards=go_backwards,
-                             return_list=True)
+                             go_backwards=go_backwards, return_list=True)
     else:
-        # A zero output of the right shape, for steps masked before any output exists.
-        initial_output = step_function(xs[0], states + constants)[0] * 0
-
-        def step(x_t, m_t, output_tm1, *rest):
-            prev, consts = list(rest[:n_states]), list(rest[n_states:])
-            output, new_states = step_function(x_t, prev + consts)
+        def step(x_t, m_t, output_tm1, *prev):
+            output, new_states = step_function(x_t, list(prev) + constants)
             kept = [_keep(m_t, new, old) for new, old in zip(new_states, prev, strict=True)]
             return [_keep(m_t, output, output_tm1), *kept]
 
-        results, _ = sg.scan(step, sequences=[xs, ms], outputs_info=[initial_output, *states],
-                             non_sequences=constants, go_backwards=go_backwards,
-                             return_list=True)
+        results, _ = sg.scan(step, sequences=[xs, ms],
+                             outputs_info=[_zero_output(step_function, xs, states, constants),
+                                           *states],
+                             go_backwards=go_backwards, return_list=True)
     outputs, stacked = results[0], results[1:]
     return outputs, [s[-1] for s in stacked]
 
 
+def _zero_output(step_function: StepFunction, xs: Variable, states: list[Variable],
+                 constants: list[Any]) -> Variable:
+    """Zeros shaped like a step's output (the output of steps masked from the start).
+    The step is traced on placeholders only to learn the output's rank and dims; no
+    step is computed."""
+    x_t = TensorType(xs.dtype, xs.type.shape[1:]).make_variable(name="x_t")
+    output = sg.as_tensor(step_function(x_t, list(states) + constants)[0])
+    shape = [sg.shape_i(xs, 1) if i == 0 else d for i, d in enumerate(output.type.shape)]
+    if any(d is None for d in shape):  # unknown dims: compute one step for the shape
+        output = sg.as_tensor(step_function(xs[0], list(states) + constants)[0])
+        return sg.zeros_like(output)
+    return sg.zeros(shape, dtype=output.dtype)
+
+
 def _unrolled(step_function: StepFunction, xs: Variable, ms: Variable | None,
-              states: list[Variable], constants: list[Variable], go_backwards: bool,
+              states: list[Variable], constants: list[Any], go_backwards: bool,
               input_length: int) -> tuple[Variable, list[Variable]]:
     steps = range(input_length - 1, -1, -1) if go_backwards else range(input_length)
     outputs: list[Variable] = []
@@ -112,3 +128,47 @@ def _unrolled(step_function: StepFunction, xs: Variable, ms: Variable | None,
         outputs.append(output)
         states = list(new_states)
     return sg.stack(outputs, axis=0), states
+
+
+# ---------------------------------------------------------------- higher-order functions
+
+
+def map_fn(fn: Callable[[Variable], Any], elems: Any, name: str | None = None,
+           dtype: str | None = None) -> Variable:
+    """fn applied to each element of elems along its first axis, the results stacked."""
+    elems = sg.as_tensor(elems)
+    out, _ = sg.scan(fn, sequences=[elems], name=name or "map_fn")
+    return out if dtype is None else sg.cast(out, dtype)
+
+
+def foldl(fn: Callable[[Variable, Variable], Any], elems: Any, initializer: Any = None,
+          name: str | None = None) -> Variable:
+    """fn(...fn(fn(initializer, elems[0]), elems[1])...): elems reduced left to right
+    (initializer defaults to elems[0], folding the rest)."""
+    elems = sg.as_tensor(elems)
+    if initializer is None:
+        initializer, elems = elems[0], elems[1:]
+    out, _ = sg.scan(lambda x, acc: fn(acc, x), sequences=[elems],
+                     outputs_info=[sg.as_tensor(initializer)], name=name or "foldl")
+    return _last_or(out, initializer)
+
+
+def foldr(fn: Callable[[Variable, Variable], Any], elems: Any, initializer: Any = None,
+          name: str | None = None) -> Variable:
+    """foldl from the right: elems reduced last to first (initializer: elems[-1])."""
+    elems = sg.as_tensor(elems)
+    if initializer is None:
+        initializer, elems = elems[-1], elems[:-1]
+    out, _ = sg.scan(lambda x, acc: fn(acc, x), sequences=[elems],
+                     outputs_info=[sg.as_tensor(initializer)], go_backwards=True,
+                     name=name or "foldr")
+    return _last_or(out, initializer)
+
+
+def _last_or(stacked: Variable, initializer: Any) -> Variable:
+    """The last accumulated value, or the initializer when there was nothing to fold."""
+    initializer = sg.cast(sg.as_tensor(initializer), stacked.dtype)
+    steps = stacked.type.shape[0]
+    if steps is not None:  # known when the graph is built
+        return stacked[-1] if steps else initializer
+    return sg.ifelse(sg.gt(sg.shape_i(stacked, 0), 0), stacked[-1], initializer)

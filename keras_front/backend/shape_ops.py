@@ -183,10 +183,3 @@ def spatial_3d_padding(x: Any, padding: Sequence[Any] = (1, 1, 1),
     x = _t(x)
     return _pad(x, _spatial_pads(x, padding, dim_ordering, data_format, 3,
                                  "spatial_3d_padding"))
-
-
-def resize_images(x: Any, height_factor: int, width_factor: int,
-                  dim_ordering: str | None = "default") -> Variable:
-    """Repeat rows height_factor times and columns width_factor times (UpSampling2D)."""
-    rows = 2 if normalize_dim_ordering(dim_ordering) == "th" else 1
-    return repeat_elements(repeat_elements(x, height_factor, rows), width_factor, rows + 1)

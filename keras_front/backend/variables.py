@@ -16,6 +16,7 @@ import numpy as np
 
 import symgraph as sg
 from symgraph.graph import Constant, SharedVariable, Variable
+from symgraph.tensor import register_attribute
 
 from .common import floatx
 
@@ -41,6 +42,25 @@ def get_keras_attr(x: Any, name: str, default: Any = None) -> Any:
 def has_keras_attr(x: Any, name: str) -> bool:
     """True when set_keras_attr(x, name, ...) was called."""
     return isinstance(x, Variable) and name in _KERAS_ATTRS.get(x, {})
+
+
+def _keras_attribute(name: str) -> tuple[Any, Any]:
+    """(getter, setter) exposing one bookkeeping value as an attribute of tensors."""
+    def getter(x: Variable) -> Any:
+        values = _KERAS_ATTRS.get(x)
+        if values is None or name not in values:
+            raise AttributeError(f"{type(x).__name__} {x!r} has no attribute {name!r} (not "
+                                 f"a tensor made by a Keras layer)")
+        return values[name]
+
+    def setter(x: Variable, value: Any) -> None:
+        set_keras_attr(x, name, value)
+    return getter, setter
+
+
+# Keras 1 code reads (and sometimes sets) these as attributes of tensors.
+for _name in ("_keras_shape", "_keras_history", "_uses_learning_phase"):
+    register_attribute(_name, *_keras_attribute(_name))
 
 
 def _check_symbolic(x: Any, what: str) -> None:

@@ -15,12 +15,27 @@ every later callback sees BaseLogger's averages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from ..utils.generic_utils import Progbar
+
+# Whether this process prints progress bars and writes files (ModelCheckpoint, CSVLogger):
+# every process does, unless keras_front.distributed says only rank 0 of a job does.
+_writer: Callable[[], bool] = lambda: True
+
+
+def writes_output() -> bool:
+    """True when this process prints progress and writes checkpoints and logs."""
+    return _writer()
+
+
+def set_writer(predicate: Callable[[], bool] | None) -> None:
+    """Decide which processes write (None: all of them); keras_front.distributed uses it."""
+    global _writer
+    _writer = predicate if predicate is not None else (lambda: True)
 
 
 def param(params: dict[str, Any], *names: str, default: Any = None) -> Any:
@@ -225,8 +240,9 @@ class ProgbarLogger(Callback):
         self.log_values: list[tuple[str, Any]] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Read verbosity and the number of epochs from the loop's params."""
-        self.verbose = param(self.params, "verbose", default=1)
+        """Read verbosity and the number of epochs from the loop's params (silent on a
+        process that does not write output, see writes_output)."""
+        self.verbose = param(self.params, "verbose", default=1) if writes_output() else 0
         self.epochs = param(self.params, "epochs", "nb_epoch")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:

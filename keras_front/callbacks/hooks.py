@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
-from .base import Callback
+from .base import Callback, writes_output
 
 
 class LearningRateScheduler(Callback):
@@ -85,8 +85,10 @@ class CSVLogger(Callback):
         self.writer: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Open the CSV file (appending when `append`), so each fit writes its rows."""
-        self._open()
+        """Open the CSV file (appending when `append`), so each fit writes its rows (on the
+        process that writes output: rank 0 of a distributed job)."""
+        if writes_output():
+            self._open()
 
     def _open(self) -> None:
         self._close()
@@ -115,6 +117,8 @@ class CSVLogger(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Write one row: the epoch and every logged value (header on the first row)."""
         logs = logs or {}
+        if not writes_output():
+            return
         if self.csv_file is None or self.csv_file.closed:
             self._open()  # used without on_train_begin (e.g. called directly)
         if self.writer is None:

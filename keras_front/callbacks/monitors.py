@@ -5,6 +5,10 @@ TerminateOnNaN (stop on a NaN/inf loss).
 Keras 1.2's semantics, including its counting of `patience`: training stops (or the rate
 drops) at the `patience + 1`-th epoch in a row without improvement. Keras 2.1+ acts one
 epoch earlier; `patience=0` acts at the first such epoch in both.
+
+ModelCheckpoint fills `{epoch}` in its file path 0-based, as Keras 1.2.2 does
+(`'weights.{epoch:02d}.h5'` names the first epoch's file `weights.00.h5`; Keras 2 counts
+from 1): a compatibility decision of issue 10, so Keras 1 scripts find their files.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
-from .base import Callback, is_finite_number
+from .base import Callback, is_finite_number, writes_output
 
 
 def resolve_mode(callback: str, mode: str, monitor: str) -> str:
@@ -54,7 +58,8 @@ class ModelCheckpoint(Callback):
     logs. With save_best_only, the model is saved only when `monitor` improves on the best
     value so far (direction by `mode`). Saving calls `model.save_weights(path,
     overwrite=True)` or `model.save(path, overwrite=True)`. As in Keras, the directory of
-    the path must exist.
+    the path must exist. In a distributed job only rank 0 writes (and prints); every rank
+    keeps track of the best value.
     """
 
     def __init__(self, filepath: str | os.PathLike[str], monitor: str = "val_loss",
@@ -75,9 +80,11 @@ class ModelCheckpoint(Callback):
         return current > self.best if self.mode == "max" else current < self.best
 
     def format_filepath(self, epoch: int, logs: dict[str, Any]) -> str:
-        """The file path of epoch `epoch` (0-based): the template filled from the logs."""
+        """The file path of epoch `epoch`: the template filled from the logs, {epoch}
+        0-based as Keras 1.2.2 fills it (the first epoch's file is '00...' with
+        '{epoch:02d}'; compatibility decision of issue 10)."""
         try:
-            return self.filepath.format(**{**logs, "epoch": epoch + 1})
+            return self.filepath.format(**{**logs, "epoch": epoch})
         except KeyError as e:
             fields = ", ".join(["epoch", *sorted(logs)])
             raise KeyError(f"ModelCheckpoint: the file path {self.filepath!r} names "
@@ -85,6 +92,8 @@ class ModelCheckpoint(Callback):
                            f"{fields}; 'val_' keys need validation data)") from None
 
     def _save(self, filepath: str) -> None:
+        if not writes_output():
+            return
         if self.save_weights_only:
             self.model.save_weights(filepath, overwrite=True)
         else:
@@ -99,7 +108,7 @@ class ModelCheckpoint(Callback):
         self.epochs_since_last_save = 0
         filepath = self.format_filepath(epoch, logs)
         if not self.save_best_only:
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_output():
                 print(f"Epoch {epoch + 1:05d}: saving model to {filepath}")
             self._save(filepath)
             return
@@ -109,12 +118,12 @@ class ModelCheckpoint(Callback):
         if current is None:
             return
         if self._improved(current):
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_output():
                 print(f"Epoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
                       f"to {current:0.5f}, saving model to {filepath}")
             self.best = current
             self._save(filepath)
-        elif self.verbose > 0:
+        elif self.verbose > 0 and writes_output():
             print(f"Epoch {epoch + 1:05d}: {self.monitor} did not improve")
 
 

@@ -15,3 +15,12 @@ from .input_layer import Input, InputLayer
 from .network import Container
 from .node import Node, get_source_inputs
 from .training import Model
+
+
+def __getattr__(name: str) -> object:
+    # Keras 1.2.2 exports Merge and merge here too; they live in keras_front.layers.merge,
+    # which imports this package: loaded on first use.
+    if name in ("Merge", "merge"):
+        import importlib  # (`keras_front.layers.merge` the attribute is the function)
+        return getattr(importlib.import_module("keras_front.layers.merge"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

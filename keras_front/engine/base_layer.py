@@ -443,8 +443,7 @@ class Layer:
         """Add loss tensors to minimize; with `inputs`, they belong to the call on them."""
         if losses is None:
             return
-        losses = [loss for loss in to_list(losses)
-                  if loss is not None and not (isinstance(loss, (int, float)) and loss == 0)]
+        losses = [loss for loss in to_list(losses) if loss is not None]
         if losses:
             self._losses.setdefault(self._inputs_key(inputs), []).extend(losses)
 
@@ -454,7 +453,7 @@ class Layer:
             return
         if isinstance(updates, tuple) and len(updates) == 2 and K.is_variable(updates[0]):
             updates = [updates]
-        updates = list(updates.items()) if isinstance(updates, dict) else list(updates)
+        updates = list(updates.items()) if isinstance(updates, dict) else to_list(updates)
         if updates:
             self._updates.setdefault(self._inputs_key(inputs), []).extend(updates)
 
@@ -513,8 +512,12 @@ class Layer:
     def _single_node_attribute(self, attr: str, what: str, getter: str) -> Any:
         if not self.inbound_nodes:
             raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
-        values = {repr(getattr(node, attr)) for node in self.inbound_nodes}
-        if len(self.inbound_nodes) > 1 and (attr.endswith("tensors") or len(values) > 1):
+        # Tensors and masks belong to one call: with several calls there is no single
+        # answer (as in Keras 1.2.2). Shapes are values: equal shapes are the answer.
+        by_value = attr.endswith("shapes")
+        values = {repr(getattr(node, attr)) for node in self.inbound_nodes} if by_value \
+            else set(range(len(self.inbound_nodes)))
+        if len(values) > 1:
             raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the "
                                  f"notion of \"layer {what}\" is ill-defined. Use "
                                  f"`{getter}(node_index)` instead.")

@@ -472,11 +472,14 @@ class Container(Layer):
         return container_config(self)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any],
-                    custom_objects: dict[str, Any] | None = None) -> Container:
-        """The model described by get_config()'s dict (layers rebuilt and called again)."""
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool | None = None) -> Container:
+        """The model described by get_config()'s dict (layers rebuilt and called again);
+        safe_mode=False lets Lambda / Merge bytecode load (trusted configs only)."""
+        from ..layers.saved_functions import SafeModeScope
         from .network_config import container_from_config
-        return container_from_config(cls, config, custom_objects)
+        with SafeModeScope(safe_mode):
+            return container_from_config(cls, config, custom_objects)
 
     def summary(self, line_length: int = 100, positions: Sequence[float] | None = None,
                 print_fn: Any = None) -> None:

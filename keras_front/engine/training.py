@@ -49,10 +49,13 @@ from .training_checks import (
     check_sparse_labels,
     check_validation_split,
 )
-from .training_utils import (
+from .training_utils import (  # noqa: F401 (also Keras 1.2.2's keras.engine.training names)
+    batch_shuffle,
     check_array_lengths,
     check_loss_and_target_compatibility,
     collect_metrics,
+    make_batches,
+    slice_arrays,
     standardize_input_data,
     standardize_sample_or_class_weights,
     standardize_weights,
@@ -175,13 +178,15 @@ class Model(Container):
         self.total_loss = total_loss
         nested = collect_metrics(metrics, self.output_names)
         for i in self._feed_indices:
+            prefix = f"{self.output_layers[i].name}_" if n > 1 else ""
             for metric in nested[i]:
                 fn, metric_name = self._metric(metric, i)
-                if n > 1:
-                    metric_name = f"{self.output_layers[i].name}_{metric_name}"
-                self.metrics_names.append(metric_name)
-                self.metrics_tensors.append(K.mean(fn(self.targets[self._feed_indices.index(i)],
-                                                      self.outputs[i])))
+                value = fn(self.targets[self._feed_indices.index(i)], self.outputs[i])
+                # A metric may return {name: value} (Keras 1.2.2): one entry per name.
+                named = value.items() if isinstance(value, dict) else [(metric_name, value)]
+                for name, tensor in named:
+                    self.metrics_names.append(prefix + name)
+                    self.metrics_tensors.append(K.mean(tensor))
         self._function_kwargs = kwargs
         self._collected_trainable_weights = self.trainable_weights
         self.train_function = self.test_function = self.predict_function = None
@@ -412,7 +417,8 @@ class Model(Container):
         """The outputs for inputs x, batch by batch: an array (a list for several outputs)."""
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes, False,
                                    "model input", self._input_dtypes)
-        if self.stateful and x and x[0].shape[0] % batch_size != 0:
+        if self.stateful and x and x[0].shape[0] > batch_size and \
+                x[0].shape[0] % batch_size != 0:  # Keras 1.2.2: a single short batch is fine
             raise ValueError(f"In a stateful network, you should only pass inputs with a number "
                              f"of samples that can be divided by the batch size. Found: "
                              f"{x[0].shape[0]} samples. Batch size: {batch_size}.")
@@ -463,7 +469,8 @@ class Model(Container):
         An epoch is `samples_per_epoch` samples (Keras 1; positional) or
         `steps_per_epoch` batches (Keras 2). Batches are drawn in this thread: the queue
         and worker arguments (max_q_size/max_queue_size, nb_worker/workers, pickle_safe/
-        use_multiprocessing) are accepted and have no effect.
+        use_multiprocessing) are accepted and have no effect. In a distributed job
+        (keras_front.distributed) each rank brings its own generator of its own data.
         """
         training_generator.check_queue_kwargs(kwargs)
         self._check_compiled()

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from .. import callbacks as callbacks_module
+from ..callbacks.base import writes_output
 from ..utils.generic_utils import Progbar
-from .training_utils import batch_shuffle, make_batches
+from .data_plan import DataPlan, plan_of
+from .training_utils import make_batches
 
 
 def unchecked(function: Any) -> Callable[..., Any]:
@@ -90,31 +92,32 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
     join the epoch logs as 'val_<name>'. A callback setting `model.stop_training` ends
     the epoch after the current batch (Keras 2's check; Keras 1.2 finished the epoch),
     without validation, and ends training.
+
+    The model's DataPlan (data_plan.py) says which rows each step trains on in this process
+    and combines the validation results of several processes.
     """
     do_validation = bool(val_f) and val_ins is not None
     n_samples = ins[0].shape[0] if ins else 0
-    if verbose and do_validation:
-        print(f"Train on {n_samples} samples, validate on {val_ins[0].shape[0]} samples")
+    plan = plan_of(model)
+    batches = plan.batches(n_samples, batch_size)
+    n_here = sum(size for _, _, size in batches)
+    if verbose and do_validation and writes_output():
+        print(f"Train on {n_here} samples, validate on {val_ins[0].shape[0]} samples")
     cbks, callback_model = configure_callbacks(
         model, callbacks, verbose, "samples", out_labels, do_validation,
         {"batch_size": batch_size, "nb_epoch": epochs, "epochs": epochs,
-         "nb_sample": n_samples, "samples": n_samples, "steps": None}, val_ins)
+         "nb_sample": n_here, "samples": n_here, "steps": None}, val_ins)
     cbks.on_train_begin()
     index_array = np.arange(n_samples)
-    batches = make_batches(n_samples, batch_size)
     for epoch in range(initial_epoch, epochs):
         cbks.on_epoch_begin(epoch)
-        shuffled = False
-        if shuffle == "batch":
-            index_array, shuffled = batch_shuffle(index_array, batch_size), True
-        elif shuffle:
-            np.random.shuffle(index_array)
-            shuffled = True
+        index_array, shuffled = plan.epoch_order(index_array, shuffle, batch_size)
         stopped = False
-        for batch_index, (start, end) in enumerate(batches):
+        for batch_index, (start, end, size) in enumerate(batches):
             ids = index_array[start:end] if shuffled else None
-            batch_logs: dict[str, Any] = {"batch": batch_index, "size": end - start}
+            batch_logs: dict[str, Any] = {"batch": batch_index, "size": size}
             cbks.on_batch_begin(batch_index, batch_logs)
+            plan.before_batch(size)
             outs = f(*_take(ins, ids, start, end), *tail)
             for label, value in zip(out_labels, outs, strict=False):
                 batch_logs[label] = float(value)
@@ -125,11 +128,25 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
         # As in Keras, an epoch cut short by stop_training is not validated.
         val_outs = None
         if do_validation and not stopped:
-            val_outs = test_loop(val_f, val_ins, val_tail, batch_size)
-        if end_epoch(cbks, callback_model, epoch, out_labels, val_outs):
+            val_outs = validate(plan, val_f, val_ins, val_tail, batch_size, len(out_labels))
+        if plan.agree_to_stop(end_epoch(cbks, callback_model, epoch, out_labels, val_outs)):
             break
+    plan.end()
     cbks.on_train_end()
     return model.history
+
+
+def validate(plan: DataPlan, f: Any, ins: list[np.ndarray], tail: list[Any],
+             batch_size: int, n_outputs: int) -> list[float]:
+    """test_loop on this process's rows of the validation data (all of them for a single
+    process), combined over processes by the plan."""
+    n_samples = ins[0].shape[0] if ins else 0
+    start, end = plan.rows(n_samples)
+    if end > start or end - start == n_samples:  # (test_loop rejects no data at all)
+        local = test_loop(f, [a[start:end] for a in ins], tail, batch_size)
+    else:
+        local = [0.0] * n_outputs
+    return plan.average(local, end - start)
 
 
 def test_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
@@ -138,7 +155,7 @@ def test_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
     n_samples = ins[0].shape[0] if ins else 0
     if n_samples == 0:
         raise ValueError("evaluate: got 0 samples")
-    progbar = Progbar(target=n_samples) if verbose == 1 else None
+    progbar = Progbar(target=n_samples) if verbose == 1 and writes_output() else None
     totals: list[float] = []
     for start, end in make_batches(n_samples, batch_size):
         outs = f(*_take(ins, None, start, end), *tail)
@@ -157,7 +174,7 @@ def predict_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int
     n_samples = ins[0].shape[0] if ins else 0
     if n_samples == 0:
         raise ValueError("predict: got 0 samples")
-    progbar = Progbar(target=n_samples) if verbose == 1 else None
+    progbar = Progbar(target=n_samples) if verbose == 1 and writes_output() else None
     results: list[np.ndarray] = []
     for start, end in make_batches(n_samples, batch_size):
         outs = f(*_take(ins, None, start, end), *tail)

@@ -6,6 +6,11 @@ makes an epoch: Keras 1 counts samples (`samples_per_epoch`, `nb_val_samples`,
 (`steps_per_epoch`, `validation_steps`, `steps`). An object with __len__ and
 __getitem__ (Keras 2's Sequence) is read in index order, `len()` batches per epoch.
 Keras's queue and worker processes are not reproduced: batches are drawn when needed.
+
+In a distributed job (keras_front.distributed) every rank brings its own generator, of
+its own share of the data: fit_generator does not shard batches. Every rank must run the
+same number of steps (give `steps_per_epoch`, or batches of one size everywhere), since
+each step averages the gradients of all ranks; validation results are averaged over them.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from . import training_arrays
-from .training_arrays import configure_callbacks, end_epoch, unchecked
+from .data_plan import plan_of
+from .training_arrays import configure_callbacks, end_epoch, unchecked, validate
 
 _QUEUE_KWARGS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
 
@@ -114,6 +119,7 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
          "nb_sample": amount if kind == "samples" else None,
          "samples": amount if kind == "samples" else None,
          "steps": amount if kind == "steps" else None}, val_ins)
+    plan = plan_of(model)
     cbks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         cbks.on_epoch_begin(epoch)
@@ -123,6 +129,7 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             size = _batch_size(x)
             batch_logs: dict[str, Any] = {"batch": step, "size": size}
             cbks.on_batch_begin(step, batch_logs)
+            plan.before_batch(size)
             outs = model.train_on_batch(x, y, sample_weight=sample_weight,
                                         class_weight=class_weight)
             for label, value in zip(labels, outs if isinstance(outs, list) else [outs],
@@ -141,13 +148,15 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             if val_is_gen:
                 val_outs = evaluate_generator(model, validation_data, samples=val_samples,
                                               steps=val_steps)
+                # Each rank drew the same budget from its own generator: equal weights.
+                val_outs = plan.average(val_outs if isinstance(val_outs, list) else [val_outs],
+                                        1.0)
             else:
-                val_outs = training_arrays.test_loop(unchecked(model.test_function), val_ins,
-                                                     model._phase_values(0), 32)
-            if not isinstance(val_outs, list):
-                val_outs = [val_outs]
-        if end_epoch(cbks, callback_model, epoch, labels, val_outs):
+                val_outs = validate(plan, unchecked(model.test_function), val_ins,
+                                    model._phase_values(0), 32, len(labels))
+        if plan.agree_to_stop(end_epoch(cbks, callback_model, epoch, labels, val_outs)):
             break
+    plan.end()
     cbks.on_train_end()
     return model.history
 

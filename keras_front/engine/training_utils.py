@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
-from .. import losses as losses_module
 
 
 def _describe(array: Any) -> str:
@@ -219,12 +218,15 @@ _SAME_SHAPE_LOSSES = ("mean_squared_error", "binary_crossentropy", "categorical_
 
 
 def check_loss_and_target_compatibility(targets: list[np.ndarray], loss_fns: list[Any],
-                                        output_shapes: list[Any], names: Sequence[str]) -> None:
+                                        output_shapes: list[Any],
+                                        names: Sequence[str] | None = None) -> None:
     """Catch the classic mistakes: integer labels with categorical_crossentropy, targets
-    shaped unlike the output."""
+    shaped unlike the output. Losses are recognized by name, as Keras 1.2.2 does (so
+    K.categorical_crossentropy counts too); `names` name the outputs in messages."""
+    names = names if names is not None else [f"output_{k + 1}" for k in range(len(targets))]
     for y, loss, shape, name in zip(targets, loss_fns, output_shapes, names, strict=True):
         loss_name = getattr(loss, "__name__", None)
-        if loss is losses_module.categorical_crossentropy and y.shape[-1] == 1:
+        if loss_name == "categorical_crossentropy" and y.shape[-1] == 1:
             raise ValueError(
                 f"You are passing a target array of shape {y.shape} while using as loss "
                 f"`categorical_crossentropy` (output {name!r}). `categorical_crossentropy` "
@@ -234,7 +236,7 @@ def check_loss_and_target_compatibility(targets: list[np.ndarray], loss_fns: lis
                 f"y_binary = to_categorical(y_int)\n```\n\nAlternatively, you can use the loss "
                 f"function `sparse_categorical_crossentropy` instead, which does expect integer "
                 f"targets.")
-        if loss_name in _SAME_SHAPE_LOSSES and getattr(losses_module, loss_name) is loss:
+        if loss_name in _SAME_SHAPE_LOSSES:
             for target_dim, out_dim in zip(y.shape[1:], shape[1:], strict=False):
                 if out_dim is not None and target_dim != out_dim:
                     raise ValueError(f"A target array with shape {y.shape} was passed for an "

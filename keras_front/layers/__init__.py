@@ -12,7 +12,32 @@ from typing import Any
 from ..engine import Input, InputLayer, InputSpec, Layer
 from ..engine.base_layer import Layer as _Layer
 from ..utils.generic_utils import CustomObjectScope, get_custom_objects, has_arg
-from .advanced_activations import ELU, LeakyReLU, PReLU, ThresholdedReLU
+from .advanced_activations import (
+    ELU,
+    LeakyReLU,
+    ParametricSoftplus,
+    PReLU,
+    SReLU,
+    ThresholdedReLU,
+)
+from .convolutional import (
+    AtrousConv1D,
+    AtrousConv2D,
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+    Deconv2D,
+    Deconvolution2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
+from .convolutional_recurrent import ConvLSTM2D
 from .core import (
     Activation,
     ActivityRegularization,
@@ -25,6 +50,9 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+from .embeddings import Embedding
+from .legacy import Highway, MaxoutDense, TimeDistributedDense
+from .local import LocallyConnected1D, LocallyConnected2D
 from .merge import (
     Add,
     Average,
@@ -45,7 +73,53 @@ from .merge import (
     multiply,
     subtract,
 )
-from .noise import GaussianDropout, GaussianNoise
+from .noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from .normalization import BatchNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from .recurrent import GRU, LSTM, Recurrent, SimpleRNN
+from .resizing import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
 def _layer_classes() -> dict[str, Any]:
@@ -88,4 +162,22 @@ __all__ = [
     "Multiply", "PReLU", "Permute", "RepeatVector", "Reshape", "Subtract", "ThresholdedReLU",
     "add", "average", "concatenate", "deserialize", "dot", "maximum", "merge", "minimum",
     "multiply", "serialize", "subtract",
+    # issue 10: recurrent, embeddings, normalization, wrappers, legacy layers
+    "GRU", "LSTM", "BatchNormalization", "ConvLSTM2D", "Bidirectional", "Embedding", "Highway",
+    "MaxoutDense", "ParametricSoftplus", "Recurrent", "SReLU", "SimpleRNN",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "TimeDistributed",
+    "TimeDistributedDense", "Wrapper",
+    # convolution, pooling, resizing, locally connected (convolutional.py, pooling.py,
+    # resizing.py, local.py)
+    "AtrousConv1D", "AtrousConv2D", "AtrousConvolution1D", "AtrousConvolution2D", "Conv1D",
+    "Conv2D", "Conv2DTranspose", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Deconv2D", "Deconvolution2D", "SeparableConv2D", "SeparableConvolution2D",
+    "LocallyConnected1D", "LocallyConnected2D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "MaxPool1D",
+    "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Cropping1D",
+    "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
 ]

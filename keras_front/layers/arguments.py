@@ -61,8 +61,11 @@ def is_activation_name(value: Any) -> bool:
 
 
 def serialize_initializer(init: Any) -> Any:
-    """An initializer's config: its name, or {'class_name', 'config'} for an object."""
-    return None if init is None else initializers.serialize(init)
+    """An initializer's config: its name (a name stays one), or {'class_name', 'config'}
+    for an object."""
+    if init is None or isinstance(init, str):
+        return init
+    return initializers.serialize(init)
 
 
 def serialize_object(obj: Any) -> Any:

@@ -6,16 +6,15 @@ Dropout(rate=...)).
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np  # noqa: F401  (in the globals that saved Lambda functions run with)
+import numpy as np  # (also in the globals Keras 1.2.2's saved Lambda functions run with)
 
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
-from ..utils.generic_utils import func_dump, get_custom_objects, has_arg
+from ..utils.generic_utils import has_arg
 from .arguments import (
     input_dim_to_shape,
     is_activation_name,
@@ -23,7 +22,11 @@ from .arguments import (
     serialize_initializer,
     serialize_object,
 )
-from .noise import RateDropout
+
+# Keras 1.2.2 has these in keras.layers.core too (F401: imported for that path).
+from .legacy import Highway, MaxoutDense, TimeDistributedDense  # noqa: F401
+from .noise import RateDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D  # noqa: F401
+from .saved_functions import SafeModeScope, dump_function, load_functions
 
 
 class Dense(Layer):
@@ -292,45 +295,6 @@ class RepeatVector(Layer):
         return {**super().get_config(), "n": self.n}
 
 
-def _dump_callable(value: Any) -> tuple[Any, str]:
-    """(config value, type) of a function for a config: Keras dumps functions' code."""
-    if isinstance(value, types.FunctionType):
-        return func_dump(value), "lambda"
-    if callable(value):
-        return getattr(value, "__name__", type(value).__name__), "function"
-    return value, "raw"
-
-
-def _load_callable(value: Any, kind: str, custom_objects: dict[str, Any] | None,
-                   layer: str = "?") -> Any:
-    """The inverse of _dump_callable -- without ever running code from a config.
-
-    A function saved by name is looked up in custom_objects, then among the activations
-    and the backend's functions. One saved as bytecode ('lambda') is never loaded: the
-    caller passes the function under the layer's name (keras_front.saving also asks for it
-    by the function's own name, which it records beside the config)."""
-    if kind == "lambda":
-        if custom_objects and layer in custom_objects:
-            return custom_objects[layer]
-        raise ValueError(f"layer {layer!r}: its config holds a function saved as bytecode; "
-                         f"keras_front never runs code from a config: pass the function as "
-                         f"custom_objects={{{layer!r}: fn}}")
-    if kind == "function":
-        from .. import activations
-        from .. import backend as K
-        known = {**get_custom_objects(), **(custom_objects or {})}
-        if value in known:
-            return known[value]
-        for namespace in (activations, K):
-            found = getattr(namespace, value, None) if isinstance(value, str) and \
-                not value.startswith("_") else None
-            if callable(found):
-                return found
-        raise ValueError(f"Unknown function {value!r} in a saved Lambda/Merge config; pass "
-                         f"it in custom_objects")
-    return value
-
-
 class Lambda(Layer):
     """Wraps a function of tensors: Lambda(lambda x: x ** 2). output_shape: a tuple (without
     the batch axis) or a function of the input shape; by default the shape symgraph infers.
@@ -390,31 +354,23 @@ class Lambda(Layer):
 
     def get_config(self) -> dict[str, Any]:
         """The config: the function by name (or as code), output_shape and arguments."""
-        function, function_type = _dump_callable(self.function)
-        output_shape, output_shape_type = _dump_callable(self._output_shape)
+        function, function_type = dump_function(self.function)
+        output_shape, output_shape_type = dump_function(self._output_shape)
         config = {**super().get_config(), "function": function, "function_type": function_type,
                   "output_shape": output_shape, "output_shape_type": output_shape_type,
                   "arguments": self.arguments}
         if self.mask is not None:
-            config["mask"], config["mask_type"] = _dump_callable(self.mask)
+            config["mask"], config["mask_type"] = dump_function(self.mask)
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any],
-                    custom_objects: dict[str, Any] | None = None) -> Lambda:
-        """A Lambda from its config; functions come by name from custom_objects, never as code."""
-        config = dict(config)
-        name = config.get("name", "?")
-        config["function"] = _load_callable(config["function"],
-                                            config.pop("function_type", "function"),
-                                            custom_objects, name)
-        config["output_shape"] = _load_callable(config.get("output_shape"),
-                                                config.pop("output_shape_type", "raw"),
-                                                custom_objects, name)
-        if "mask" in config:
-            config["mask"] = _load_callable(config["mask"], config.pop("mask_type", "raw"),
-                                            custom_objects, name)
-        return cls(**config)
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool | None = None) -> Lambda:
+        """A Lambda from its config; functions saved as bytecode are found as
+        keras_front.layers.saved_functions says (never run unless safe_mode=False)."""
+        with SafeModeScope(safe_mode):
+            return cls(**load_functions(config, ("function", "output_shape", "mask"),
+                                        "Lambda", custom_objects))
 
 
 class ActivityRegularization(Layer):
@@ -460,3 +416,12 @@ class Masking(Layer):
     def get_config(self) -> dict[str, Any]:
         """The config: mask_value."""
         return {**super().get_config(), "mask_value": self.mask_value}
+
+
+def __getattr__(name: str) -> Any:
+    # Keras 1.2.2 has Merge and merge in keras.layers.core; they live in .merge, which
+    # imports this module: resolved on first use.
+    if name in ("Merge", "merge"):
+        import importlib  # by module path: the package attribute `merge` is the function
+        return getattr(importlib.import_module(__package__ + ".merge"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

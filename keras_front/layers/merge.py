@@ -18,7 +18,7 @@ from symgraph.tensor import broadcast_shapes
 from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.node import keras_history
-from .core import _dump_callable, _load_callable
+from .saved_functions import SafeModeScope, dump_function, load_functions
 
 
 def _named(name: str | None) -> str:
@@ -442,9 +442,9 @@ class Merge(Layer):
 
     def get_config(self) -> dict[str, Any]:
         """Keras 1.2's config: mode, concat_axis, dot_axes, output shape and mask."""
-        mode, mode_type = _dump_callable(self.mode)
-        output_shape, output_shape_type = _dump_callable(self._output_shape)
-        output_mask, output_mask_type = _dump_callable(self._output_mask)
+        mode, mode_type = dump_function(self.mode)
+        output_shape, output_shape_type = dump_function(self._output_shape)
+        output_mask, output_mask_type = dump_function(self._output_mask)
         dot_axes = list(self.dot_axes) if isinstance(self.dot_axes, (list, tuple)) \
             else self.dot_axes
         return {"name": self.name, "mode": mode, "mode_type": mode_type,
@@ -454,25 +454,19 @@ class Merge(Layer):
                 "arguments": self.arguments}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any],
-                    custom_objects: dict[str, Any] | None = None) -> Merge:
-        """A Merge from its config; function modes come by name from custom_objects."""
-        config = dict(config)
-        config.pop("trainable", None)
-        name = config.get("name", "?")
-        config["mode"] = _load_callable(config["mode"], config.pop("mode_type", "raw"),
-                                        custom_objects, name)
-        config["output_shape"] = _load_callable(config.get("output_shape"),
-                                                config.pop("output_shape_type", "raw"),
-                                                custom_objects, name)
-        config["output_mask"] = _load_callable(config.get("output_mask"),
-                                               config.pop("output_mask_type", "raw"),
-                                               custom_objects, name)
-        if config.get("layers"):
-            from . import deserialize
-            config["layers"] = [deserialize(c, custom_objects=custom_objects)
-                                for c in config["layers"]]
-        return cls(**config)
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool | None = None) -> Merge:
+        """A Merge from its config; function modes are found as
+        keras_front.layers.saved_functions says (bytecode runs only with safe_mode=False)."""
+        with SafeModeScope(safe_mode):
+            config = load_functions(config, ("mode", "output_shape", "output_mask"), "Merge",
+                                    custom_objects)
+            config.pop("trainable", None)
+            if config.get("layers"):
+                from . import deserialize
+                config["layers"] = [deserialize(c, custom_objects=custom_objects)
+                                    for c in config["layers"]]
+            return cls(**config)
 
 
 def _shape_at(layer: Any, node_index: int, tensor_index: int) -> tuple:

@@ -79,3 +79,46 @@ class GaussianDropout(RateDropout):
         std = float(np.sqrt(self.p / (1.0 - self.p)))
         return inputs * K.random_normal(K.shape(inputs), mean=1.0, std=std,
                                         dtype=K.dtype(inputs))
+
+
+class SpatialDropout1D(RateDropout):
+    """Dropout of whole feature maps: (samples, time, features) inputs lose entire
+    features (the same for every timestep), Keras 1.2.2's SpatialDropout1D(p)."""
+
+    def noised(self, inputs: Any) -> Any:
+        """The inputs with features dropped for all timesteps at once."""
+        return K.dropout(inputs, self.p, self._noise_shape(K.ndim(inputs)))
+
+    def _noise_shape(self, ndim: int) -> tuple[int | None, ...]:
+        return (None, 1, None)
+
+
+class _SpatialDropoutND(SpatialDropout1D):
+    """SpatialDropout2D / 3D: whole channels dropped, along dim_ordering ('th': channels
+    first, 'tf': last; Keras 2's data_format works too)."""
+
+    def __init__(self, p: float | None = None, dim_ordering: str = "default", *,
+                 rate: float | None = None, data_format: str | None = None, **kwargs: Any):
+        self.dim_ordering = K.normalize_dim_ordering(
+            renamed(type(self).__name__, ("dim_ordering", None if dim_ordering == "default"
+                                          else dim_ordering), ("data_format", data_format),
+                    "default"))
+        super().__init__(p, rate=rate, **kwargs)
+
+    def _noise_shape(self, ndim: int) -> tuple[int | None, ...]:
+        spatial = (1,) * (ndim - 2)
+        return (None, None) + spatial if self.dim_ordering == "th" else \
+            (None,) + spatial + (None,)
+
+    def get_config(self) -> dict[str, Any]:
+        """The config: p and dim_ordering."""
+        return {**super().get_config(), "dim_ordering": self.dim_ordering}
+
+
+class SpatialDropout2D(_SpatialDropoutND):
+    """Dropout of whole channels of (samples, channels, rows, cols) ('th') or (samples,
+    rows, cols, channels) ('tf') inputs."""
+
+
+class SpatialDropout3D(_SpatialDropoutND):
+    """Dropout of whole channels of 5D (volumetric) inputs."""

@@ -7,11 +7,13 @@ checked first, and without running anything the text contains.
 Rebuilding resolves every class by name (keras_front's layers, then custom_objects and
 the global custom objects) before building anything, and reports every unknown name at
 once. Lambda and Merge layers whose function was saved as Python bytecode (Keras's
-'lambda' function_type, made with marshal) are rebuilt only with a function the caller
-passes in custom_objects -- by the function's name, which keras_front records beside the
-config ({"keras_front": {"functions": {layer: {key: name}}}}, a key Keras ignores), or by
-the layer's name. YAML is read with a safe loader that knows only plain data (plus the
-!!python/tuple tag that Keras's yaml.dump writes for shapes).
+'lambda' function_type, made with marshal) get a function the caller passes in
+custom_objects -- by the function's name, which keras_front records beside the config
+({"keras_front": {"functions": {layer: {key: name}}}}, a key Keras ignores), or by the
+layer's name -- or the very function this process saved; the bytecode itself runs only
+with safe_mode=False (keras_front.layers.saved_functions has the rules). YAML is read
+with a safe loader that knows only plain data (plus the !!python/tuple tag that Keras's
+yaml.dump writes for shapes).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .. import activations
+from ..layers.saved_functions import SafeModeScope
 from ..utils.generic_utils import get_custom_objects
 from .layout import BACKEND, KERAS_VERSION, SavedModelError
 
@@ -261,39 +263,13 @@ def check_classes(entry: dict[str, Any], custom_objects: dict[str, Any], source:
                                       f"custom_objects={{{hint}}}")
 
 
-def _resolve_function(value: Any, kind: str, layer: str, cls: str, base: str,
-                      recorded: str | None, custom_objects: dict[str, Any],
-                      source: str) -> Any:
-    """The function a Lambda/Merge config refers to, from custom_objects only (never from
-    the bytecode in the file)."""
-    registry = {**get_custom_objects(), **custom_objects}
-    if kind == "function":
-        fn = registry.get(value) if isinstance(value, str) else None
-        if fn is None and isinstance(value, str) and base in ("function", "mode"):
-            fn = activations._ACTIVATIONS.get(value)
-        if fn is None:
-            raise SavedModelError(source, f"layer {layer!r} ({cls}) uses the function "
-                                          f"{value!r} as its {base}: pass it in "
-                                          f"custom_objects={{'{value}': {value}}}")
-        return fn
-    keys = ([recorded] if recorded else []) + \
-        ([layer] if base in ("function", "mode") else [f"{layer}.{base}"])
-    for key in keys:
-        if key in registry:
-            return registry[key]
-    what = ("its function" if base in ("function", "mode") else f"its {base} function") + \
-        (f" {recorded!r}" if recorded else "")
-    options = " or ".join(f"custom_objects={{'{k}': <the function>}}" for k in keys)
-    raise SavedModelError(source, f"layer {layer!r} ({cls}) was saved with the Python bytecode "
-                                  f"of {what}; loading never runs code from a file or "
-                                  f"config: pass the function in {options}")
-
-
 def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
                       functions: dict[str, dict[str, str]], source: str) -> None:
     """Replace, in place, every saved function of Lambda / Merge configs with the function
-    from custom_objects (its *_type becomes 'raw': the from_config then takes it as is)."""
+    keras_front.layers.saved_functions finds for it (custom_objects, this process's own,
+    or -- only with safe_mode=False -- the bytecode); its *_type becomes 'raw'."""
     from ..layers import Lambda, Merge
+    from ..layers.saved_functions import load_function
     for sub in layer_entries(entry, source, custom_objects):
         cls = _layer_class(sub["class_name"], custom_objects)
         config = sub["config"]
@@ -306,8 +282,11 @@ def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
             if base not in config or kind not in ("lambda", "function"):
                 continue
             recorded = functions.get(layer, {}).get(base)
-            config[base] = _resolve_function(config[base], kind, layer, sub["class_name"],
-                                             base, recorded, custom_objects, source)
+            try:
+                config[base] = load_function(config[base], kind, layer, base,
+                                             sub["class_name"], custom_objects, recorded)
+            except ValueError as e:
+                raise SavedModelError(source, str(e)) from None
             config[key] = "raw"
 
 
@@ -357,14 +336,20 @@ def build_model(document: Any, custom_objects: dict[str, Any] | None, source: st
         raise SavedModelError(source, problem) from e
 
 
-def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
-    """A model from to_json()'s string (Keras 1.2's and 2.x's JSON too)."""
-    return build_model(parse_json(json_string, "model_from_json"), custom_objects,
-                       "model_from_json")
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Any:
+    """A model from to_json()'s string (Keras 1.2's and 2.x's JSON too); safe_mode=False
+    lets Lambda / Merge functions saved as Python bytecode load (trusted files only)."""
+    with SafeModeScope(safe_mode):
+        return build_model(parse_json(json_string, "model_from_json"), custom_objects,
+                           "model_from_json")
 
 
-def model_from_yaml(yaml_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
-    """A model from to_yaml()'s string (Keras's YAML, tuples included)."""
-    return build_model(parse_yaml(yaml_string, "model_from_yaml"), custom_objects,
-                       "model_from_yaml")
+def model_from_yaml(yaml_string: str, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Any:
+    """A model from to_yaml()'s string (Keras's YAML, tuples included); safe_mode as in
+    model_from_json."""
+    with SafeModeScope(safe_mode):
+        return build_model(parse_yaml(yaml_string, "model_from_yaml"), custom_objects,
+                           "model_from_yaml")
 

@@ -21,6 +21,7 @@ from typing import Any
 import h5py
 
 from ..engine.allocation import weight_budget
+from ..layers.saved_functions import SafeModeScope
 from .configs import build_model, model_document, to_jsonable
 from .files import atomic_h5_file, may_write, open_h5_for_reading, reading_errors
 from .layout import (
@@ -129,11 +130,12 @@ def read_model_file(f: h5py.File, path: str) -> SavedModelFile:
 
 
 def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
-               compile: bool = True) -> Any:  # Keras's argument name
+               compile: bool = True, safe_mode: bool = True) -> Any:  # Keras's names
     """A model saved by save_model (or by Keras 1.2 / 2.x), compiled when the file has a
     training config and `compile`; custom layers, losses, metrics, optimizers and Lambda
-    functions come from custom_objects."""
-    with open_h5_for_reading(filepath) as (f, path):
+    functions come from custom_objects. safe_mode=False lets Lambda / Merge functions
+    saved as Python bytecode load (this runs code from the file: trusted files only)."""
+    with SafeModeScope(safe_mode), open_h5_for_reading(filepath) as (f, path):
         contents = read_model_file(f, path)
         compiling = compile and contents.training_config is not None
         arguments = prepare_compile(contents.training_config, custom_objects, path) \

@@ -18,17 +18,18 @@ file's `backend` attribute and the loading backend differ in this respect
 keras_front's K follows the Theano backend (layout.BACKEND), so kernels from
 'tensorflow' or 'cntk' files need flipping. Keras 1 files ('th' dim ordering) also store
 kernels as (filters, channels, rows, cols) where Keras 2 uses (rows, cols, channels,
-filters). keras_front has no convolution layer yet; the hook for them is in place: a
-layer holding kernels defines
+filters). A layer holding kernels defines
 
     def convert_saved_weights(self, weights, keras_version, backend):
         # weights: the file's arrays for this layer; keras_version: '1' for Keras 1 files;
         # backend: the file's backend or None. Use kernels_need_flip / convert_kernel.
         return weights
 
-and loading calls it before checking shapes. A layer whose class is one of Keras's
-convolution layers but has no such method is refused when its kernels would need a flip,
-rather than loaded with flipped kernels.
+and loading calls it before checking shapes: keras_front's convolution and locally
+connected layers do (keras_front/layers/conv_base.py: Keras 2's channels-last kernels
+transposed to the layer's layout, correlating backends' kernels flipped). A layer whose
+class is one of Keras's convolution layers but has no such method is refused when its
+kernels would need a flip, rather than loaded with flipped kernels.
 """
 
 from __future__ import annotations

@@ -289,7 +289,7 @@ softplus = row("softplus", 1, _softplus, "@", "sg_softplus({0})", "float",
 softsign = row("softsign", 1, _softsign, "@", "({0} / (1 + fabs({0})))", "float",
                lambda x, out, g: g / square(1 + abs(x)))
 relu = row("relu", 1, _relu, "np.maximum({0}, 0)", "sg_max({0}, 0)", None,
-           lambda x, out, g: g * gt(x, 0))
+           lambda x, out, g: g * gt(out, 0))  # out > 0 iff x > 0; x itself can then die
 
 # rounding: piecewise constant, so the gradient is zero almost everywhere
 sign = row("sign", 1, np.sign, "np.sign({0})", "sg_sign({0})", None,

@@ -46,6 +46,11 @@ class Dot(Op):
         return Apply(self, [a, b], [TensorType(_matrix_dtype(a, b, "dot"), shape)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
+        a, b = node.inputs
+        if a.ndim > 2 and b.ndim == 2:
+            # np.dot of an N-d array loops in C without BLAS (20x slower): one GEMM on
+            # the leading axes flattened instead.
+            return f"{ctx.ref(_dot_flat, 'dot_flat')}({ins[0]}, {ins[1]})"
         return f"np.dot({ins[0]}, {ins[1]})"
 
     def grad(self, inputs, outputs, output_grads):
@@ -68,6 +73,11 @@ class Dot(Op):
     def infer_shape(self, node, input_shapes):
         sa, sb = input_shapes
         return [list(sa[:-1]) + (list(sb[:-2]) + list(sb[-1:]) if len(sb) >= 2 else [])]
+
+
+def _dot_flat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.dot(a, b) for an N-d a and a matrix b, as one matrix product."""
+    return np.dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
 
 
 def _like(g: Variable, x: Variable) -> Variable | None:

@@ -1,5 +1,5 @@
 """Neural-net ops (`sg.nnet`): softmax, log_softmax, cross-entropies, activations;
-conv2d (ops/conv.py) and pooling (ops/pool.py) are re-exported here.
+convolutions (ops/conv.py) and pooling (ops/pool.py) are re-exported here.
 
 softmax and log_softmax are ops of their own (stable: they shift by the max) so the
 rewrite passes can recognize them; cross-entropies are built from them, and when their
@@ -19,10 +19,10 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import as_tensor
 from . import elemwise as ew
-from .conv import conv1d, conv2d
+from .conv import conv1d, conv2d, conv2d_grad_wrt_inputs, conv3d, conv3d_grad_wrt_inputs
 from .elemwise import relu as _relu_row
 from .elemwise import sigmoid, softplus, softsign
-from .pool import avg_pool2d, max_pool2d, pool_2d
+from .pool import avg_pool2d, max_pool2d, pool_2d, pool_3d
 from .reduce import sum as _sum
 from .registry import Op, RenderContext, normalize_axis
 
@@ -201,4 +201,5 @@ __all__ = ["softmax", "log_softmax", "sigmoid", "relu", "elu", "selu", "hard_sig
            "softplus", "softsign", "categorical_crossentropy", "binary_crossentropy",
            "sigmoid_binary_crossentropy", "softmax_categorical_crossentropy",
            "batch_normalization", "Softmax", "LogSoftmax", "conv2d", "conv1d", "pool_2d",
-           "max_pool2d", "avg_pool2d"]
+           "max_pool2d", "avg_pool2d", "conv3d", "conv2d_grad_wrt_inputs",
+           "conv3d_grad_wrt_inputs", "pool_3d"]

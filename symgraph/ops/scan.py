@@ -163,10 +163,15 @@ def _hoist(outputs: list[Variable], varying: list[Variable]
     """Split out what does not change per step: returns (outer values, their step
     placeholders, step outputs rewritten to use the placeholders)."""
     vary = set(varying)
+    # The step variables are made just before the step function runs: a node older than
+    # them was built outside the step, and its value is the same at every step.
+    born = min((v.uid for v in varying), default=-1)
     order = toposort(outputs, stop=vary)
     for node in order:
-        # Random draws stay in the loop: each step draws fresh numbers.
-        if getattr(node.op, "nondeterministic", False) or any(i in vary for i in node.inputs):
+        # Random draws made by the step stay in the loop: each step draws fresh numbers
+        # (a draw made outside the step, e.g. a dropout mask, is one value for all steps).
+        fresh = getattr(node.op, "nondeterministic", False) and node.outputs[0].uid > born
+        if fresh or any(i in vary for i in node.inputs):
             vary.update(node.outputs)
     outer: list[Variable] = []
     seen: set[Variable] = set()
@@ -291,6 +296,9 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
         return n.astype("int64")
     if not seqs:
         raise ValueError("scan: give sequences or n_steps")
+    static = [s.type.shape[0] for s in seqs]
+    if None not in static:  # all lengths known: the number of steps is too
+        return constant(min(static), "int64")
     n = shape_i(seqs[0], 0)
     for s in seqs[1:]:
         n = minimum(n, shape_i(s, 0))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_front import backend as K
-from keras_front import initializations, initializers
+from keras_front import initializers
 
 
 def seeded(fn, seed=1234):
@@ -43,18 +43,18 @@ KERAS1 = [
 @pytest.mark.parametrize("name, shape, ordering, draw", KERAS1,
                          ids=[f"{k[0]}-{k[2]}-{len(k[1])}d" for k in KERAS1])
 def test_keras_1_functions_reproduce_keras_1_draws(name, shape, ordering, draw):
-    fn = getattr(initializations, name)
+    fn = getattr(initializers, name)
     value = seeded(lambda: fn(shape, name="W", dim_ordering=ordering))
     assert value.dtype == np.float32 and value.shape == shape
     np.testing.assert_array_equal(value, seeded(draw).astype("float32"))
 
 
 def test_get_binds_dim_ordering_and_keeps_the_name():
-    init = initializations.get("glorot_uniform", dim_ordering="tf")
+    init = initializers.get("glorot_uniform", dim_ordering="tf")
     assert init.__name__ == "glorot_uniform"
     value = seeded(lambda: init((5, 5, 3, 16)))
     np.testing.assert_array_equal(value, seeded(KERAS1[8][3]).astype("float32"))
-    assert initializations.get("he_normal") is initializers.he_normal
+    assert initializers.get("he_normal") is initializers.he_normal
 
 
 def test_uniform_and_normal_take_a_scale():
@@ -189,13 +189,9 @@ def test_get_serialize_deserialize():
 
 def test_callables_pass_through_and_results_become_variables():
     def my_init(shape, name=None, dim_ordering="th"):
-        return initializations.normal(shape, scale=0.01, name=name)
+        return initializers.normal(shape, scale=0.01, name=name)
 
-    init = initializations.get(my_init)
+    init = initializers.get(my_init)
     assert init is my_init
     v = K.variable(init((3, 2)), name="dense_W")
     assert K.int_shape(v) == (3, 2) and v.dtype == "float32"
-
-
-def test_initializations_is_the_same_module():
-    assert initializations is initializers

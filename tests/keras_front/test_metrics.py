@@ -24,11 +24,10 @@ def test_binary_accuracy_rounds_predictions():
 def test_categorical_and_sparse_categorical_accuracy():
     p = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])
     labels = np.array([1, 2, 2])
-    np.testing.assert_array_equal(evaluate(metrics.categorical_accuracy, np.eye(3)[labels], p),
-                                  [1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(
-        evaluate(metrics.sparse_categorical_accuracy, labels[:, None].astype(float), p),
-        [1.0, 0.0, 1.0])
+    # Keras 1.2.2: the batch mean (2 of the 3 rows are right)
+    assert evaluate(metrics.categorical_accuracy, np.eye(3)[labels], p) == pytest.approx(2 / 3)
+    assert evaluate(metrics.sparse_categorical_accuracy, labels[:, None].astype(float),
+                    p) == pytest.approx(2 / 3)
 
 
 def test_top_k_categorical_accuracy():
@@ -64,10 +63,12 @@ def test_every_loss_is_a_metric():
     for name in ("mse", "mae", "mape", "msle", "hinge", "squared_hinge", "categorical_hinge",
                  "logcosh", "categorical_crossentropy", "sparse_categorical_crossentropy",
                  "binary_crossentropy", "kld", "poisson", "cosine_proximity", "cosine"):
-        assert metrics.get(name) is losses.get(name)
-    t = np.array([[0.0, 1.0]])
-    p = np.array([[0.5, 0.5]])
-    np.testing.assert_allclose(evaluate(metrics.get("mse"), t, p), [0.25])
+        metric = metrics.get(name)
+        assert metric.__name__ == losses.get(name).__name__
+    t = np.array([[0.0, 1.0], [0.0, 0.0]])
+    p = np.array([[0.5, 0.5], [0.0, 0.2]])
+    # the batch mean of the per-sample losses (0.25, 0.02), as Keras 1.2.2's metrics
+    np.testing.assert_allclose(evaluate(metrics.get("mse"), t, p), 0.135, rtol=1e-6)
 
 
 def test_get_serialize_and_errors():

@@ -161,3 +161,31 @@ def test_keras_import_paths():
     assert keras.models.Sequential is Sequential and keras.objectives is not None
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         keras.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("inner_kind", ["sequential", "functional"])
+def test_a_frozen_model_as_first_layer_of_a_sequential_stays_frozen(inner_kind):
+    # Regression: as the FIRST layer, the inner model's layers were spliced into the outer
+    # model, which then ignored inner.trainable = False (transfer learning's usual pattern).
+    if inner_kind == "sequential":
+        base = Sequential([Dense(3, input_dim=4), Dense(2)])
+    else:
+        x = Input(shape=(4,))
+        base = Model(x, Dense(2)(Dense(3)(x)))
+    base.trainable = False
+    outer = Sequential([base, Dense(1)])
+    assert outer.layers[0] is base and len(outer.trainable_weights) == 2
+    outer.compile("sgd", "mse")
+    frozen = base.get_weights()
+    head = outer.layers[1].get_weights()
+    outer.fit(np.ones((8, 4), "float32"), np.ones((8, 1)), nb_epoch=2, verbose=0)
+    for before, after in zip(frozen, base.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    assert not np.array_equal(head[0], outer.layers[1].get_weights()[0])
+    base.trainable = True
+    assert len(outer.trainable_weights) == 6
+    w1, b1, w2, b2 = base.get_weights()
+    wh, bh = outer.layers[1].get_weights()
+    x = np.ones((1, 4), "float32")
+    np.testing.assert_allclose(outer.predict(x), ((x @ w1 + b1) @ w2 + b2) @ wh + bh,
+                               rtol=1e-5)

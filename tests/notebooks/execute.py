@@ -7,12 +7,18 @@ Notebooks are committed with their outputs (so they read well where they are sho
 without a kernel); this re-executes them in place and prints how long each took.
 A notebook may say what it needs in its metadata, `"symgraph": {"requires": ["module"
 or "module:attribute", ...]}`; `missing(nb)` lists what is not importable, and the tests
-skip such a notebook, naming it (notebook 03 needs the conv layers and the digits data).
+skip such a notebook, naming it (notebook 03 needs the conv layers, the digits data and
+matplotlib).
+
+The kernel runs BLAS on one thread (OPENBLAS_NUM_THREADS=1 unless the environment sets
+it): the notebooks' models are small, and on a busy machine OpenBLAS's default threads
+made notebook 03's training ~10x slower.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pathlib
 import sys
 import tempfile
@@ -24,6 +30,7 @@ from nbclient import NotebookClient
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IMAGE_TYPES = ("image/svg+xml", "image/png")
+KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1"}  # what the environment sets wins
 
 
 def missing(nb: nbformat.NotebookNode) -> list[str]:
@@ -49,7 +56,7 @@ def execute(path: pathlib.Path, timeout: int = 300) -> tuple[nbformat.NotebookNo
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": folder}})
         start = time.perf_counter()
-        client.execute()
+        client.execute(env={**KERNEL_ENV, **os.environ})
         return nb, time.perf_counter() - start
 
 

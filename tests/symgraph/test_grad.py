@@ -259,6 +259,15 @@ def test_verify_grad_passes_correct_gradients():
                                                     RNG.normal(size=(3, 2))])
 
 
+def test_verify_grad_perturbs_points_that_are_not_c_contiguous():
+    """A transposed point used to be copied in its own layout, so the finite differences
+    perturbed a copy and saw no change (numeric 0 against a correct gradient)."""
+    point = RNG.normal(size=(3, 4)).T
+    sg.verify_grad(lambda a: a ** 3, [point])
+    with pytest.raises(sg.GradientError, match="input 0"):
+        sg.verify_grad(lambda a: _WrongSquare()(a), [point])
+
+
 # ---------------------------------------------------------------- the seeds' losses
 
 

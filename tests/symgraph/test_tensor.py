@@ -258,3 +258,26 @@ def test_broadcasting_conflicts_name_the_op_and_shapes():
     assert broadcast_shapes((1, 3), (4, 1)) == (4, 3)
     with pytest.raises(ValueError, match=r"add: shapes \(2, 3\), \(4,\) cannot be broadcast"):
         sg.matrix("m", shape=(2, 3)) + sg.vector("v", shape=(4,))
+
+
+def test_register_attribute_gives_every_tensor_a_named_attribute():
+    import importlib
+    tensor_module = importlib.import_module("symgraph.tensor")  # (sg.tensor: a function)
+    from symgraph.tensor import TensorVariable, register_attribute
+    store = {}
+
+    def getter(x):
+        if x not in store:
+            raise AttributeError("_note")
+        return store[x]
+
+    register_attribute("_note", getter, lambda x, v: store.__setitem__(x, v))
+    try:
+        a, b = sg.vector("a"), sg.vector("b")
+        a._note = "first"
+        assert a._note == "first" and not hasattr(b, "_note") and not hasattr(a + b, "_note")
+        with pytest.raises(ValueError, match="'dtype' is already a TensorVariable member"):
+            register_attribute("dtype", getter)
+    finally:
+        del TensorVariable._note
+        tensor_module._REGISTERED.discard("_note")

@@ -22,6 +22,8 @@ def test_defaults_are_keras_1s():
     assert K.image_dim_ordering() == "tf"
     assert K.image_data_format() == "channels_last"
     assert K.backend() == "symgraph"
+    # Keras 1 code branching on K._BACKEND gets the conventions K follows: Theano's
+    assert K._BACKEND == "theano"
 
 
 def test_set_floatx_changes_new_variables_and_rejects_unknown_types():

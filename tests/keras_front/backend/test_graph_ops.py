@@ -34,8 +34,16 @@ def test_function_input_errors_are_clear():
         f(np.ones((1, 2)))
     with pytest.raises(ValueError, match="double: expected 1 input array"):
         f([np.ones((1, 2)), np.ones((1, 2))])
-    with pytest.raises(ValueError, match='Invalid argument "mode" passed to K.function'):
-        K.function([x], [x], mode="FAST_RUN")
+    with pytest.raises(ValueError, match='Invalid argument "updatez" passed to K.function'):
+        K.function([x], [x], updatez=[])
+
+
+def test_function_ignores_theano_mode_with_a_warning():
+    x = K.placeholder(shape=(None, 2))
+    with pytest.warns(UserWarning, match="mode='FAST_COMPILE' is Theano's compile mode; the "
+                                         "symgraph backend ignores it"):
+        f = K.function([x], [x * 2], mode="FAST_COMPILE")
+    np.testing.assert_array_equal(f([np.ones((1, 2))])[0], [[2.0, 2.0]])
 
 
 def test_unused_inputs_are_allowed():

@@ -101,7 +101,7 @@ def test_model_checkpoint_template_is_filled_from_the_fit_logs(tmp_path):
     template = str(tmp_path / "{epoch:02d}.{val_acc:.2f}.V0.hdf5")
     history = model.fit(x, y, nb_epoch=2, batch_size=20, verbose=0,
                         validation_data=(x, y), callbacks=[cbks.ModelCheckpoint(template)])
-    expected = [(str(tmp_path / f"{i + 1:02d}.{acc:.2f}.V0.hdf5"), True)
+    expected = [(str(tmp_path / f"{i:02d}.{acc:.2f}.V0.hdf5"), True)
                 for i, acc in enumerate(history.history["val_acc"])]
     assert saved == expected
 

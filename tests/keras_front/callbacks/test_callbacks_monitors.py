@@ -50,21 +50,21 @@ def feed(callback, key, values):
 # ------------------------------------------------------------ ModelCheckpoint
 
 
-def test_checkpoint_template_uses_one_based_epoch_and_log_values(tmp_path):
+def test_checkpoint_template_uses_zero_based_epoch_as_keras_1_and_log_values(tmp_path):
     template = str(tmp_path / "{epoch:02d}.{val_acc:.2f}.V0.hdf5")
     cb = cbks.ModelCheckpoint(template)
     model = attach(cb)
     cb.on_epoch_end(0, {"val_acc": 0.8567, "val_loss": 0.3})
     cb.on_epoch_end(9, {"val_acc": 0.9, "val_loss": 0.2})
-    assert model.saved == [("model", str(tmp_path / "01.0.86.V0.hdf5"), True),
-                           ("model", str(tmp_path / "10.0.90.V0.hdf5"), True)]
+    assert model.saved == [("model", str(tmp_path / "00.0.86.V0.hdf5"), True),
+                           ("model", str(tmp_path / "09.0.90.V0.hdf5"), True)]
 
 
 def test_checkpoint_save_weights_only_and_pathlike_filepath(tmp_path):
     cb = cbks.ModelCheckpoint(tmp_path / "w-{epoch}-{loss:.3f}.h5", save_weights_only=True)
     model = attach(cb)
     cb.on_epoch_end(2, {"loss": np.float32(0.25)})
-    assert model.saved == [("weights", str(tmp_path / "w-3-0.250.h5"), True)]
+    assert model.saved == [("weights", str(tmp_path / "w-2-0.250.h5"), True)]
 
 
 def test_checkpoint_does_not_create_missing_directories(tmp_path):
@@ -80,7 +80,7 @@ def test_checkpoint_best_only_min_mode_for_losses():
     model = attach(cb)
     for epoch, value in enumerate([1.0, 0.8, 0.9, 0.8, 0.5]):
         cb.on_epoch_end(epoch, {"val_loss": value})
-    assert [path for _, path, _ in model.saved] == ["m1.h5", "m2.h5", "m5.h5"]
+    assert [path for _, path, _ in model.saved] == ["m0.h5", "m1.h5", "m4.h5"]
     assert cb.best == 0.5
 
 
@@ -90,7 +90,7 @@ def test_checkpoint_auto_mode_maximizes_accuracies_and_fmeasure(monitor):
     model = attach(cb)
     for epoch, value in enumerate([0.5, 0.4, 0.6, 0.6]):
         cb.on_epoch_end(epoch, {monitor: value})
-    assert [path for _, path, _ in model.saved] == ["m1.h5", "m3.h5"]
+    assert [path for _, path, _ in model.saved] == ["m0.h5", "m2.h5"]
 
 
 def test_checkpoint_explicit_mode_overrides_the_name():
@@ -99,7 +99,7 @@ def test_checkpoint_explicit_mode_overrides_the_name():
     model = attach(cb)
     for epoch, value in enumerate([0.5, 0.6, 0.4]):
         cb.on_epoch_end(epoch, {"val_acc": value})
-    assert [path for _, path, _ in model.saved] == ["m1.h5", "m3.h5"]
+    assert [path for _, path, _ in model.saved] == ["m0.h5", "m2.h5"]
 
 
 def test_checkpoint_unknown_mode_warns_and_falls_back_to_auto():
@@ -113,7 +113,7 @@ def test_checkpoint_period_saves_every_nth_epoch():
     model = attach(cb)
     for epoch in range(7):
         cb.on_epoch_end(epoch, {})
-    assert [path for _, path, _ in model.saved] == ["m3.h5", "m6.h5"]
+    assert [path for _, path, _ in model.saved] == ["m2.h5", "m5.h5"]
 
 
 def test_checkpoint_best_only_warns_and_skips_without_the_monitor():

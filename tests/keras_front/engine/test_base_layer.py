@@ -201,7 +201,7 @@ def test_losses_and_updates_per_call():
         def call(self, inputs):
             self.add_update([(self.count, self.count + 1)], inputs=inputs)
             self.add_loss(K.sum(inputs), inputs=inputs)
-            self.add_loss(0.0)  # a zero penalty adds nothing
+            self.add_loss(0.0)  # kept as given, as Keras keeps it
             return inputs
 
     layer = Counter()
@@ -209,8 +209,8 @@ def test_losses_and_updates_per_call():
     layer(a)
     layer(b)
     assert len(layer.get_losses_for(a)) == 1 and len(layer.get_losses_for([b])) == 1
-    assert len(layer.losses) == 2 and len(layer.updates) == 2
-    assert layer.get_losses_for(None) == [] and len(layer.get_updates_for(a)) == 1
+    assert len(layer.losses) == 4 and len(layer.updates) == 2
+    assert layer.get_losses_for(None) == [0.0, 0.0] and len(layer.get_updates_for(a)) == 1
 
 
 def test_keras1_bound_regularizers_count_as_losses():
@@ -248,3 +248,25 @@ def test_keras1_layers_may_append_to_their_lists():
     layer.build((None, 2))
     assert layer.trainable_weights == [layer.W]
     assert float(K.eval(layer.losses[0])) == pytest.approx(4.0)
+
+
+def test_input_and_output_mask_of_a_layer_called_twice_raise():
+    # Regression: with calls on differently masked inputs, input_mask / output_mask
+    # silently answered with the first call's masks (calls compared by repr).
+    from keras_front.layers import Masking
+
+    class PassMask(Layer):
+        supports_masking = True
+
+    layer = PassMask()
+    a, b = Input(shape=(2, 3)), Input(shape=(2, 3))
+    layer(Masking(0.0)(a))
+    assert layer.input_mask is not None and layer.output_mask is layer.input_mask
+    layer(Masking(1.0)(b))
+    for attribute in ("input_mask", "output_mask"):
+        with pytest.raises(AttributeError, match=r"multiple inbound nodes, hence the notion "
+                                                 r"of \"layer (input|output) mask\" is "
+                                                 r"ill-defined"):
+            getattr(layer, attribute)
+    assert layer.get_input_mask_at(0) is not layer.get_input_mask_at(1)
+    assert layer.input_shape == (None, 2, 3)  # shapes are values: equal ones are the answer

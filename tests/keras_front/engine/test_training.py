@@ -336,3 +336,23 @@ def test_threads_training_a_fresh_model_share_one_train_function(monkeypatch):
     assert made == ["train_function"]
     assert len({id(f) for f in used}) == 1
     assert len(model.optimizer.weights) == 1 + 2 * 2  # iterations, m and v of W and b
+
+
+def test_a_metric_may_return_a_dict_of_named_values():
+    def spread(y_true, y_pred):
+        return {"max_error": K.max(K.abs(y_true - y_pred)), "min_pred": K.min(y_pred)}
+
+    model = Sequential([Dense(1, input_dim=2, init="one", bias=False)])
+    model.compile("sgd", "mse", metrics=[spread, "mae"])
+    assert model.metrics_names == ["loss", "max_error", "min_pred", "mean_absolute_error"]
+    x = np.array([[1.0, 2.0], [0.0, 1.0]], "float32")
+    y = np.array([[2.0], [1.5]], "float32")
+    loss, max_error, min_pred, mae = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose([loss, max_error, min_pred, mae],
+                               [(1 + 0.25) / 2, 1.0, 1.0, 0.75], rtol=1e-6)
+
+
+def test_keras_1_2_2_engine_training_names():
+    from keras_front.engine import training
+    assert training.make_batches(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    assert callable(training.weighted_objective) and callable(training.batch_shuffle)

@@ -9,6 +9,7 @@ from keras_front import losses
 from keras_front.engine.training_utils import (
     batch_shuffle,
     check_array_lengths,
+    check_loss_and_target_compatibility,
     collect_metrics,
     make_batches,
     standardize_input_data,
@@ -112,3 +113,15 @@ def test_weighted_objective_is_keras_weighted_mean():
     assert plain == pytest.approx((score * w).mean() / (w != 0).mean(), rel=1e-5)
     masked_score = score * m / m.mean()
     assert masked == pytest.approx((masked_score * w).mean() / (w != 0).mean(), rel=1e-5)
+
+
+def test_loss_target_check_takes_keras_1_2_2s_arguments_and_knows_losses_by_name():
+    a = np.zeros((2, 1, 3))
+    check_loss_and_target_compatibility([a], [K.categorical_crossentropy], [(2, None, 3)])
+    with pytest.raises(ValueError, match=r"target array of shape \(2, 3, 1\) while using as "
+                                         r"loss `categorical_crossentropy` \(output 'output_1'\)"):
+        check_loss_and_target_compatibility([np.zeros((2, 3, 1))],
+                                            [K.categorical_crossentropy], [(2, 3, 1)])
+    with pytest.raises(ValueError, match="expects targets to have the same shape"):
+        check_loss_and_target_compatibility([np.zeros((2, 3, 5))],
+                                            [K.categorical_crossentropy], [(2, 3, 6)])

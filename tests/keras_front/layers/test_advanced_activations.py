@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from keras_front.engine import Input
-from keras_front.layers import ELU, Dense, LeakyReLU, PReLU, ThresholdedReLU
+from keras_front.layers import (
+    ELU,
+    Dense,
+    LeakyReLU,
+    ParametricSoftplus,
+    PReLU,
+    SReLU,
+    ThresholdedReLU,
+)
 from keras_front.models import Sequential
 from tests.keras_front.helpers import layer_test
 
@@ -59,3 +67,33 @@ def test_prelu_needs_known_dims():
     with pytest.raises(ValueError, match=r"PReLU 'prelu_\d+': the input's non-batch dims must be "
                                          r"known"):
         PReLU()(Input(shape=(None, 3)))
+
+
+def test_parametric_softplus():
+    expected = 0.2 * np.log1p(np.exp(5.0 * DATA))
+    layer_test(ParametricSoftplus, {}, input_data=DATA, expected_output=expected, rtol=1e-5)
+    layer_test(ParametricSoftplus, {"alpha_init": 0.5, "beta_init": 2.0, "shared_axes": [1]},
+               input_data=DATA, expected_output=0.5 * np.log1p(np.exp(2.0 * DATA)), rtol=1e-5)
+    model = Sequential([ParametricSoftplus(shared_axes=2, input_shape=(4, 5))])
+    assert [w.shape for w in model.get_weights()] == [(4, 1), (4, 1)]
+
+
+def srelu(x, t_left, a_left, t_right, a_right):
+    """Keras 1.2.2's definition: t_left + relu(x - t_left, a_left, capped at t_right -
+    t_left) + a_right * relu(x - t_right), with t_right = t_left + |t_right|."""
+    t_right = t_left + np.abs(t_right)
+    d = x - t_left
+    left_and_center = t_left + np.minimum(np.where(d > 0, d, a_left * d), t_right - t_left)
+    return left_and_center + a_right * np.maximum(x - t_right, 0)
+
+
+def test_srelu():
+    layer_test(SReLU, {}, input_data=DATA)
+    layer_test(SReLU, {"shared_axes": [1, 2]}, input_data=DATA)
+    model = Sequential([SReLU(t_left_init="normal", a_left_init="normal",
+                              t_right_init="normal", a_right_init="normal",
+                              input_shape=(4, 5))])
+    params = model.get_weights()
+    assert [p.shape for p in params] == [(4, 5)] * 4
+    np.testing.assert_allclose(model.predict(DATA), srelu(DATA, *params), rtol=1e-5, atol=1e-6)
+    assert SReLU().get_config()["t_right_init"] == "glorot_uniform"

@@ -6,7 +6,13 @@ import pytest
 
 from keras_front import backend as K
 from keras_front.engine import Input
-from keras_front.layers import GaussianDropout, GaussianNoise
+from keras_front.layers import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from tests.keras_front.helpers import layer_test
 
 DATA = np.random.default_rng(7).standard_normal((4, 3)).astype("float32")
@@ -38,3 +44,27 @@ def test_noise_arguments_are_checked():
         GaussianDropout(1.0)
     with pytest.raises(TypeError, match=r"GaussianNoise needs the noise's standard deviation"):
         GaussianNoise()
+
+
+@pytest.mark.parametrize("cls, shape, kwargs, shared", [
+    (SpatialDropout1D, (40, 6, 30), {}, (1,)),
+    (SpatialDropout2D, (40, 5, 4, 6), {"dim_ordering": "th"}, (2, 3)),
+    (SpatialDropout2D, (40, 4, 6, 5), {"data_format": "channels_last"}, (1, 2)),
+    (SpatialDropout3D, (20, 3, 2, 3, 4), {"dim_ordering": "tf"}, (1, 2, 3)),
+], ids=["1d", "2d-th", "2d-channels-last", "3d-tf"])
+def test_spatial_dropout_drops_whole_feature_maps(cls, shape, kwargs, shared):
+    data = np.ones(shape, "float32")
+    layer_test(cls, {"p": 0.5, **kwargs}, input_data=data[:2], expected_output=data[:2])
+    out = _train_output(cls(0.5, **kwargs), data)
+    # every feature map is all zeros or all 2 (1 / (1 - p)), about half of each
+    low, high = out.min(axis=shared), out.max(axis=shared)
+    np.testing.assert_array_equal(low, high)
+    assert set(np.unique(out)) <= {0.0, 2.0}
+    dropped = float((low == 0).mean())  # a binomial fraction: within 5 standard deviations
+    assert abs(dropped - 0.5) < 5 * np.sqrt(0.25 / low.size)
+
+
+def test_spatial_dropout_config():
+    config = SpatialDropout2D(0.3, dim_ordering="th").get_config()
+    assert config["p"] == 0.3 and config["dim_ordering"] == "th"
+    assert SpatialDropout3D(rate=0.2).p == 0.2

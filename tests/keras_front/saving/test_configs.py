@@ -187,9 +187,10 @@ def take_half(x):
     return x[:, :2]
 
 
-def test_lambda_functions_come_from_custom_objects_by_name():
+def test_lambda_functions_come_from_custom_objects_by_name(other_process):
     model = Sequential([layers.Lambda(square_plus_one, input_shape=(4,), name="sq")])
     text = model.to_json()
+    other_process()
     assert json.loads(text)["keras_front"] == {"functions": {"sq": {"function":
                                                                     "square_plus_one"}}}
     with pytest.raises(SavedModelError, match=r"layer 'sq' \(Lambda\) was saved with the Python "
@@ -204,9 +205,10 @@ def test_lambda_functions_come_from_custom_objects_by_name():
         np.testing.assert_allclose(rebuilt.predict(X), X * X + 1.0, rtol=1e-6)
 
 
-def test_anonymous_lambdas_are_asked_for_by_layer_name():
+def test_anonymous_lambdas_are_asked_for_by_layer_name(other_process):
     model = Sequential([layers.Lambda(lambda x: x - 1.0, input_shape=(4,), name="minus")])
     text = model.to_json()
+    other_process()
     assert "keras_front" not in json.loads(text)
     with pytest.raises(SavedModelError, match=r"custom_objects=\{'minus': <the function>\}"):
         model_from_json(text)
@@ -214,10 +216,11 @@ def test_anonymous_lambdas_are_asked_for_by_layer_name():
     np.testing.assert_allclose(rebuilt.predict(X), X - 1.0, rtol=1e-6)
 
 
-def test_output_shape_functions_are_asked_for_too():
+def test_output_shape_functions_are_asked_for_too(other_process):
     model = Sequential([layers.Lambda(take_half, output_shape=halve_shape, input_shape=(4,),
                                       name="half")])
     text = model.to_json()
+    other_process()
     with pytest.raises(SavedModelError, match=r"its output_shape function 'halve_shape'.*"
                                               r"custom_objects=\{'half.output_shape'"):
         model_from_json(text, custom_objects={"take_half": take_half})
@@ -241,10 +244,11 @@ def test_functions_saved_by_name_resolve_from_custom_objects_only():
     np.testing.assert_allclose(rebuilt.predict(X), np.tanh(X), rtol=1e-6)
 
 
-def test_merge_modes_saved_as_bytecode_are_asked_for():
+def test_merge_modes_saved_as_bytecode_are_asked_for(other_process):
     a, b = Input(shape=(4,)), Input(shape=(4,))
     out = layers.merge([a, b], mode=lambda xs: xs[0] - xs[1], output_shape=(4,), name="diff")
     text = Model([a, b], out).to_json()
+    other_process()
     with pytest.raises(SavedModelError, match=r"layer 'diff' \(Merge\).*its function"):
         model_from_json(text)
     rebuilt = model_from_json(text, custom_objects={"diff": lambda xs: xs[0] - xs[1]})

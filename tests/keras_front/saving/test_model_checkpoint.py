@@ -48,8 +48,8 @@ def test_save_best_only_min_keeps_each_improvement(tmp_path):
                                  monitor="val_loss", save_best_only=True, mode="min")
     snapshots = run_epochs(checkpoint, classifier(), [{"val_loss": v} for v in
                                                       (0.5, 0.7, 0.4, 0.4, 0.45)])
-    assert files(tmp_path) == ["w.01-0.50.h5", "w.03-0.40.h5"]
-    for name, epoch in (("w.01-0.50.h5", 0), ("w.03-0.40.h5", 2)):
+    assert files(tmp_path) == ["w.00-0.50.h5", "w.02-0.40.h5"]  # {epoch} 0-based (Keras 1)
+    for name, epoch in (("w.00-0.50.h5", 0), ("w.02-0.40.h5", 2)):
         for got, expected in zip(weights_in(tmp_path / name), snapshots[epoch], strict=True):
             np.testing.assert_array_equal(got, expected)
 
@@ -69,7 +69,7 @@ def test_save_best_only_max_and_auto_for_accuracy(tmp_path, mode):
 def test_period_saves_every_nth_epoch(tmp_path):
     checkpoint = ModelCheckpoint(str(tmp_path / "{epoch}.h5"), period=2)
     run_epochs(checkpoint, classifier(), [{"loss": 1.0}] * 5)
-    assert files(tmp_path) == ["2.h5", "4.h5"]
+    assert files(tmp_path) == ["1.h5", "3.h5"]
 
 
 def test_save_weights_only_writes_a_weights_file(tmp_path):
@@ -99,7 +99,7 @@ def test_the_seed_template_during_fit(tmp_path, monkeypatch):
     history = model.fit(X[:30], Y[:30], batch_size=10, epochs=3, verbose=0,
                         validation_data=(X[30:], Y[30:]), callbacks=[checkpoint])
     expected = [f"{epoch:02d}.{acc:.2f}.V0.hdf5"
-                for epoch, acc in enumerate(history.history["val_acc"], start=1)]
+                for epoch, acc in enumerate(history.history["val_acc"])]
     assert sorted(set(expected)) == files(tmp_path / "Train_record")
     last = load_model(tmp_path / "Train_record" / expected[-1])
     np.testing.assert_array_equal(last.predict(X), model.predict(X))

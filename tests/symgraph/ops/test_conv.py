@@ -291,3 +291,116 @@ def test_bad_stride_and_dilation():
     with pytest.raises(ValueError, match=r"conv2d: filter_dilation must be an int or a pair "
                                          r"of ints, got 'x'"):
         nn.conv2d(sg.dtensor4("x"), sg.dtensor4("w"), filter_dilation="x")
+
+
+# ---------------------------------------------------------------- 3-d and groups
+
+
+def reference_conv(x, w, border_mode="valid", subsample=None, filter_flip=True,
+                   filter_dilation=None, groups=1):
+    """Any number of spatial dims, grouped: out channel f of group g sums the products of
+    the group's input channels with its kernel, one output position at a time."""
+    nd = x.ndim - 2
+    subsample = subsample or (1,) * nd
+    filter_dilation = filter_dilation or (1,) * nd
+    kdims = w.shape[2:]
+    ext = [(k - 1) * d + 1 for k, d in zip(kdims, filter_dilation, strict=True)]
+    pads = [{"valid": 0, "full": e - 1, "half": e // 2}[border_mode]
+            if isinstance(border_mode, str) else
+            (border_mode if isinstance(border_mode, int) else border_mode[a])
+            for a, e in enumerate(ext)]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pads])
+    out_dims = [(xp.shape[2 + a] - ext[a]) // subsample[a] + 1 for a in range(nd)]
+    kernel = w[(slice(None), slice(None)) + (slice(None, None, -1),) * nd] if filter_flip \
+        else w
+    per_in, per_out = w.shape[1], w.shape[0] // groups
+    out = np.zeros((x.shape[0], w.shape[0], *out_dims))
+    for f in range(w.shape[0]):
+        chans = range((f // per_out) * per_in, (f // per_out + 1) * per_in)
+        for pos in itertools.product(*(range(d) for d in out_dims)):
+            for ci, ch in enumerate(chans):
+                for tap in itertools.product(*(range(k) for k in kdims)):
+                    idx = tuple(p * s + t * d for p, s, t, d in
+                                zip(pos, subsample, tap, filter_dilation, strict=True))
+                    out[(slice(None), f) + pos] += xp[(slice(None), ch) + idx] * \
+                        kernel[(f, ci) + tap]
+    return out
+
+
+CONV3D = [("valid", (1, 1, 1), (1, 1, 1), True), ("half", (2, 1, 2), (1, 1, 1), True),
+          ("full", (1, 2, 1), (1, 2, 1), False), ((1, 0, 2), (1, 1, 2), (2, 1, 1), True)]
+
+
+@pytest.mark.parametrize("border,stride,dilation,flip", CONV3D, ids=[_ids(c) for c in CONV3D])
+def test_conv3d_matches_loop_reference(border, stride, dilation, flip):
+    x, w = RNG.normal(size=(2, 2, 5, 6, 4)), RNG.normal(size=(3, 2, 2, 3, 2))
+    expected = reference_conv(x, w, border, stride, flip, dilation)
+    for static in (True, False):
+        check_op(lambda a, b: nn.conv3d(a, b, border_mode=border, subsample=stride,
+                                        filter_flip=flip, filter_dilation=dilation),
+                 [x, w], expected, static=static)
+
+
+@pytest.mark.parametrize("border,stride,dilation,flip", CONV3D[:3],
+                         ids=[_ids(c) for c in CONV3D[:3]])
+def test_conv3d_first_and_second_derivatives(border, stride, dilation, flip):
+    x, w = RNG.normal(size=(1, 2, 4, 4, 3)), RNG.normal(size=(2, 2, 2, 2, 2))
+
+    def conv(a, b):
+        return nn.conv3d(a, b, border_mode=border, subsample=stride, filter_flip=flip,
+                         filter_dilation=dilation)
+
+    sg.verify_grad(conv, [x, w])
+    check_grad(lambda a, b: sg.grad(sg.sum(conv(a, b) ** 2), [a, b])[1], [x, w])
+
+
+@pytest.mark.parametrize("groups,w_shape", [(2, (4, 2, 3, 2)), (4, (8, 1, 2, 3)),
+                                            (4, (4, 1, 3, 3))], ids=str)
+def test_grouped_and_depthwise_conv2d_match_the_loop_reference(groups, w_shape):
+    x, w = RNG.normal(size=(2, 4, 6, 5)), RNG.normal(size=w_shape)
+    for border, stride in (("valid", (1, 1)), ("half", (2, 1))):
+        expected = reference_conv(x, w, border, stride, groups=groups)
+        check_op(lambda a, b, m=border, s=stride: nn.conv2d(a, b, border_mode=m, subsample=s,
+                                                            num_groups=groups), [x, w],
+                 expected)
+    sg.verify_grad(lambda a, b: nn.conv2d(a, b, border_mode="half", num_groups=groups),
+                   [x[:1], w])
+    check_grad(lambda a, b: sg.grad(sg.sum(nn.conv2d(a, b, num_groups=groups) ** 2), a),
+               [x[:1], w])
+
+
+def test_conv2d_grad_wrt_inputs_is_the_transposed_convolution():
+    """Theano's transposed convolution: the adjoint of conv2d for the given input shape,
+    which strides leave ambiguous (7 or 8 rows both give 3 at stride 2)."""
+    w, gy = RNG.normal(size=(3, 2, 3, 3)), RNG.normal(size=(2, 3, 3, 4))
+    for rows in (7, 8):
+        xv = RNG.normal(size=(2, 2, rows, 9))
+        ws, gs = sg.dtensor4("w"), sg.dtensor4("g")
+        gx = nn.conv2d_grad_wrt_inputs(gs, ws, (None, 2, rows, 9), subsample=(2, 2))
+        assert gx.type.shape == (None, None, rows, 9)
+        got = compile_and_run(gx, [ws, gs], [w, gy])
+        y = reference_conv(xv, w, subsample=(2, 2))
+        np.testing.assert_allclose(np.sum(got * xv), np.sum(gy * y), rtol=1e-10)
+    with pytest.raises(ValueError, match=r"conv2d_grad_wrt_inputs: the input's spatial lengths "
+                                         r"must be known"):
+        nn.conv2d_grad_wrt_inputs(gs, ws, (None, 2, None, 9))
+    v = sg.dtensor4("v")
+    gx3 = nn.conv3d_grad_wrt_inputs(sg.tensor("g3", dtype="float64", shape=(None,) * 5),
+                                    sg.tensor("w3", dtype="float64", shape=(None,) * 5),
+                                    sg.shape(v)[1:], border_mode="half")
+    assert gx3.ndim == 5
+
+
+def test_groups_errors_name_the_channels():
+    x = sg.tensor("x", dtype="float64", shape=(None, 4, 5, 5))
+    with pytest.raises(ValueError, match=r"conv2d: input f64\[\?,4,5,5\] has 4 channels but "
+                                         r"filters f64\[6,1,3,3\] expect 3 input channels \(1 "
+                                         r"in each of 3 groups\)"):
+        nn.conv2d(x, sg.tensor("w", dtype="float64", shape=(6, 1, 3, 3)), num_groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: 6 filters do not split into num_groups=4"):
+        nn.conv2d(x, sg.tensor("w", dtype="float64", shape=(6, 1, 3, 3)), num_groups=4)
+    with pytest.raises(ValueError, match=r"conv2d: num_groups must be a positive int, got 0"):
+        nn.conv2d(x, sg.dtensor4("w"), num_groups=0)
+    with pytest.raises(ValueError, match=r"conv3d: input must be 5-d \(batch, channels, d1, "
+                                         r"d2, d3\)"):
+        nn.conv3d(x, sg.dtensor4("w"))

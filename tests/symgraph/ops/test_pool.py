@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.ops.pool import AveragePoolGrad, MaxPoolGrad, Pool, PoolArgmax
+from symgraph.ops.pool import AveragePoolGrad, MaxPoolGrad, MaxPoolGradGrad, Pool
 from tests.helpers import assert_close, check_grad, check_op, compile_and_run
 
 nn = sg.nnet
@@ -230,15 +230,17 @@ def test_hessian_of_a_max_pooled_square_is_diagonal_on_the_maxima():
     assert_close(h, np.diag([2.0, 0, 0, 2.0, 0, 0]))
 
 
-def test_max_pool_records_one_argmax_for_all_orders():
+def test_max_pool_gradients_of_all_orders_reuse_the_forward_output():
+    """No argmax is recorded: MaxPoolGrad and MaxPoolGradGrad compare the input with the
+    pooled output, which the forward computed once."""
     x = sg.dtensor4("x")
     y = nn.max_pool2d(x, (2, 2))
     g = sg.grad(sg.sum(y ** 2), x)
     gg = sg.grad(sg.sum(g ** 2), x)
     f = sg.function([x], [g, gg])
     kinds = [type(n.op) for n in sg.toposort(f.graph.outputs)]
-    assert kinds.count(PoolArgmax) == 1
-    assert kinds.count(MaxPoolGrad) >= 2
+    assert kinds.count(Pool) == 1
+    assert kinds.count(MaxPoolGrad) >= 2 and kinds.count(MaxPoolGradGrad) >= 1
 
 
 def test_average_pool_gradient_op_of_the_sum_spreads_evenly():
@@ -280,8 +282,83 @@ def test_errors():
     with pytest.raises(TypeError, match=r"pool_2d: input must be real numbers, got bool"):
         nn.max_pool2d(sg.tensor("b", dtype="bool", shape=(2, 2)), (2, 2))
     g = sg.dtensor4("g")
-    bad = MaxPoolGrad((2, 2), (2, 2))(PoolArgmax((2, 2), (2, 2))(x), g, sg.shape(x)[2:])
+    bad = MaxPoolGrad((2, 2), (2, 2))(x, g, g)
     with pytest.raises(ValueError, match=r"max_pool_grad: gradient of shape \(1, 1, 3, 3\) "
-                                         r"does not match pooling an input of rows x cols "
-                                         r"4x4"):
+                                         r"\(pooled output \(1, 1, 3, 3\)\) does not match "
+                                         r"pooling an input of shape \(1, 1, 4, 4\) "
+                                         r"\(trailing 4x4; ws=\(2, 2\)"):
         compile_and_run(bad, [x, g], [np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3))])
+    with pytest.raises(TypeError, match=r"max_pool_grad: the input, the pooled output and the "
+                                        r"gradient must have one rank"):
+        MaxPoolGrad((2, 2), (2, 2))(x, sg.dmatrix("y"), g)
+    with pytest.raises(ValueError, match=r"pool_3d: input must have at least 3 dims \(pooling "
+                                         r"is over the last three\)"):
+        nn.pool_3d(sg.dmatrix("m"), (2, 2, 2))
+    with pytest.raises(ValueError, match=r"pool_3d: ws must be an int or a tuple of 3 ints"):
+        nn.pool_3d(x, (2, 2))
+
+
+# ---------------------------------------------------------------- 3-d
+
+
+def reference_pool_3d(x, ws, st, pad, ignore_border, mode):
+    """Theano's pool_3d written out: per window, the real inputs (and the window's size in
+    the padded input, for average_inc_pad)."""
+    dims = x.shape[-3:]
+    padded = [d + 2 * p for d, p in zip(dims, pad, strict=True)]
+    out_dims = [out_length(n, w, s, ignore_border) for n, w, s in zip(padded, ws, st, strict=True)]
+    out = np.zeros(x.shape[:-3] + tuple(out_dims))
+    for pos in itertools.product(*(range(d) for d in out_dims)):
+        spans = [(p * s, min(p * s + w, n))
+                 for p, s, w, n in zip(pos, st, ws, padded, strict=True)]
+        real = [range(max(lo, p), min(hi, p + d))
+                for (lo, hi), p, d in zip(spans, pad, dims, strict=True)]
+        window = x[(Ellipsis,) + np.ix_(*[np.array(r, dtype=int) - p
+                                          for r, p in zip(real, pad, strict=True)])]
+        flat = window.reshape(x.shape[:-3] + (-1,))
+        size = np.prod([hi - lo for lo, hi in spans])
+        value = {"max": flat.max(-1), "sum": flat.sum(-1), "average_exc_pad": flat.mean(-1),
+                 "average_inc_pad": flat.sum(-1) / size}[mode]
+        out[(Ellipsis,) + pos] = value
+    return out
+
+
+CONFIGS_3D = [  # ws, stride, pad, ignore_border
+    ((2, 2, 2), None, (0, 0, 0), True),
+    ((2, 3, 1), (1, 2, 1), (1, 1, 0), True),
+    ((3, 2, 2), (2, 1, 3), (0, 0, 0), False),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cfg", CONFIGS_3D, ids=str)
+def test_pool_3d_matches_loop_reference(cfg, mode):
+    ws, st, pad, ib = cfg
+    x = RNG.normal(size=(2, 3, 5, 6, 4))
+    expected = reference_pool_3d(x, ws, st or ws, pad, ib, mode)
+    for static in (True, False):
+        check_op(lambda v: nn.pool_3d(v, ws, ignore_border=ib, stride=st, pad=pad, mode=mode),
+                 [x], expected, static=static)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cfg", CONFIGS_3D, ids=str)
+def test_pool_3d_gradients_match_finite_differences(cfg, mode):
+    ws, st, pad, ib = cfg
+    x = RNG.normal(size=(1, 2, 4, 5, 3))
+    sg.verify_grad(lambda v: nn.pool_3d(v, ws, ignore_border=ib, stride=st, pad=pad,
+                                        mode=mode), [x])
+
+
+def test_pool_3d_max_gradient_ties_and_second_derivative():
+    x = np.zeros((1, 1, 2, 2, 4))
+    x[..., 3] = 1.0      # the second window's maximum, tied four times
+    xs = sg.tensor("x", dtype="float64", shape=(None,) * 5)
+    g = compile_and_run(sg.grad(sg.sum(nn.pool_3d(xs, (2, 2, 2))), xs), [xs], [x])
+    expected = np.zeros_like(x)
+    expected[0, 0, 0, 0, 0] = 1.0   # the all-zero first window: its first element
+    expected[0, 0, 0, 0, 3] = 1.0   # the first of the four ties, in row-major order
+    assert_close(g, expected)
+    check_grad(lambda v: sg.grad(sg.sum(nn.pool_3d(v, (2, 1, 2), stride=(1, 1, 1),
+                                                   pad=(1, 0, 0)) ** 2), v),
+               [RNG.normal(size=(1, 1, 3, 2, 3))])

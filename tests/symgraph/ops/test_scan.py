@@ -173,3 +173,26 @@ def test_gradient_when_a_step_output_is_both_state_and_per_step_output():
         return sg.sum(states[-1]) + sg.sum(per_step * 0.5)
 
     sg.verify_grad(loss, [np.full((3, 2), 0.3)])
+
+
+def test_random_draws_made_outside_the_step_are_one_value_for_all_steps():
+    # A dropout-like mask drawn before scan and used inside the step is hoisted (the
+    # same numbers at every step); a draw made by the step itself is fresh per step.
+    srng = sg.RandomStream(seed=3)
+    xs = sg.dmatrix("xs")
+    outside = srng.uniform((4,), dtype="float64")
+    same, _ = sg.scan(lambda x: x * 0 + outside, sequences=[xs])
+    fresh, _ = sg.scan(lambda x: x * 0 + srng.uniform((4,), dtype="float64"),
+                       sequences=[xs])
+    a, b = sg.function([xs], [same, fresh])(np.zeros((3, 4)))
+    np.testing.assert_array_equal(a[0], a[1])
+    np.testing.assert_array_equal(a[0], a[2])
+    assert not np.array_equal(b[0], b[1])
+    grad = sg.grad(sg.sum(same * xs), xs)  # no generator among the differentiated inputs
+    assert sg.function([xs], grad)(np.ones((3, 4))).shape == (3, 4)
+
+
+def test_number_of_steps_is_static_when_every_sequence_length_is():
+    xs, ys = sg.tensor("xs", shape=(5, 2)), sg.tensor("ys", shape=(7, 2))
+    out, _ = sg.scan(lambda x, y: x + y, sequences=[xs, ys])
+    assert out.type.shape == (5, 2)

@@ -1,0 +1,1 @@
+"""Tests of keras_front.distributed (MPI jobs through tests/mpi_helpers.py)."""
