@@ -14,8 +14,9 @@ The document's structure is checked first (`serialize_structure.py`); this modul
 the checks of values: plain JSON values, arrays, kernel constants, op parameters.
 
 Every problem raises `GraphFormatError` (a ValueError) naming what is wrong and where
-(`node 3 (Reduce), params.kind`); nothing else escapes from a malformed document. A new
-op with a string parameter needs its allowed values in `STRING_CHOICES`.
+(`node 3 (Reduce), params.kind`); nothing else escapes from a malformed document. A
+string parameter is a word unless `STRING_RULES` says otherwise (dtypes, labels); a
+parameter type with no rule (`_field_checker`) makes the op unreadable from files.
 """
 
 from __future__ import annotations
@@ -297,34 +298,23 @@ def _row(v: Any, where: str) -> Any:
     return TABLE[name]
 
 
-def _pool_modes() -> tuple[str, ...]:
-    from .ops.pool import MODES
-    return MODES
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-def _reduce_kinds() -> tuple[str, ...]:
-    from .ops.reduce import _NUMPY
-    return tuple(_NUMPY)
+def check_token(v: Any, where: str) -> str:
+    """A word (letters, digits, underscores): what a string parameter such as a reduction
+    kind, a pool mode or a distribution holds. It cannot end a name, a string or a line
+    of generated code, whatever an op does with it; the op's own checks (make_node, its
+    tables) then decide whether it is one it knows."""
+    if not isinstance(v, str) or not _TOKEN.fullmatch(v):
+        raise fail(where, f"{show(v)} is not a word (letters, digits and underscores)")
+    return v
 
 
-def _random_dists() -> tuple[str, ...]:
-    from .ops.random import _RENDER
-    return tuple(_RENDER)
-
-
-def _conv_modes() -> tuple[str, ...]:
-    from .ops.conv import _MODES
-    return _MODES
-
-
-# Allowed values of string parameters, by parameter name (a new op's string parameter
-# needs an entry: from_json refuses string parameters it has no rule for).
-STRING_CHOICES: dict[str, Callable[[], tuple[str, ...]]] = {
-    "dtype": lambda: DTYPES,
-    "kind": _reduce_kinds,
-    "mode": _pool_modes,
-    "dist": _random_dists,
-    "border_mode": _conv_modes,
+# String parameters with a stricter rule than `check_token`, by parameter name.
+STRING_RULES: dict[str, Checker] = {
+    "dtype": lambda v, where: check_choice(v, where, DTYPES),
+    "label": check_text,  # free text, used only in messages and names made identifiers
 }
 
 _SHAPE_TUPLE = _tuple_of(_optional(_int(0)))
@@ -350,15 +340,15 @@ def _field_checker(name: str, annotation: str) -> Checker | None:
     simple: dict[str, Checker] = {
         "int": _int(), "bool": check_bool, "float": check_float,
         "tuple[int, ...]": _tuple_of(_int()), "tuple[bool, ...]": _tuple_of(check_bool),
-        "Pair": _tuple_of(_int(), 2), "ScalarOp": _row,
-        "BorderMode": _one_of(_choices(_conv_modes()), _tuple_of(_int(0), 2)),
+        "Pair": _tuple_of(_int(), 2), "Dims": _tuple_of(_int(), max_len=MAX_NDIM),
+        "ScalarOp": _row,
     }
     if annotation in simple:
         return simple[annotation]
-    if annotation == "str" and name == "label":
-        return check_text
-    if annotation == "str" and name in STRING_CHOICES:
-        return _choices(STRING_CHOICES[name]())
+    if annotation == "str":
+        return STRING_RULES.get(name, check_token)
+    if annotation == "BorderMode":  # a mode name or one padding per spatial dim
+        return _one_of(check_token, _tuple_of(_int(0), max_len=MAX_NDIM))
     if annotation == "tuple" and name in _TUPLES:
         return _TUPLES[name]
     return None
