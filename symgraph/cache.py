@@ -1,0 +1,171 @@
+"""The on-disk cache: compiled C libraries and whole compiled functions.
+
+    python -m symgraph.cache info      # where it is, entries and bytes per kind
+    python -m symgraph.cache clear     # empty it
+
+It lives in `$SYMGRAPH_CACHE_DIR` (default `~/.cache/symgraph`), one folder per kind of
+entry (`c` for shared libraries, `functions` for whole functions). There is no lock,
+global or per entry: a writer builds into a unique temporary file beside the entry and
+renames it into place, which is atomic on POSIX, so any number of processes building the
+same entry at once all succeed and leave valid files. An entry's name carries the SHA-256
+of its contents (`<key>-<digest><suffix>`); `lookup` recomputes it, so a truncated or
+corrupted entry is found, removed and rebuilt, never loaded.
+
+Callers choose the key: a hash (`key(...)`) of everything the entry depends on (for a C
+library: the source, compiler identity and version, flags, Python/NumPy ABI and CPU).
+`STATS` counts hits, builds and corrupt entries in this process, so tests can assert that
+a second process loaded without compiling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+STATS: Counter[str] = Counter()
+_DIGEST_LEN = 16  # hex characters of the content digest kept in the name
+
+
+def cache_dir() -> Path:
+    """The cache's root folder ($SYMGRAPH_CACHE_DIR, else ~/.cache/symgraph)."""
+    root = os.environ.get("SYMGRAPH_CACHE_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "symgraph"
+
+
+def key(*parts: str | bytes) -> str:
+    """A cache key: the SHA-256 of the parts (each length-prefixed, so parts cannot run
+    into each other), 32 hex characters."""
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode() if isinstance(p, str) else p
+        h.update(len(b).to_bytes(8, "little") + b)
+    return h.hexdigest()[:32]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:_DIGEST_LEN]
+
+
+def _folder(kind: str) -> Path:
+    if not kind.isidentifier():
+        raise ValueError(f"cache: kind must be an identifier, got {kind!r}")
+    return cache_dir() / kind
+
+
+def lookup(kind: str, entry_key: str, suffix: str) -> Path | None:
+    """The path of a verified entry, or None. Entries whose contents no longer match the
+    digest in their name are removed (and counted in STATS['corrupt'])."""
+    folder = _folder(kind)
+    try:
+        candidates = sorted(folder.glob(f"{entry_key}-*{suffix}"))
+    except OSError:
+        return None
+    for path in candidates:
+        digest = path.name[len(entry_key) + 1:len(path.name) - len(suffix)]
+        try:
+            ok = len(digest) == _DIGEST_LEN and _digest(path) == digest
+        except OSError:
+            continue
+        if ok:
+            STATS["hits"] += 1
+            return path
+        STATS["corrupt"] += 1
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    return None
+
+
+def store(kind: str, entry_key: str, suffix: str, build: Callable[[Path], None]) -> Path:
+    """Build an entry and rename it into place. `build(path)` writes the file at `path`
+    (a unique temporary name in the cache folder); if it raises, nothing is left behind."""
+    folder = _folder(kind)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{entry_key}.", suffix=suffix + ".tmp", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        build(tmp)
+        final = folder / f"{entry_key}-{_digest(tmp)}{suffix}"
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    STATS["builds"] += 1
+    return final
+
+
+def lookup_or_store(kind: str, entry_key: str, suffix: str,
+                    build: Callable[[Path], None]) -> Path:
+    """A verified entry, built first when missing or corrupt."""
+    return lookup(kind, entry_key, suffix) or store(kind, entry_key, suffix, build)
+
+
+def read_bytes(kind: str, entry_key: str) -> bytes | None:
+    """The contents of a verified `.bin` entry, or None."""
+    path = lookup(kind, entry_key, ".bin")
+    try:
+        return path.read_bytes() if path else None
+    except OSError:
+        return None
+
+
+def write_bytes(kind: str, entry_key: str, data: bytes) -> Path:
+    """Store `data` as a `.bin` entry."""
+    return store(kind, entry_key, ".bin", lambda p: p.write_bytes(data))
+
+
+def info() -> dict[str, tuple[int, int]]:
+    """{kind: (entries, bytes)} for every kind present."""
+    out: dict[str, tuple[int, int]] = {}
+    root = cache_dir()
+    if not root.is_dir():
+        return out
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        out[folder.name] = (len(files), sum(p.stat().st_size for p in files))
+    return out
+
+
+def clear() -> int:
+    """Remove every entry; returns how many files were removed."""
+    root = cache_dir()
+    if not root.is_dir():
+        return 0
+    n = sum(1 for p in root.rglob("*") if p.is_file())
+    for folder in (p for p in root.iterdir() if p.is_dir()):
+        shutil.rmtree(folder, ignore_errors=True)
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m symgraph.cache info|clear`."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["info"]:
+        print(f"symgraph cache: {cache_dir()}")
+        entries = info()
+        for kind, (n, size) in entries.items():
+            print(f"  {kind:<10} {n:6d} entries {size / 1e6:10.2f} MB")
+        if not entries:
+            print("  (empty)")
+        return 0
+    if args == ["clear"]:
+        print(f"removed {clear()} files from {cache_dir()}")
+        return 0
+    print("usage: python -m symgraph.cache info|clear", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
