@@ -30,6 +30,7 @@ import symgraph as sg
 from .. import backend as K
 from ..engine.input_layer import Input
 from ..engine.training import Model
+from ..models import Sequential, load_model, model_from_json
 from .generic_utils import has_arg
 
 
@@ -105,7 +106,6 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
     """Test a layer (see the module docstring); returns its output on the test input (the
     Sequential model's, for one input). For a layer taking several inputs give lists:
     input_shape=[(2, 3), (2, 3)] or input_data=[a, b] (no Sequential check then)."""
-    from ..models import Sequential, model_from_json
     kwargs = dict(kwargs or {})
     # The class under test is known by name when configs are read back (custom layers).
     custom_objects = {layer_cls.__name__: layer_cls, **(custom_objects or {})}
@@ -205,10 +205,9 @@ def _check_save_load(model: Any, feed: Any, output: np.ndarray,
                      custom_objects: dict[str, Any] | None, rtol: float, atol: float) -> None:
     """save_model / load_model keep the predictions (skipped without h5py)."""
     try:
-        import h5py  # noqa: F401
+        import h5py  # noqa: F401 (optional dependency: without it, saving is not checked)
     except ImportError:
         return
-    from ..models import load_model
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "layer_test.h5")
         model.save(path)
