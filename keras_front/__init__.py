@@ -9,6 +9,8 @@ keras_front.engine.topology, keras_front.utils.np_utils, ...), and the tf.keras
 spellings `keras.Sequential`, `keras.Model`, `keras.Input`.
 """
 
+import importlib
+
 from . import (
     activations,
     backend,
@@ -29,13 +31,13 @@ from . import (
 from .engine import Input
 from .models import Model, Sequential
 
-# Packages written by later issues (preprocessing, datasets, saving, wrappers) are
-# reachable as attributes (`keras.preprocessing.sequence`) once they exist.
-_LATER = ("preprocessing", "datasets", "saving", "wrappers", "applications", "distributed")
+# Reachable as attributes (`keras.preprocessing.sequence`) but imported on first use: they
+# cost import time and some need optional dependencies (saving: h5py and pyyaml).
+_ON_FIRST_USE = ("preprocessing", "datasets", "saving", "wrappers", "distributed")
 
 
 def __getattr__(name: str) -> object:
-    if name in _LATER:
-        import importlib
+    if name in _ON_FIRST_USE:
+        # lazy on purpose (see _ON_FIRST_USE): import time, optional dependencies
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

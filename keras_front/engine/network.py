@@ -10,6 +10,7 @@ Training lives in training.Model, a Container subclass; configs in network_confi
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -540,8 +541,9 @@ _SAVING_EXTRA = {"h5py": "h5py", "yaml": "pyyaml"}
 def _saving_hook(name: str) -> Any:
     """The function `name` of keras_front.saving; ImportError saying what to install when
     the optional 'saving' dependencies (h5py, pyyaml) are missing."""
-    import importlib
-    try:  # by name, so sys.modules["h5py"] = None hides it even once imported
+    try:
+        # saving sits above the engine and needs h5py (optional): loaded on the first save
+        # or load, by name, so that sys.modules["h5py"] = None hides it even once imported.
         saving = importlib.import_module("keras_front.saving")
     except ImportError as e:
         missing = e.name if e.name in _SAVING_EXTRA else None
