@@ -10,7 +10,8 @@ code found in them.
 Modules, by concern:
     layout.py        Keras's file layout (the facts), string attributes, reading a
                      weights group with checks; SavedModelError
-    files.py         atomic writes, the overwrite prompt, opening files for reading
+    files.py         atomic writes (asking before overwriting: utils.io_utils), opening
+                     files for reading
     configs.py       to_json / to_yaml, and checked rebuilding from configs
     weights.py       save_weights / load_weights, matching weights to layers, the
                      convolution-kernel hook for files of other backends
