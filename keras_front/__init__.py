@@ -9,9 +9,10 @@ keras_front.engine.topology, keras_front.utils.np_utils, ...), and the tf.keras
 spellings `keras.Sequential`, `keras.Model`, `keras.Input`.
 
 Imports run one way (tests/test_hygiene.py checks that the import graph has no cycle):
-backend -> activations, initializers, regularizers, constraints, losses, metrics,
-optimizers -> utils (the table of layer classes, deserialize_layer, SafeModeScope) ->
-engine -> layers -> models -> saving. A lower module that needs a higher one's class
+backend -> utils (among them the table of layer classes, deserialize_layer and
+SafeModeScope) -> activations, initializers, regularizers, constraints, losses, metrics,
+optimizers, callbacks -> engine -> layers -> models -> saving, distributed, wrappers and
+utils.test_utils (which tests models). A lower module that needs a higher one's class
 lets it register itself: keras_front.layers and models register their classes in
 utils.generic_utils, input_layer registers InputLayer with Layer, layers.core registers
 the globals of loaded bytecode. The engine reaches saving only through
