@@ -62,9 +62,10 @@ def test_symgraph_never_imports_keras_front():
 
 
 # ---------------------------------------------------------------- keras_front's imports
+# (helpers prefixed kf_: the symgraph checks have their own)
 
 
-def keras_front_modules() -> dict[str, Path]:
+def kf_modules() -> dict[str, Path]:
     """{dotted module name: path} of every keras_front module (packages by their name)."""
     modules = {}
     for path in sorted((ROOT / "keras_front").rglob("*.py")):
@@ -75,7 +76,7 @@ def keras_front_modules() -> dict[str, Path]:
     return modules
 
 
-def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
+def kf_imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
                      known: dict[str, Path]) -> list[str]:
     """The modules an import statement of `module` loads (relative imports resolved;
     `from package import submodule` loads the submodule, other names the package)."""
@@ -90,7 +91,7 @@ def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
     return subs + ([base] if len(subs) < len(node.names) else [])
 
 
-def _function_nodes(tree: ast.AST) -> set[int]:
+def _kf_function_nodes(tree: ast.AST) -> set[int]:
     inner: set[int] = set()
     for fn in ast.walk(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -98,7 +99,7 @@ def _function_nodes(tree: ast.AST) -> set[int]:
     return inner
 
 
-def _is_dynamic_import(node: ast.AST) -> bool:
+def _kf_is_dynamic_import(node: ast.AST) -> bool:
     """A call of importlib.import_module / __import__ (always one of our own modules here)."""
     if not isinstance(node, ast.Call):
         return False
@@ -111,21 +112,21 @@ def test_keras_front_imports_inside_functions_say_why():
     """An import of keras_front.* or symgraph.* inside a function (or an import_module call)
     hides a dependency; where one must stay (optional dependencies, loading on first use),
     a comment on its line or the line above says why."""
-    known = keras_front_modules()
+    known = kf_modules()
     unexplained = []
     for module, path in known.items():
         source = path.read_text("utf-8")
         lines = source.splitlines()
         tree = ast.parse(source)
-        inner = _function_nodes(tree)
+        inner = _kf_function_nodes(tree)
         for node in ast.walk(tree):
             if id(node) not in inner:
                 continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                ours = [m for m in imported_modules(module, path, node, known)
+                ours = [m for m in kf_imported_modules(module, path, node, known)
                         if m.split(".")[0] in ("keras_front", "symgraph")]
             else:
-                ours = _is_dynamic_import(node)
+                ours = _kf_is_dynamic_import(node)
             if not ours:
                 continue
             here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
@@ -136,21 +137,21 @@ def test_keras_front_imports_inside_functions_say_why():
                              + "\n".join(unexplained))
 
 
-def keras_front_import_graph() -> dict[str, set[str]]:
+def kf_import_graph() -> dict[str, set[str]]:
     """{module: the keras_front modules its top-level imports load}: importing a.b.c also
     runs the packages a and a.b, unless the importer is inside them (already running)."""
-    known = keras_front_modules()
+    known = kf_modules()
     graph: dict[str, set[str]] = {m: set() for m in known}
     for module, path in known.items():
         tree = ast.parse(path.read_text("utf-8"))
-        inner = _function_nodes(tree)
+        inner = _kf_function_nodes(tree)
         own_packages = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)}
         if path.name != "__init__.py":
             own_packages.discard(module)
         for node in ast.walk(tree):
             if id(node) in inner or not isinstance(node, (ast.Import, ast.ImportFrom)):
                 continue
-            for target in imported_modules(module, path, node, known):
+            for target in kf_imported_modules(module, path, node, known):
                 parts = target.split(".")
                 for i in range(1, len(parts) + 1):
                     loaded = ".".join(parts[:i])
@@ -159,7 +160,7 @@ def keras_front_import_graph() -> dict[str, set[str]]:
     return graph
 
 
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+def kf_find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One cycle of the directed graph (a list of nodes, first repeated last), or None."""
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []
@@ -183,14 +184,14 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_find_cycle_finds_cycles_through_packages():
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    known = keras_front_modules()
+    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    known = kf_modules()
     module = "keras_front.engine.network"
     node = ast.parse("from ..utils.layer_utils import print_summary").body[0]
-    assert imported_modules(module, known[module], node, known) == \
+    assert kf_imported_modules(module, known[module], node, known) == \
         ["keras_front.utils.layer_utils"]
-    graph = keras_front_import_graph()
+    graph = kf_import_graph()
     # importing utils.generic_utils runs keras_front.utils (its __init__) first
     assert {"keras_front.utils", "keras_front.utils.generic_utils"} <= \
         graph["keras_front.engine.base_layer"]
@@ -200,5 +201,5 @@ def test_find_cycle_finds_cycles_through_packages():
 def test_keras_front_modules_import_one_way():
     """keras_front's modules form one chain (utils -> engine -> layers -> models -> saving):
     no cycle among their top-level imports, package __init__ files included."""
-    cycle = find_cycle(keras_front_import_graph())
+    cycle = kf_find_cycle(kf_import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
