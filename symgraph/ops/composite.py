@@ -44,6 +44,7 @@ from .elemwise import (
     TABLE,
     Elemwise,
     ScalarOp,
+    c_expr,
     cast_op,
     dtypes_c,
     natural_dtype,
@@ -337,28 +338,32 @@ class Composite(Op):
         from .shape import broadcast_shape_symbolic
         return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 
-    def c_code(self, in_names: Sequence[str], in_dtypes: Sequence[str]) -> tuple[list[str], str]:
-        """C statements computing one element, and the C expression of the result.
+    def c_code(self, in_names: Sequence[str], in_dtypes: Sequence[str]
+               ) -> tuple[list[str], str] | None:
+        """C statements computing one element, and the C expression of the result (None
+        when a step has no C form for its dtypes: the kernel stays on NumPy).
 
-        Each step becomes `<ctype> t<j> = <row's C template>;` with its arguments cast to
-        the step's dtype where the row's rule computes in another type.
+        Each step becomes `<ctype> t<j> = <row's C expression>;` (`elemwise.c_expr`: its
+        arguments converted to the step's computation dtype).
         """
         steps = self.step_dtypes(in_dtypes)
         lines: list[str] = []
         for j, (name, args) in enumerate(self.body):
-            row = row_of(name)
-            texts = []
+            texts, dts = [], []
             for a in args:
                 if a[0] == "i":
-                    text, dt = in_names[a[1]], in_dtypes[a[1]]
+                    texts.append(in_names[a[1]])
+                    dts.append(in_dtypes[a[1]])
                 elif a[0] == "t":
-                    text, dt = f"t{a[1]}", steps[a[1]]
+                    texts.append(f"t{a[1]}")
+                    dts.append(steps[a[1]])
                 else:
-                    text, dt = _c_literal(a[1], a[2]), a[1]
-                if row.dtype == "float" and dt != steps[j]:
-                    text = f"(({dtypes_c(steps[j])}){text})"
-                texts.append(text)
-            lines.append(f"{dtypes_c(steps[j])} t{j} = {row.c.format(*texts)};")
+                    texts.append(_c_literal(a[1], a[2]))
+                    dts.append(a[1])
+            expr = c_expr(row_of(name), texts, dts, steps[j])
+            if expr is None:
+                return None
+            lines.append(f"{dtypes_c(steps[j])} t{j} = {expr};")
         return lines, f"t{len(self.body) - 1}"
 
 
@@ -376,6 +381,8 @@ def _c_literal(dtype: str, text: str) -> str:
         return {"inf": "INFINITY", "-inf": "(-INFINITY)", "nan": "NAN"}[text]
     if dtype == "bool":
         return "1" if text == "True" else "0"
+    if dtype.startswith(("int", "uint")):
+        text += "ULL" if dtype.startswith("uint") else "LL"
     return f"(({dtypes_c(dtype)}){text})"
 
 

@@ -120,7 +120,7 @@ def test_c_code_composes_the_row_templates():
     assert result == "t3"
     lines, _ = OP.c_code(["a", "b"], ["int32", "int32"])  # exp computes in float64
     assert lines[:3] == ["npy_int32 t0 = (a * b);",
-                         "npy_float64 t1 = (t0 + ((npy_float64)1.0));",
+                         "npy_float64 t1 = (((npy_float64)t0) + ((npy_float64)1.0));",
                          "npy_float64 t2 = exp(t1);"]
     sq = Composite(1, (("sqrt", (("i", 0),)),))
     assert sq.c_code(["a"], ["int16"])[0] == ["npy_float32 t0 = sqrt(((npy_float32)a));"]
