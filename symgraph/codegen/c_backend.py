@@ -141,6 +141,11 @@ def _c_string(text: str) -> str:
     return f'"{safe[:200]}"'
 
 
+def _c_comment(text: str) -> str:
+    return "".join(c if c.isprintable() and c.isascii() else " " for c in text
+                   ).replace("*/", "* /")[:200]
+
+
 def _npy_type(dtype: str) -> str:
     return "NPY_BOOL" if dtype == "bool" else f"NPY_{dtype.upper()}"
 
@@ -157,12 +162,12 @@ def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], ou
     body = "".join(f"            {line}\n" for line in lines)
     restrict = "" if inplace is not None else "restrict "
 
-    flat_ptrs = "".join(
-        f"    const {ct[k]} c{k} = *(const {ct[k]} *)t->data[{k}];\n" if scalar[k] else
-        f"    const {ct[k]} *restrict p{k} = (const {ct[k]} *)t->data[{k}];\n"
+    span_ptrs = "".join(
+        f"    const {ct[k]} c{k} = *(const {ct[k]} *)q[{k}];\n" if scalar[k] else
+        f"    const {ct[k]} *restrict p{k} = (const {ct[k]} *)q[{k}];\n"
         for k in range(nin))
-    flat_loads = "".join(
-        f"            const {ct[k]} i{k} = {'c' + str(k) if scalar[k] else f'p{k}[i]'};\n"
+    span_loads = "".join(
+        f"        const {ct[k]} i{k} = {'c' + str(k) if scalar[k] else f'p{k}[i]'};\n"
         for k in range(nin))
     row_strides = "".join(
         f"    const npy_intp s{k} = t->st[{k}][t->nd - 1] / (npy_intp)sizeof({c});\n"
@@ -171,25 +176,34 @@ def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], ou
                        for k in range(nin))
     row_loads = "".join(f"            const {ct[k]} i{k} = p{k}[i * s{k}];\n"
                         for k in range(nin))
+    unit = " && ".join(["s{0} == 1".format(nin)] +
+                       [f"s{k} == 1" for k in range(nin) if not scalar[k]])
     return f"""
-static void {cname}_flat(const sg_task *t, npy_intp a, npy_intp b) {{
-{flat_ptrs}    {cto} *{restrict}po = ({cto} *)t->data[{nin}];
+/* {_c_comment(what)} */
+static __attribute__((noinline)) void {cname}_span(char *const *q, npy_intp a, npy_intp b) {{
+{span_ptrs}    {cto} *{restrict}po = ({cto} *)q[{nin}];
     #pragma omp simd
     for (npy_intp i = a; i < b; i++) {{
-{flat_loads}{body}            po[i] = {res};
+{span_loads}{body.replace("            ", "        ")}        po[i] = {res};
     }}
 }}
 
-static void {cname}_rows(const sg_task *t, npy_intp a, npy_intp b) {{
+static void {cname}_flat(const sg_task *t, npy_intp a, npy_intp b) {{
+    {cname}_span(t->data, a, b);
+}}
+
+/* Row by row: a contiguous row goes to the vector loop, others run strided. */
+static __attribute__((optimize("no-tree-vectorize"))) void {cname}_rows(
+        const sg_task *t, npy_intp a, npy_intp b) {{
     const npy_intp n = t->inner;
-{row_strides}    char *q[{nin + 1}];
+{row_strides}    const int unit = {unit};
+    char *q[{nin + 1}];
     for (npy_intp r = a; r < b; r++) {{
         sg_row(t, r, q);
+        if (unit) {{ {cname}_span(q, 0, n); continue; }}
 {row_ptrs}        {cto} *po = ({cto} *)q[{nin}];
-        const npy_intp so = s{nin};
-        #pragma omp simd
         for (npy_intp i = 0; i < n; i++) {{
-{row_loads}{body}            po[i * so] = {res};
+{row_loads}{body}            po[i * s{nin}] = {res};
         }}
     }}
 }}
