@@ -279,3 +279,6 @@ def render_elemwise(cm: CModule, ctx: RenderContext, node: Apply,
     inplace = op.destroy if isinstance(op, InplaceElemwise) else None
     return _elementwise_call(cm, ctx, node, ins, [f"{dtypes_c(out)} t0 = {expr};"], "t0",
                              inplace, [row.name])
+
+
+from . import c_reduce  # noqa: E402,F401  (registers the reduction and softmax renderers)
