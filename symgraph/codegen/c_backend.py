@@ -33,14 +33,14 @@ from ..config import config
 from ..fgraph import FunctionGraph
 from ..graph import Apply, SharedVariable
 from ..ops.composite import Composite, InplaceElemwise
-from ..ops.elemwise import Elemwise, c_expr, dtypes_c
+from ..ops.elemwise import Elemwise, c_expr, c_temp, dtypes_c
 from ..ops.registry import RenderContext
 from ..tensor import TensorType
 from . import cbuild
 from .numpy_backend import Generated, generate
 
 PREAMBLE = (Path(__file__).with_name("c_preamble.h")).read_text()
-_MIN_WORK = 1 << 17   # element-steps below which a second thread costs more than it saves
+_MIN_WORK = 1 << 21   # element-steps (about 1 ms) below which threads cost more than they save
 _HEAVY = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
           "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "erf", "erfc", "sigmoid",
           "softplus", "pow", "sqrt", "floor_div", "mod"}
@@ -156,6 +156,7 @@ def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], ou
     """C source of one elementwise kernel `cname` (see the module docstring)."""
     nin = len(in_types)
     ct = [dtypes_c(t.dtype) for t in in_types]
+    tt = [c_temp(t.dtype) for t in in_types]
     cto = dtypes_c(out_dtype)
     scalar = [all(d == 1 for d in t.shape) for t in in_types]
     res = f"({cto})({result})" if out_dtype != "bool" else f"({result}) != 0"
@@ -167,14 +168,14 @@ def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], ou
         f"    const {ct[k]} *restrict p{k} = (const {ct[k]} *)q[{k}];\n"
         for k in range(nin))
     span_loads = "".join(
-        f"        const {ct[k]} i{k} = {'c' + str(k) if scalar[k] else f'p{k}[i]'};\n"
+        f"        const {tt[k]} i{k} = {'c' + str(k) if scalar[k] else f'p{k}[i]'};\n"
         for k in range(nin))
     row_strides = "".join(
         f"    const npy_intp s{k} = t->st[{k}][t->nd - 1] / (npy_intp)sizeof({c});\n"
         for k, c in enumerate([*ct, cto]))
     row_ptrs = "".join(f"        const {ct[k]} *p{k} = (const {ct[k]} *)q[{k}];\n"
                        for k in range(nin))
-    row_loads = "".join(f"            const {ct[k]} i{k} = p{k}[i * s{k}];\n"
+    row_loads = "".join(f"            const {tt[k]} i{k} = p{k}[i * s{k}];\n"
                         for k in range(nin))
     unit = " && ".join(["s{0} == 1".format(nin)] +
                        [f"s{k} == 1" for k in range(nin) if not scalar[k]])
@@ -245,7 +246,9 @@ def _elementwise_call(cm: CModule, ctx: RenderContext, node: Apply, ins: Sequenc
         return None
     in_types = [v.type for v in node.inputs]
     work = sum(10 if r in _HEAVY else 1 for r in rows) or 1
-    key = ("elementwise", node.op, tuple(in_types), out.type)
+    # what the C text depends on: dtypes, ranks, which inputs are known scalars
+    key = ("elementwise", node.op, tuple((t.dtype, t.ndim, all(d == 1 for d in t.shape))
+                                         for t in in_types), out.dtype, out.ndim)
     return cm.call(ctx, key, lambda cname: elementwise_kernel(
         cname, str(node.op), in_types, out.dtype, out.ndim, lines, result, inplace, work), ins)
 
@@ -277,7 +280,7 @@ def render_elemwise(cm: CModule, ctx: RenderContext, node: Apply,
     if expr is None:
         return None
     inplace = op.destroy if isinstance(op, InplaceElemwise) else None
-    return _elementwise_call(cm, ctx, node, ins, [f"{dtypes_c(out)} t0 = {expr};"], "t0",
+    return _elementwise_call(cm, ctx, node, ins, [f"{c_temp(out)} t0 = {expr};"], "t0",
                              inplace, [row.name])
 
 

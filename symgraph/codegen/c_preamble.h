@@ -10,12 +10,82 @@
 /* glibc's SIMD math (libmvec): declared here, not by math.h (which does so only under
    -ffast-math), so `#pragma omp simd` loops call the vector variants while NaN and inf
    keep their meaning. The parentheses keep tgmath.h's macros out of the names. */
-#define SG_SIMD _Pragma("omp declare simd notinbranch")
-#define SG_VEC1(f) SG_SIMD double (f)(double); SG_SIMD float (f##f)(float);
-SG_VEC1(exp) SG_VEC1(log) SG_VEC1(sin) SG_VEC1(cos) SG_VEC1(tan) SG_VEC1(exp2)
-SG_VEC1(expm1) SG_VEC1(log2) SG_VEC1(log10) SG_VEC1(log1p) SG_VEC1(asin) SG_VEC1(acos)
-SG_VEC1(atan) SG_VEC1(sinh) SG_VEC1(cosh) SG_VEC1(tanh) SG_VEC1(erf) SG_VEC1(erfc)
-SG_SIMD double (pow)(double, double); SG_SIMD float (powf)(float, float);
+#pragma omp declare simd notinbranch
+double (exp)(double);
+#pragma omp declare simd notinbranch
+float (expf)(float);
+#pragma omp declare simd notinbranch
+double (log)(double);
+#pragma omp declare simd notinbranch
+float (logf)(float);
+#pragma omp declare simd notinbranch
+double (sin)(double);
+#pragma omp declare simd notinbranch
+float (sinf)(float);
+#pragma omp declare simd notinbranch
+double (cos)(double);
+#pragma omp declare simd notinbranch
+float (cosf)(float);
+#pragma omp declare simd notinbranch
+double (tan)(double);
+#pragma omp declare simd notinbranch
+float (tanf)(float);
+#pragma omp declare simd notinbranch
+double (exp2)(double);
+#pragma omp declare simd notinbranch
+float (exp2f)(float);
+#pragma omp declare simd notinbranch
+double (expm1)(double);
+#pragma omp declare simd notinbranch
+float (expm1f)(float);
+#pragma omp declare simd notinbranch
+double (log2)(double);
+#pragma omp declare simd notinbranch
+float (log2f)(float);
+#pragma omp declare simd notinbranch
+double (log10)(double);
+#pragma omp declare simd notinbranch
+float (log10f)(float);
+#pragma omp declare simd notinbranch
+double (log1p)(double);
+#pragma omp declare simd notinbranch
+float (log1pf)(float);
+#pragma omp declare simd notinbranch
+double (asin)(double);
+#pragma omp declare simd notinbranch
+float (asinf)(float);
+#pragma omp declare simd notinbranch
+double (acos)(double);
+#pragma omp declare simd notinbranch
+float (acosf)(float);
+#pragma omp declare simd notinbranch
+double (atan)(double);
+#pragma omp declare simd notinbranch
+float (atanf)(float);
+#pragma omp declare simd notinbranch
+double (sinh)(double);
+#pragma omp declare simd notinbranch
+float (sinhf)(float);
+#pragma omp declare simd notinbranch
+double (cosh)(double);
+#pragma omp declare simd notinbranch
+float (coshf)(float);
+#pragma omp declare simd notinbranch
+double (tanh)(double);
+#pragma omp declare simd notinbranch
+float (tanhf)(float);
+#pragma omp declare simd notinbranch
+double (erf)(double);
+#pragma omp declare simd notinbranch
+float (erff)(float);
+#pragma omp declare simd notinbranch
+double (erfc)(double);
+#pragma omp declare simd notinbranch
+float (erfcf)(float);
+#pragma omp declare simd notinbranch
+double (pow)(double, double);
+#pragma omp declare simd notinbranch
+float (powf)(float, float);
 #include <tgmath.h>
 
 #define SG_MAXARGS 40

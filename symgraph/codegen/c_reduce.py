@@ -45,7 +45,13 @@ def reduce_kernel(cname: str, what: str, kind: str, nd: int, axes: Sequence[int]
         init = (small if kind == "max" else big) if initial is None else repr(float(initial))
         cmp = ">" if kind == "max" else "<"
         step = f"s = (s != s) ? s : (v != v || v {cmp} s) ? v : s;"
-        inner_red = f"for (npy_intp j = 0; j < n; j++) {{ const {acc} v = p[j * sx]; {step} }}"
+        red_op = "max" if kind == "max" else "min"
+        nan = "if (nan) mm = NAN; " if in_dtype.startswith("float") else ""
+        inner_red = (f"{acc} mm = s; int nan = 0;\n"
+                     f"            #pragma omp simd reduction({red_op}:mm) reduction(|:nan)\n"
+                     f"            for (npy_intp j = 0; j < n; j++) {{ const {acc} v = p[j * sx]; "
+                     f"mm = v {cmp} mm ? v : mm; nan |= v != v; }}\n"
+                     f"            {nan}s = (s != s) ? s : mm;")
         inner_keep = (f"for (npy_intp j = 0; j < n; j++) {{ const {acc} v = p[j * sx]; "
                       f"{acc} s = o[j * so]; {step} o[j * so] = s; }}")
     else:
@@ -55,6 +61,9 @@ def reduce_kernel(cname: str, what: str, kind: str, nd: int, axes: Sequence[int]
                      f"            for (npy_intp j = 0; j < n; j++) s {op}= ({acc})p[j * sx];")
         inner_keep = (f"#pragma omp simd\n"
                       f"            for (npy_intp j = 0; j < n; j++) o[j * so] {op}= ({acc})p[j * sx];")
+    inner_keep = (f"if (sx == 1 && so == 1) {{\n            "
+                  f"{inner_keep.replace('j * sx', 'j').replace('j * so', 'j')}\n"
+                  f"            }} else {{\n            {inner_keep}\n            }}")
     last_red = red[nd - 1] == 1
     inner = (f"{acc} s = o[0];\n            {inner_red}\n            o[0] = s;" if last_red
              else inner_keep)
@@ -231,20 +240,26 @@ def softmax_kernel(cname: str, what: str, nd: int, axis: int, dtype: str, log: b
                   "    #pragma omp simd\n"
                   "    for (npy_intp j = 0; j < n; j++) po[j * so] *= inv;")
     return f"""
+static inline __attribute__((always_inline)) void {cname}_row(const {t} *restrict p, {t} *restrict po, npy_intp n,
+                        npy_intp sx, npy_intp so) {{
+    {t} m = -INFINITY, s = 0;
+    int nan = 0;
+    #pragma omp simd reduction(max:m) reduction(|:nan)
+    for (npy_intp j = 0; j < n; j++) {{ const {t} v = p[j * sx]; m = v > m ? v : m; nan |= v != v; }}
+    if (nan) m = NAN;
+    #pragma omp simd reduction(+:s)
+    for (npy_intp j = 0; j < n; j++) {{ const {t} e = exp(p[j * sx] - m); {"" if log else "po[j * so] = e; "}s += e; }}
+    {finish}
+}}
+
 static void {cname}_rows(const sg_task *t, npy_intp a, npy_intp b) {{
     char *q[2];
     const npy_intp n = t->inner, sx = t->st[0][t->nd - 1] / (npy_intp)sizeof({t});
     const npy_intp so = t->st[1][t->nd - 1] / (npy_intp)sizeof({t});
     for (npy_intp r = a; r < b; r++) {{
         sg_row(t, r, q);
-        const {t} *p = (const {t} *)q[0];
-        {t} *po = ({t} *)q[1];
-        {t} m = -INFINITY;
-        for (npy_intp j = 0; j < n; j++) {{ const {t} v = p[j * sx]; m = (m != m) ? m : (v != v || v > m) ? v : m; }}
-        {t} s = 0;
-        #pragma omp simd reduction(+:s)
-        for (npy_intp j = 0; j < n; j++) {{ const {t} e = exp(p[j * sx] - m); {"" if log else "po[j * so] = e; "}s += e; }}
-        {finish.replace(chr(10), chr(10) + "        ")}
+        if (sx == 1 && so == 1) {cname}_row((const {t} *)q[0], ({t} *)q[1], n, 1, 1);
+        else {cname}_row((const {t} *)q[0], ({t} *)q[1], n, sx, so);
     }}
 }}
 

@@ -45,6 +45,7 @@ from .elemwise import (
     Elemwise,
     ScalarOp,
     c_expr,
+    c_temp,
     cast_op,
     dtypes_c,
     natural_dtype,
@@ -363,7 +364,7 @@ class Composite(Op):
             expr = c_expr(row_of(name), texts, dts, steps[j])
             if expr is None:
                 return None
-            lines.append(f"{dtypes_c(steps[j])} t{j} = {expr};")
+            lines.append(f"{c_temp(steps[j])} t{j} = {expr};")
         return lines, f"t{len(self.body) - 1}"
 
 

@@ -388,6 +388,12 @@ def c_expr(row: ScalarOp, args: Sequence[str], arg_dtypes: Sequence[str],
     return template.format(*texts)
 
 
+def c_temp(dtype: str) -> str:
+    """The C type of a computed value: bool values are `int` in registers (a char among
+    floats keeps GCC from vectorizing the loop), arrays keep npy_bool."""
+    return "int" if dtype == "bool" else dtypes_c(dtype)
+
+
 def c_convert(text: str, dtype: str, to: str) -> str:
     """C expression converting `text` of `dtype` to `to` (to bool: nonzero, as NumPy)."""
     if dtype == to:

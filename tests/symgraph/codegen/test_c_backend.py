@@ -228,5 +228,5 @@ def test_inplace_and_updates_match_numpy() -> None:
         w.set_value(start)
         vals = [f(np.full((3, 4), k * 0.5))[0] for k in range(4)]
         results.append((vals, w.get_value()))
-    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
