@@ -18,7 +18,6 @@ import functools
 import hashlib
 import importlib.machinery
 import importlib.util
-import os
 import platform
 import subprocess
 import sys
@@ -44,16 +43,25 @@ class CompileError(RuntimeError):
     """The C compiler failed (its message and the generated file's path are in the text)."""
 
 
-@functools.lru_cache(maxsize=None)
+_PROBED: dict[str, str | CompileError] = {}
+
+
 def _probe(cxx: str) -> str:
-    """`cxx --version`'s first line; raises CompileError when the compiler does not run."""
-    try:
-        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as e:
-        raise CompileError(f"C compiler {cxx!r} cannot be run: {e}") from None
-    if out.returncode != 0:
-        raise CompileError(f"C compiler {cxx!r} --version failed: {out.stderr.strip()}")
-    return (out.stdout.splitlines() or ["?"])[0]
+    """`cxx --version`'s first line (asked once per process and compiler); raises
+    CompileError when the compiler does not run."""
+    if cxx not in _PROBED:
+        try:
+            out = subprocess.run([cxx, "--version"], capture_output=True, text=True,
+                                 timeout=30)
+            _PROBED[cxx] = (out.stdout.splitlines() or ["?"])[0] if out.returncode == 0 \
+                else CompileError(f"C compiler {cxx!r} --version failed: "
+                                  f"{out.stderr.strip()}")
+        except (OSError, subprocess.SubprocessError) as e:
+            _PROBED[cxx] = CompileError(f"C compiler {cxx!r} cannot be run: {e}")
+    found = _PROBED[cxx]
+    if isinstance(found, CompileError):
+        raise CompileError(str(found))
+    return found
 
 
 def compiler() -> tuple[str, str]:
@@ -121,19 +129,22 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 def _compile(source: str, out: Path, cxx: str, fl: tuple[str, ...]) -> None:
+    """Compile `source` into `out`. The source goes to a private folder under a name
+    that depends on the code only, compiled from there: the binary does not depend on
+    the process, so concurrent builds of one module write identical entries."""
     import numpy as np
-    src_dir = Path(tempfile.gettempdir()) / "symgraph-c"
-    src_dir.mkdir(exist_ok=True)
-    src = src_dir / f"{module_name(source)}-{os.getpid()}.c"
-    src.write_text(source)
+    work = Path(tempfile.mkdtemp(prefix="symgraph-c-"))
+    name = f"{module_name(source)}.c"
+    (work / name).write_text(source)
     cmd = [cxx, *fl, f"-I{sysconfig.get_paths()['include']}", f"-I{np.get_include()}",
-           str(src), "-o", str(out), "-lm"]
+           name, "-o", str(out.resolve()), "-lm"]
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=work)
     except (OSError, subprocess.SubprocessError) as e:
-        raise CompileError(f"C compiler {cxx!r} failed to run on {src}: {e}") from None
+        raise CompileError(f"C compiler {cxx!r} failed to run on {work / name}: {e}") from None
     STATS["compiles"] += 1
     if res.returncode != 0:
         msg = "\n".join(res.stderr.strip().splitlines()[:30])
-        raise CompileError(f"C compilation failed (generated file: {src}):\n{msg}")
-    src.unlink(missing_ok=True)
+        raise CompileError(f"C compilation failed (generated file: {work / name}):\n{msg}")
+    (work / name).unlink(missing_ok=True)
+    work.rmdir()
