@@ -42,7 +42,9 @@ def reduce_kernel(cname: str, what: str, kind: str, nd: int, axes: Sequence[int]
             f"NPY_MAX_{in_dtype.upper()}" if in_dtype != "bool" else "1"
         small = f"-{big}" if in_dtype.startswith("float") else \
             f"NPY_MIN_{in_dtype.upper()}" if in_dtype.startswith("int") else "0"
-        init = (small if kind == "max" else big) if initial is None else repr(float(initial))
+        init = (small if kind == "max" else big) if initial is None else \
+            {"inf": "INFINITY", "-inf": "(-INFINITY)"}.get(repr(float(initial)),
+                                                           repr(float(initial)))
         cmp = ">" if kind == "max" else "<"
         step = f"s = (s != s) ? s : (v != v || v {cmp} s) ? v : s;"
         red_op = "max" if kind == "max" else "min"
@@ -143,6 +145,9 @@ def render_reduce(cm: CModule, ctx: RenderContext, node: Apply,
     x, out = node.inputs[0], node.outputs[0]
     if out.dtype == "bool" and op.kind not in ("max", "min"):
         return None
+    if op.initial is not None and (op.initial != op.initial or (
+            not x.dtype.startswith("float") and abs(op.initial) == float("inf"))):
+        return None  # NaN, or an infinite start on integers: NumPy's business
     axes = tuple(range(x.ndim)) if op.axis is None else op.axis
     key = ("reduce", op, x.type.dtype, x.ndim, out.dtype)
     return cm.call(ctx, key, lambda cname: reduce_kernel(
