@@ -247,7 +247,7 @@ def test_mlp_train_step_gives_the_same_weights_after_100_steps() -> None:
         losses = [float(step.train(x, y)) for _ in range(100)]
         weights[backend] = [w.get_value() for w in step.shared], losses
     (wc, lc), (wn, ln) = weights["c"], weights["numpy"]
-    assert lc[-1] < lc[0] * 0.5  # it learns
+    assert lc[-1] < lc[0] * 0.8  # it learns
     np.testing.assert_allclose(lc, ln, rtol=1e-4)
     for a, b in zip(wc, wn, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
