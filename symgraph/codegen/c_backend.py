@@ -177,7 +177,7 @@ def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], ou
                        for k in range(nin))
     row_loads = "".join(f"            const {tt[k]} i{k} = p{k}[i * s{k}];\n"
                         for k in range(nin))
-    unit = " && ".join(["s{0} == 1".format(nin)] +
+    unit = " && ".join([f"s{nin} == 1"] +
                        [f"s{k} == 1" for k in range(nin) if not scalar[k]])
     return f"""
 /* {_c_comment(what)} */

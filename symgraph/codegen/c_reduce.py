@@ -62,7 +62,8 @@ def reduce_kernel(cname: str, what: str, kind: str, nd: int, axes: Sequence[int]
         inner_red = (f"#pragma omp simd reduction({op}:s)\n"
                      f"            for (npy_intp j = 0; j < n; j++) s {op}= ({acc})p[j * sx];")
         inner_keep = (f"#pragma omp simd\n"
-                      f"            for (npy_intp j = 0; j < n; j++) o[j * so] {op}= ({acc})p[j * sx];")
+                      f"            for (npy_intp j = 0; j < n; j++)\n"
+                      f"                o[j * so] {op}= ({acc})p[j * sx];")
     inner_keep = (f"if (sx == 1 && so == 1) {{\n            "
                   f"{inner_keep.replace('j * sx', 'j').replace('j * so', 'j')}\n"
                   f"            }} else {{\n            {inner_keep}\n            }}")
@@ -101,10 +102,14 @@ static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     for (npy_intp i = 0; i < nout; i++) acc_[i] = ({acc})({init});
     {{  /* output element strides per input dim (0 along reduced dims) */
         npy_intp s = 1;
-        for (int d = {nd} - 1; d >= 0; d--) {{ ost[d] = red[d] ? 0 : s; if (!red[d]) s *= dims[d]; }}
+        for (int d = {nd} - 1; d >= 0; d--) {{
+            ost[d] = red[d] ? 0 : s;
+            if (!red[d]) s *= dims[d];
+        }}
     }}
     if (count > 0 && nout > 0) {{
-        const npy_intp n = dims[{nd} - 1], sx = PyArray_STRIDES(x)[{nd} - 1] / (npy_intp)sizeof({ti});
+        const npy_intp n = dims[{nd} - 1];
+        const npy_intp sx = PyArray_STRIDES(x)[{nd} - 1] / (npy_intp)sizeof({ti});
         const npy_intp so = ost[{nd} - 1];
         npy_intp rows = 1;
         for (int d = 0; d < {nd} - 1; d++) rows *= dims[d];
@@ -168,7 +173,8 @@ def argmax_kernel(cname: str, what: str, nd: int, axis: int | None, keepdims: bo
         row = "const char *q = PyArray_BYTES(x);"
     else:
         ond = nd if keepdims else nd - 1
-        shape = (f"for (int d = 0, k = 0; d < {nd}; d++) {{ if (d == {axis}) {{ if ({int(keepdims)}) "
+        shape = (f"for (int d = 0, k = 0; d < {nd}; d++) {{ "
+                 f"if (d == {axis}) {{ if ({int(keepdims)}) "
                  f"oshape[k++] = 1; }} else oshape[k++] = PyArray_DIMS(x)[d]; }}")
         prep = "x = a[0]; Py_INCREF(x);"
         geometry = (f"n = PyArray_DIMS(x)[{axis}]; sx = PyArray_STRIDES(x)[{axis}] / "
@@ -236,6 +242,7 @@ def render_argmax(cm: CModule, ctx: RenderContext, node: Apply,
 def softmax_kernel(cname: str, what: str, nd: int, axis: int, dtype: str, log: bool) -> str:
     """softmax / log_softmax along `axis`, row by row (threads over rows)."""
     t = dtypes_c(dtype)
+    perm = ", ".join(map(str, [d for d in range(nd) if d != axis] + [axis]))
     if log:
         finish = ("const " + t + " ls = log(s);\n"
                   "    #pragma omp simd\n"
@@ -245,15 +252,23 @@ def softmax_kernel(cname: str, what: str, nd: int, axis: int, dtype: str, log: b
                   "    #pragma omp simd\n"
                   "    for (npy_intp j = 0; j < n; j++) po[j * so] *= inv;")
     return f"""
-static inline __attribute__((always_inline)) void {cname}_row(const {t} *restrict p, {t} *restrict po, npy_intp n,
+static inline __attribute__((always_inline)) void {cname}_row(
+        const {t} *restrict p, {t} *restrict po, npy_intp n,
                         npy_intp sx, npy_intp so) {{
     {t} m = -INFINITY, s = 0;
     int nan = 0;
     #pragma omp simd reduction(max:m) reduction(|:nan)
-    for (npy_intp j = 0; j < n; j++) {{ const {t} v = p[j * sx]; m = v > m ? v : m; nan |= v != v; }}
+    for (npy_intp j = 0; j < n; j++) {{
+        const {t} v = p[j * sx];
+        m = v > m ? v : m;
+        nan |= v != v;
+    }}
     if (nan) m = NAN;
     #pragma omp simd reduction(+:s)
-    for (npy_intp j = 0; j < n; j++) {{ const {t} e = exp(p[j * sx] - m); {"" if log else "po[j * so] = e; "}s += e; }}
+    for (npy_intp j = 0; j < n; j++) {{
+        const {t} e = exp(p[j * sx] - m);
+        {"" if log else "po[j * so] = e; "}s += e;
+    }}
     {finish}
 }}
 
@@ -283,7 +298,7 @@ static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (out == NULL) goto done;
     /* the axis moved last: rows are every other index */
     t.nd = {nd}; t.nargs = 2; t.n = PyArray_SIZE(x);
-    static const int perm[{nd}] = {{{", ".join(map(str, [d for d in range(nd) if d != axis] + [axis]))}}};
+    static const int perm[{nd}] = {{{perm}}};
     for (int d = 0; d < {nd}; d++) {{
         const int src = perm[d];
         t.shape[d] = PyArray_DIMS(x)[src];

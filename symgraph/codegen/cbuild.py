@@ -34,8 +34,9 @@ from ..config import config
 # vectorize (including the softmax's exp-and-sum) at half the compile time of -O3.
 # -fno-math-errno lets the vectorizer call glibc's SIMD math (libmvec); NaN and inf keep
 # their IEEE meaning (no -ffast-math). -fwrapv: integer overflow wraps, as in NumPy.
-BASE_FLAGS = ("-O2", "-fvect-cost-model=cheap", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fwrapv",
-              "-fPIC", "-shared", "-pthread", "-fvisibility=hidden", "-w")
+BASE_FLAGS = ("-O2", "-fvect-cost-model=cheap", "-march=native", "-fopenmp-simd",
+              "-fno-math-errno", "-fwrapv", "-fPIC", "-shared", "-pthread",
+              "-fvisibility=hidden", "-w")
 STATS: Counter[str] = Counter()   # compiles, loads: tests assert on them
 
 
@@ -88,7 +89,8 @@ def _cpu_features() -> str:
 
 def _abi() -> str:
     import numpy as np
-    return f"{sys.implementation.cache_tag} {sysconfig.get_config_var('SOABI')} numpy {np.__version__}"
+    soabi = sysconfig.get_config_var("SOABI")
+    return f"{sys.implementation.cache_tag} {soabi} numpy {np.__version__}"
 
 
 def module_name(body: str) -> str:

@@ -102,18 +102,9 @@ class Elemwise(Op):
         return Apply(self, xs, [TensorType(out_dtype, shape)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        row, out_dtype = self.scalar, node.outputs[0].dtype
-        if row.dtype == "float":
-            ins = [a if v.dtype == out_dtype else f"{a}.astype(np.{out_dtype})"
-                   for a, v in zip(ins, node.inputs, strict=True)]
-        if row.py == "@":  # a helper function, not an expression
-            expr = f"{ctx.ref(row.fn, row.name)}({', '.join(ins)})"
-        else:
-            expr = row.py.format(*ins)
-        if row.dtype == "float" and natural_dtype(row, out_dtype) != out_dtype:
-            # SciPy's special functions have no float16 loop: erf(f16) computes in f32/f64.
-            return f"({expr}).astype(np.{out_dtype})"
-        return expr
+        from ..codegen.kernels import plain_call
+        return plain_call(ctx, self.scalar, ins, [v.dtype for v in node.inputs],
+                          node.outputs[0].dtype)
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
@@ -225,7 +216,8 @@ mul = row("mul", 2, np.multiply, "{0} * {1}", "({0} * {1})", None,
           lambda x, y, out, g: (g * y, g * x), commutative=True, associative=True, identity=1)
 true_div = row("true_div", 2, np.true_divide, "{0} / {1}", "({0} / {1})", None,
                lambda x, y, out, g: (g / y, -g * out / y))
-floor_div = row("floor_div", 2, np.floor_divide, "{0} // {1}", "sg_floordiv_i({0}, {1})", None,
+floor_div = row("floor_div", 2, np.floor_divide, "{0} // {1}", "sg_floordiv_i({0}, {1})",
+                None,
                 lambda x, y, out, g: (zeros_like(x), zeros_like(y)),
                 c_for={"float64": "sg_floordiv_d({0}, {1})",
                        "float32": "sg_floordiv_f({0}, {1})", "u": "sg_div_u({0}, {1})"})
@@ -238,8 +230,9 @@ pow = row("pow", 2, np.power, "{0} ** {1}", "pow({0}, {1})", None,
           lambda x, y, out, g: (g * y * pow(x, y - 1), g * switch(eq(out, 0), 0, out * log(x))),
           c_for={"b": None, "i": None, "u": None})  # integer powers stay on NumPy
 neg = row("neg", 1, np.negative, "-{0}", "(-{0})", None, lambda x, out, g: -g)
+# d|x|/dx = 0 at 0, as NumPy's sign and Theano
 abs = row("abs", 1, np.absolute, "np.abs({0})", "({0} < 0 ? -{0} : {0})", None,
-          lambda x, out, g: g * sign(x), c_for={"f": "fabs({0})"})  # d|x|/dx = 0 at 0, as NumPy's sign and Theano
+          lambda x, out, g: g * sign(x), c_for={"f": "fabs({0})"})
 reciprocal = row("reciprocal", 1, np.reciprocal, "np.reciprocal({0})", "(1 / {0})", "float",
                  lambda x, out, g: -g * out * out)
 square = row("square", 1, np.square, "np.square({0})", "({0} * {0})", None,
@@ -302,7 +295,8 @@ relu = row("relu", 1, _relu, "np.maximum({0}, 0)", "sg_max({0}, 0)", None,
 
 # rounding: piecewise constant, so the gradient is zero almost everywhere
 sign = row("sign", 1, np.sign, "np.sign({0})", "(({0} > 0) - ({0} < 0))", None,
-           lambda x, out, g: zeros_like(x), c_for={"f": "({0} != {0} ? {0} : ({0} > 0) - ({0} < 0))"})
+           lambda x, out, g: zeros_like(x),
+           c_for={"f": "({0} != {0} ? {0} : ({0} > 0) - ({0} < 0))"})  # sign(nan) = nan
 floor = row("floor", 1, np.floor, "np.floor({0})", "floor({0})", None,
             lambda x, out, g: zeros_like(x))
 ceil = row("ceil", 1, np.ceil, "np.ceil({0})", "ceil({0})", None,

@@ -18,7 +18,7 @@ import pytest
 import symgraph as sg
 from symgraph.codegen import cbuild
 from symgraph.ops.composite import Composite
-from symgraph.ops.elemwise import C_DTYPES, TABLE, Elemwise, cast_op, output_dtype
+from symgraph.ops.elemwise import TABLE, Elemwise, cast_op, output_dtype
 
 try:
     cbuild.compiler()
