@@ -31,7 +31,7 @@ from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
 from ..ops.buffers import UpdateBuffer
 from ..ops.control import Region, branch_regions, is_lazy
-from ..ops.registry import RenderContext, alias_sources
+from ..ops.registry import FreshNames, RenderContext, alias_sources
 from ..tensor import TensorType
 
 _counter = itertools.count()
@@ -78,16 +78,15 @@ def constant_literal(c: Constant) -> str | None:
 
 
 class _Namer:
+    """Local names of the generated function (registry.FreshNames: `x`, `x_1`, ...)."""
+
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.names: dict[Variable, str] = {}
-        self._next: dict[str, int] = {}  # a name given to 2,000 variables: no rescans
+        self._fresh = FreshNames(self.used, "_")
 
     def fresh(self, base: str) -> str:
-        name, n = base, self._next.get(base, 1)
-        while name in self.used:
-            name, n = f"{base}_{n}", n + 1
-        self._next[base] = n
+        name = self._fresh.fresh(base)
         self.used.add(name)
         return name
 

@@ -27,6 +27,7 @@ from .elemwise import (
     TABLE,
     Elemwise,
     ScalarOp,
+    broadcast_infer_shape,
     c_expr,
     c_temp,
     cast_op,
@@ -167,8 +168,7 @@ class Composite(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
                     ) -> list[list[Variable]]:
-        from .shape import broadcast_shape_symbolic
-        return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
+        return broadcast_infer_shape(node, input_shapes)
 
     def c_code(self, in_names: Sequence[str], in_dtypes: Sequence[str]
                ) -> tuple[list[str], str] | None:
@@ -270,8 +270,7 @@ class InplaceElemwise(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
                     ) -> list[list[Variable]]:
-        from .shape import broadcast_shape_symbolic
-        return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
+        return broadcast_infer_shape(node, input_shapes)
 
     def to_json_params(self) -> dict[str, Any]:
         return {"row": self.row.to_json_ref(), "destroy": self.destroy}

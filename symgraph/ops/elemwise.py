@@ -125,9 +125,17 @@ class Elemwise(Op):
             out.append(gx if gx.dtype == x.dtype else cast(gx, x.dtype))
         return out
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
-        from .shape import broadcast_shape_symbolic
-        return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
+        return broadcast_infer_shape(node, input_shapes)
+
+
+def broadcast_infer_shape(node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                          ) -> list[list[Variable]]:
+    """The output shape of an elementwise node (Elemwise, Composite, InplaceElemwise):
+    its inputs' shapes broadcast."""
+    from .shape import broadcast_shape_symbolic
+    return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 
 
 _DTYPE_CACHE: dict[tuple, str] = {}
