@@ -74,6 +74,9 @@ class CModule:
         self.kernels: list[str] = []
         self.names: dict[Any, str] = {}        # kernel key -> C function name
         self.labels: dict[str, str] = {}       # name in the generated code -> C function
+        # elementwise nodes computed inside the reduction that is their only use
+        self.fuse: set[Apply] = set()
+        self.deferred: dict[Any, tuple[Apply, list[str], tuple[list[str], str]]] = {}
 
     def renderers(self) -> dict[type, Callable[[RenderContext, Apply, Sequence[str]], Any]]:
         """The table `generate` takes: this module's renderers bound to it."""
@@ -125,11 +128,51 @@ def compile_c(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVar
     """The generated function with C kernels bound, and the module's C source ('' when
     no node needed C). Raises cbuild.CompileError when the compiler fails."""
     cm = CModule()
+    cm.fuse = _reductions_to_fuse(fgraph)
     gen = generate(fgraph, n_outputs, updates, name, single, renderers=cm.renderers())
     if not cm.kernels:
         return gen, ""
     cm.bind(gen.fn.__globals__, cm.build())
     return gen, cm.source()
+
+
+def _reductions_to_fuse(fgraph: FunctionGraph) -> set[Apply]:
+    """Elementwise nodes whose only use is a reduction the C backend runs: the reduction
+    computes them per element (`sum(x ** 2)`, a loss's mean, a gradient's bias sum read
+    their inputs once, and the elementwise result is never stored)."""
+    from .c_reduce import reducible
+    out: set[Apply] = set()
+    outputs = set(fgraph.outputs)
+    for node in fgraph.toposort():
+        if not reducible(node):
+            continue
+        x = node.inputs[0]
+        p = x.owner
+        if p is None or x in outputs or p.op.destroy_map or \
+                [c for c, _ in fgraph.clients.get(x, ())] != [node] or \
+                elementwise_code(p) is None or p.outputs[0].ndim != x.ndim:
+            continue
+        out.add(p)
+    return out
+
+
+def elementwise_code(node: Apply) -> tuple[list[str], str] | None:
+    """The C body (statements over inputs i0, i1, ...) and result of an elementwise node
+    (Composite or Elemwise), or None when it has no C form."""
+    op = node.op
+    if not isinstance(op, (Composite, Elemwise, InplaceElemwise)) or \
+            any(not isinstance(v.type, TensorType) for v in node.inputs) or \
+            node.outputs[0].ndim == 0:
+        return None
+    dts = [v.dtype for v in node.inputs]
+    if isinstance(op, Composite):
+        return op.c_code([f"i{k}" for k in range(op.nin)], dts)
+    row = op.scalar if isinstance(op, Elemwise) else op.row
+    if row.name == "identity":
+        return None
+    out = node.outputs[0].dtype
+    expr = c_expr(row, [f"i{k}" for k in range(len(dts))], dts, out)
+    return None if expr is None else ([f"{c_temp(out)} t0 = {expr};"], "t0")
 
 
 # ---------------------------------------------------------------- elementwise kernels
@@ -240,10 +283,6 @@ def _elementwise_call(cm: CModule, ctx: RenderContext, node: Apply, ins: Sequenc
                       lines: list[str], result: str, inplace: int | None,
                       rows: Sequence[str]) -> str | None:
     out = node.outputs[0]
-    if not isinstance(out.type, TensorType) or out.ndim == 0:
-        return None  # 0-d values are NumPy scalars: plain operators cost less
-    if any(not isinstance(v.type, TensorType) for v in node.inputs):
-        return None
     in_types = [v.type for v in node.inputs]
     work = sum(10 if r in _HEAVY else 1 for r in rows) or 1
     # what the C text depends on: dtypes, ranks, which inputs are known scalars
@@ -253,35 +292,24 @@ def _elementwise_call(cm: CModule, ctx: RenderContext, node: Apply, ins: Sequenc
         cname, str(node.op), in_types, out.dtype, out.ndim, lines, result, inplace, work), ins)
 
 
-@renders(Composite)
-def render_composite(cm: CModule, ctx: RenderContext, node: Apply,
-                     ins: Sequence[str]) -> str | None:
-    op: Composite = node.op
-    if any(not isinstance(v.type, TensorType) for v in node.inputs):
-        return None
-    code = op.c_code([f"i{k}" for k in range(op.nin)], [v.dtype for v in node.inputs])
+@renders(Composite, Elemwise, InplaceElemwise)
+def render_elementwise(cm: CModule, ctx: RenderContext, node: Apply,
+                       ins: Sequence[str]) -> str | None:
+    """One C loop for the node; nothing when a reduction computes it (see
+    _reductions_to_fuse): the reduction reads this node's inputs instead."""
+    code = elementwise_code(node)
     if code is None:
         return None
-    lines, result = code
-    return _elementwise_call(cm, ctx, node, ins, lines, result, op.inplace,
-                             [name for name, _ in op.body])
-
-
-@renders(Elemwise, InplaceElemwise)
-def render_elemwise(cm: CModule, ctx: RenderContext, node: Apply,
-                    ins: Sequence[str]) -> str | None:
+    if node in cm.fuse:
+        cm.deferred[node.outputs[0]] = (node, list(ins), code)
+        return "None"
     op = node.op
-    row = op.scalar if isinstance(op, Elemwise) else op.row
-    if row.name == "identity" or any(not isinstance(v.type, TensorType) for v in node.inputs):
-        return None
-    dts = [v.dtype for v in node.inputs]
-    out = node.outputs[0].dtype
-    expr = c_expr(row, [f"i{k}" for k in range(len(ins))], dts, out)
-    if expr is None:
-        return None
-    inplace = op.destroy if isinstance(op, InplaceElemwise) else None
-    return _elementwise_call(cm, ctx, node, ins, [f"{c_temp(out)} t0 = {expr};"], "t0",
-                             inplace, [row.name])
+    if isinstance(op, Composite):
+        inplace, rows = op.inplace, [name for name, _ in op.body]
+    else:
+        inplace = op.destroy if isinstance(op, InplaceElemwise) else None
+        rows = [(op.scalar if isinstance(op, Elemwise) else op.row).name]
+    return _elementwise_call(cm, ctx, node, ins, code[0], code[1], inplace, rows)
 
 
 from . import c_reduce  # noqa: E402,F401  (registers the reduction and softmax renderers)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..graph import Apply
-from ..ops.elemwise import C_DTYPES, dtypes_c
+from ..ops.elemwise import C_DTYPES, c_temp, dtypes_c
 from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Argmax, Reduce
 from ..ops.registry import RenderContext, normalize_axis
 from ..tensor import TensorType
-from .c_backend import CModule, _c_string, _npy_type, renders
+from .c_backend import CModule, _c_comment, _c_string, _npy_type, renders
 
 _INIT = {"sum": "0", "mean": "0", "prod": "1"}
 
@@ -30,68 +30,89 @@ def _ok(node: Apply) -> bool:
         out.dtype in C_DTYPES
 
 
-def reduce_kernel(cname: str, what: str, kind: str, nd: int, axes: Sequence[int],
-                  keepdims: bool, in_dtype: str, out_dtype: str, initial: float | None) -> str:
-    """C source of a reduction kernel (see the module docstring)."""
-    ti, to = dtypes_c(in_dtype), dtypes_c(out_dtype)
+def reduce_kernel(cname: str, what: str, kind: str, axes: Sequence[int], keepdims: bool,
+                  in_types: Sequence[TensorType], nd: int, lines: Sequence[str],
+                  value: str, value_dtype: str, out_dtype: str,
+                  initial: float | None) -> str:
+    """C source of a reduction kernel: the value `value` (computed per element of the
+    broadcast `nd`-dim shape of the inputs by `lines`: one input and no lines for a plain
+    reduction, a fused elementwise producer otherwise) reduced over `axes`."""
+    nin = len(in_types)
+    ct = [dtypes_c(t.dtype) for t in in_types]
+    tt = [c_temp(t.dtype) for t in in_types]
+    scalar = [all(d == 1 for d in t.shape) for t in in_types]
+    to = dtypes_c(out_dtype)
     acc = "npy_float64" if out_dtype == "float32" and kind in ("sum", "mean", "prod") else to
     red = [int(d in axes) for d in range(nd)]
     ond = nd if keepdims else nd - len(axes)
+    body = "".join(f" {line}" for line in lines)
+
+    def loads(unit: bool) -> str:
+        at = ["0" if scalar[k] else "j" if unit else f"j * s{k}" for k in range(nin)]
+        return "".join(f"const {tt[k]} i{k} = p{k}[{at[k]}]; " for k in range(nin))
+
+    def loop(unit: bool, last_red: bool) -> str:
+        o = "o[j]" if unit else "o[j * so]"
+        head = "for (npy_intp j = 0; j < n; j++) {"
+        elem = f"{loads(unit)}{body} const {acc} v = ({acc})({value});"
+        if kind in ("max", "min"):
+            cmp = ">" if kind == "max" else "<"
+            if last_red:
+                return (f"#pragma omp simd reduction({kind}:mm) reduction(|:nan)\n"
+                        f"                {head} {elem} mm = v {cmp} mm ? v : mm; "
+                        f"nan |= v != v; }}")
+            return (f"{head} {elem} {acc} s = {o}; "
+                    f"s = (s != s) ? s : (v != v || v {cmp} s) ? v : s; {o} = s; }}")
+        op = "*" if kind == "prod" else "+"
+        if last_red:
+            return (f"#pragma omp simd reduction({op}:s)\n"
+                    f"                {head} {elem} s {op}= v; }}")
+        return f"#pragma omp simd\n                {head} {elem} {o} {op}= v; }}"
+
+    last_red = bool(red[nd - 1])
     if kind in ("max", "min"):
-        big = "INFINITY" if in_dtype.startswith("float") else \
-            f"NPY_MAX_{in_dtype.upper()}" if in_dtype != "bool" else "1"
-        small = f"-{big}" if in_dtype.startswith("float") else \
-            f"NPY_MIN_{in_dtype.upper()}" if in_dtype.startswith("int") else "0"
+        fl = value_dtype.startswith("float")
+        big = "INFINITY" if fl else \
+            f"NPY_MAX_{value_dtype.upper()}" if value_dtype != "bool" else "1"
+        small = f"-{big}" if fl else \
+            f"NPY_MIN_{value_dtype.upper()}" if value_dtype.startswith("int") else "0"
         init = (small if kind == "max" else big) if initial is None else \
             {"inf": "INFINITY", "-inf": "(-INFINITY)"}.get(repr(float(initial)),
                                                            repr(float(initial)))
-        cmp = ">" if kind == "max" else "<"
-        step = f"s = (s != s) ? s : (v != v || v {cmp} s) ? v : s;"
-        red_op = "max" if kind == "max" else "min"
-        nan = "if (nan) mm = NAN; " if in_dtype.startswith("float") else ""
-        inner_red = (f"{acc} mm = s; int nan = 0;\n"
-                     f"            #pragma omp simd reduction({red_op}:mm) reduction(|:nan)\n"
-                     f"            for (npy_intp j = 0; j < n; j++) {{ const {acc} v = p[j * sx]; "
-                     f"mm = v {cmp} mm ? v : mm; nan |= v != v; }}\n"
-                     f"            {nan}s = (s != s) ? s : mm;")
-        inner_keep = (f"for (npy_intp j = 0; j < n; j++) {{ const {acc} v = p[j * sx]; "
-                      f"{acc} s = o[j * so]; {step} o[j * so] = s; }}")
+        pre = f"{acc} mm = o[0]; int nan = 0;" if last_red else ""
+        post = (f"{'if (nan) mm = NAN; ' if fl else ''}o[0] = (o[0] != o[0]) ? o[0] : mm;"
+                if last_red else "")
     else:
         init = _INIT[kind]
-        op = "*" if kind == "prod" else "+"
-        inner_red = (f"#pragma omp simd reduction({op}:s)\n"
-                     f"            for (npy_intp j = 0; j < n; j++) s {op}= ({acc})p[j * sx];")
-        inner_keep = (f"#pragma omp simd\n"
-                      f"            for (npy_intp j = 0; j < n; j++)\n"
-                      f"                o[j * so] {op}= ({acc})p[j * sx];")
-    inner_keep = (f"if (sx == 1 && so == 1) {{\n            "
-                  f"{inner_keep.replace('j * sx', 'j').replace('j * so', 'j')}\n"
-                  f"            }} else {{\n            {inner_keep}\n            }}")
-    last_red = red[nd - 1] == 1
-    inner = (f"{acc} s = o[0];\n            {inner_red}\n            o[0] = s;" if last_red
-             else inner_keep)
+        pre, post = (f"{acc} s = o[0];", "o[0] = s;") if last_red else ("", "")
+    unit = " && ".join(["1"] + [f"s{k} == 1" for k in range(nin) if not scalar[k]] +
+                       ([] if last_red else ["so == 1"]))
     empty_check = ""
     if kind in ("max", "min") and initial is None:
         empty_check = (f"    if (count == 0 && nout > 0) {{ PyErr_SetString(PyExc_ValueError, "
                        f"\"{kind}: zero-size array to reduction operation, which has no "
                        f"identity\"); goto done; }}\n")
     final = "(acc_[i] / (npy_float64)count)" if kind == "mean" else "acc_[i]"
+    ptrs = "".join(f"            const {ct[k]} *p{k} = (const {ct[k]} *)q[{k}];\n"
+                   for k in range(nin))
+    strides = "".join(f"        const npy_intp s{k} = t.st[{k}][{nd} - 1] / "
+                      f"(npy_intp)sizeof({ct[k]});\n" for k in range(nin))
     return f"""
+/* {_c_comment(what)} */
 static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
-    static const int types[1] = {{{_npy_type(in_dtype)}}};
+    static const int types[{nin}] = {{{", ".join(_npy_type(t.dtype) for t in in_types)}}};
     static const char red[{nd}] = {{{", ".join(map(str, red))}}};
     const char *what = {_c_string(what)};
-    PyArrayObject *a[1], *out = NULL;
+    PyArrayObject *a[{nin}], *out = NULL;
     {acc} *acc_ = NULL;
-    if (sg_inputs(args, nargs, 1, types, a, what) < 0) return NULL;
-    PyArrayObject *x = a[0];
-    if (PyArray_NDIM(x) != {nd}) {{
-        PyErr_Format(PyExc_ValueError, "%s: expected {nd} dims, got %d", what, PyArray_NDIM(x));
-        goto done;
-    }}
+    sg_task t;
+    if (sg_inputs(args, nargs, {nin}, types, a, what) < 0) return NULL;
+    if (sg_broadcast(&t, a, {nin}, {nd}, what) < 0) goto done;
+    t.data[{nin}] = NULL;
+    for (int d = 0; d < {nd}; d++) t.st[{nin}][d] = 0;
     npy_intp oshape[{max(ond, 1)}], ost[{nd}], count = 1, nout = 1;
     int od = 0;
-    const npy_intp *dims = PyArray_DIMS(x);
+    const npy_intp *dims = t.shape;
     for (int d = 0; d < {nd}; d++) {{
         if (red[d]) {{ count *= dims[d]; if ({int(keepdims)}) oshape[od++] = 1; }}
         else {{ oshape[od++] = dims[d]; nout *= dims[d]; }}
@@ -100,7 +121,7 @@ static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     acc_ = ({acc} *)malloc(sizeof({acc}) * (size_t)(nout ? nout : 1));
     if (out == NULL || acc_ == NULL) {{ if (out) PyErr_NoMemory(); Py_CLEAR(out); goto done; }}
     for (npy_intp i = 0; i < nout; i++) acc_[i] = ({acc})({init});
-    {{  /* output element strides per input dim (0 along reduced dims) */
+    {{  /* output element strides per dim (0 along reduced dims) */
         npy_intp s = 1;
         for (int d = {nd} - 1; d >= 0; d--) {{
             ost[d] = red[d] ? 0 : s;
@@ -108,24 +129,25 @@ static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         }}
     }}
     if (count > 0 && nout > 0) {{
-        const npy_intp n = dims[{nd} - 1];
-        const npy_intp sx = PyArray_STRIDES(x)[{nd} - 1] / (npy_intp)sizeof({ti});
-        const npy_intp so = ost[{nd} - 1];
-        npy_intp rows = 1;
-        for (int d = 0; d < {nd} - 1; d++) rows *= dims[d];
+        const npy_intp n = dims[{nd} - 1], so = ost[{nd} - 1];
+{strides}        const int unit = {unit};
+        char *q[{nin + 1}];
         Py_BEGIN_ALLOW_THREADS
-        for (npy_intp r = 0; r < rows; r++) {{
+        for (npy_intp r = 0; r < t.outer; r++) {{
             npy_intp rem = r, oo = 0;
-            const char *q = PyArray_BYTES(x);
             for (int d = {nd} - 2; d >= 0; d--) {{
-                npy_intp idx = rem % dims[d];
+                oo += (rem % dims[d]) * ost[d];
                 rem /= dims[d];
-                q += idx * PyArray_STRIDES(x)[d];
-                oo += idx * ost[d];
             }}
-            const {ti} *p = (const {ti} *)q;
-            {acc} *o = acc_ + oo;
-            {inner}
+            sg_row(&t, r, q);
+{ptrs}            {acc} *o = acc_ + oo;
+            {pre}
+            if (unit) {{
+                {loop(True, last_red)}
+            }} else {{
+                {loop(False, last_red)}
+            }}
+            {post}
         }}
         Py_END_ALLOW_THREADS
     }}
@@ -135,29 +157,48 @@ static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     }}
 done:
     free(acc_);
-    sg_release(a, 1);
+    sg_release(a, {nin});
     return out ? PyArray_Return(out) : NULL;
 }}
 """
 
 
+def reducible(node: Apply) -> bool:
+    """The C backend has a kernel for this reduction node."""
+    op = node.op
+    if not isinstance(op, Reduce) or op.kind not in ("sum", "mean", "prod", "max", "min") \
+            or not _ok(node):
+        return False
+    x, out = node.inputs[0], node.outputs[0]
+    if out.dtype == "bool" and op.kind not in ("max", "min"):
+        return False
+    return op.initial is None or not (op.initial != op.initial or (
+        not x.dtype.startswith("float") and abs(op.initial) == float("inf")))
+
+
 @renders(Reduce)
 def render_reduce(cm: CModule, ctx: RenderContext, node: Apply,
                   ins: Sequence[str]) -> str | None:
+    """A reduction, reading its elementwise producer's inputs when the producer was fused
+    into it (CModule.fused: the producer's only use is this reduction)."""
     op: Reduce = node.op
-    if op.kind not in ("sum", "mean", "prod", "max", "min") or not _ok(node):
+    if not reducible(node):
         return None
     x, out = node.inputs[0], node.outputs[0]
-    if out.dtype == "bool" and op.kind not in ("max", "min"):
-        return None
-    if op.initial is not None and (op.initial != op.initial or (
-            not x.dtype.startswith("float") and abs(op.initial) == float("inf"))):
-        return None  # NaN, or an infinite start on integers: NumPy's business
     axes = tuple(range(x.ndim)) if op.axis is None else op.axis
-    key = ("reduce", op, x.type.dtype, x.ndim, out.dtype)
+    producer = cm.deferred.get(x)
+    if producer is None:
+        in_types, lines, value, args, what = [x.type], [], "i0", list(ins), str(op)
+        key: tuple = ("reduce", op, (x.dtype, x.ndim, False), out.dtype)
+    else:
+        pnode, args, (lines, value) = producer
+        in_types = [v.type for v in pnode.inputs]
+        what = f"{op} of {pnode.op}"
+        key = ("reduce", op, pnode.op, tuple(
+            (t.dtype, t.ndim, all(d == 1 for d in t.shape)) for t in in_types), out.dtype)
     return cm.call(ctx, key, lambda cname: reduce_kernel(
-        cname, str(op), op.kind, x.ndim, axes, op.keepdims, x.dtype, out.dtype,
-        op.initial), ins)
+        cname, what, op.kind, axes, op.keepdims, in_types, x.ndim, lines, value, x.dtype,
+        out.dtype, op.initial), args)
 
 
 def argmax_kernel(cname: str, what: str, nd: int, axis: int | None, keepdims: bool,
