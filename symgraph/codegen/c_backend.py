@@ -74,6 +74,7 @@ class CModule:
         self.kernels: list[str] = []
         self.names: dict[Any, str] = {}        # kernel key -> C function name
         self.labels: dict[str, str] = {}       # name in the generated code -> C function
+        self.bound: dict[str, str] = {}        # C function -> its name in the code
         # elementwise nodes computed inside the reduction that is their only use
         self.fuse: set[Apply] = set()
         self.deferred: dict[Any, tuple[Apply, list[str], tuple[list[str], str]]] = {}
@@ -90,8 +91,10 @@ class CModule:
             cname = f"k{len(self.names)}"
             self.kernels.append(make(cname))
             self.names[key] = cname
-        label = ctx.ref(_Pending(cname), f"c{cname}")
-        self.labels[label] = cname
+        label = self.bound.get(cname)
+        if label is None:
+            label = self.bound[cname] = ctx.ref(_Pending(cname), f"c{cname}")
+            self.labels[label] = cname
         return f"{label}({', '.join(ins)})"
 
     def body(self) -> str:
