@@ -25,6 +25,7 @@ import numpy as np
 
 from .graph import Constant, SharedVariable, Variable, ancestors, toposort
 from .graph_view import leaf_kind, source_of, type_parts, view_of
+from .ops.registry import find_op_class, op_key
 from .serialize_checks import GraphFormatError, check_dict, op_from_json
 from .serialize_checks import decode_array as checked_array
 from .serialize_structure import check_document, parse_source
@@ -166,7 +167,7 @@ class _Writer:
             params = self.params(node.op)
             for v in node.outputs:
                 add(v)
-            nodes.append({"op": type(node.op).__name__, "params": params,
+            nodes.append({"op": op_key(type(node.op)), "params": params,
                           "inputs": [self.ids[v] for v in node.inputs],
                           "outputs": [self.ids[v] for v in node.outputs],
                           "source": source_of(node.trace)})
@@ -299,9 +300,8 @@ class _Reader:
 
     def node(self, where: str, nrec: dict[str, Any]) -> None:
         from .graph import trace_as
-        from .ops.registry import OPS
         cls_name = nrec["op"]
-        cls = OPS.get(cls_name)
+        cls = find_op_class(cls_name)
         if cls is None:
             raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "
                                    f"not registered (is the module defining it imported?)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from .shape import as_int_scalar, shape_tuple, static_int
 @dataclass(frozen=True)
 class Alloc(Op):
     """An array of the given shape filled with a scalar value."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     dtype: str
 

@@ -98,7 +98,7 @@ def ifelse(cond: Any, then_branch: Any, else_branch: Any, name: str | None = Non
 
 def is_lazy(node: Apply) -> bool:
     """True for ifelse nodes, whose branches the backend evaluates lazily."""
-    return getattr(node.op, "lazy", False)
+    return node.op.lazy
 
 
 Region = tuple[Apply, str] | None  # (ifelse node, 'then' | 'else'), None = top level

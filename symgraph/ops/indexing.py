@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -340,6 +340,8 @@ class Subtensor(_SubtensorBase):
 class AdvancedSubtensor(_SubtensorBase):
     """Indexing with integer arrays or boolean masks (a copy in NumPy)."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     idx: tuple
 
     def __str__(self) -> str:
@@ -442,6 +444,8 @@ class _IncBase(Op):
 class IncSubtensor(_IncBase):
     """x with x[idx] set to (or incremented by) y; returns a new array."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     idx: tuple
     set_instead_of_inc: bool = False
 
@@ -461,6 +465,8 @@ class IncSubtensor(_IncBase):
 @dataclass(frozen=True)
 class AdvancedIncSubtensor(_IncBase):
     """x with x[idx] set to (or incremented by) y, advanced indices; repeats accumulate."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     idx: tuple
     set_instead_of_inc: bool = False

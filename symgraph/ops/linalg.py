@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.linalg
@@ -34,6 +34,8 @@ def _matrix_dtype(a: Variable, b: Variable, op: str) -> str:
 class Dot(Op):
     """np.dot: matrix product for 1-d and 2-d; for N-d, sums a's last axis with b's
     second-to-last."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     def make_node(self, a: Any, b: Any) -> Apply:
         a, b = as_tensor(a), as_tensor(b)
@@ -90,6 +92,8 @@ def _like(g: Variable, x: Variable) -> Variable | None:
 class Tensordot(Op):
     """np.tensordot over the paired axes of a and b."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axes_a: tuple[int, ...]
     axes_b: tuple[int, ...]
 
@@ -138,6 +142,8 @@ class Matmul(Op):
 
     (`matmul()` turns 1-d operands into matrices first, so this op never sees them.)
     """
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     def make_node(self, a: Any, b: Any) -> Apply:
         a, b = as_tensor(a), as_tensor(b)

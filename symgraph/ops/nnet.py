@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ def _log_softmax_np(x: np.ndarray, axis: int) -> np.ndarray:
 class Softmax(Op):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the max for stability."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axis: int = -1
 
     def make_node(self, x: Any) -> Apply:
@@ -63,6 +65,8 @@ class Softmax(Op):
 @dataclass(frozen=True)
 class LogSoftmax(Op):
     """log(softmax(x)) computed as x - max - log(sum(exp(x - max)))."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int = -1
 

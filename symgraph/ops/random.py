@@ -186,4 +186,4 @@ class RandomStream:
 
 def is_random(node: Apply) -> bool:
     """True for random draws (never merged, never constant-folded)."""
-    return getattr(node.op, "nondeterministic", False)
+    return node.op.nondeterministic

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class Reduce(Op):
 
     `initial` (max/min only) is the result over an empty axis instead of an error.
     """
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     kind: str
     axis: tuple[int, ...] | None = None

@@ -170,7 +170,7 @@ def _hoist(outputs: list[Variable], varying: list[Variable]
     for node in order:
         # Random draws made by the step stay in the loop: each step draws fresh numbers
         # (a draw made outside the step, e.g. a dropout mask, is one value for all steps).
-        fresh = getattr(node.op, "nondeterministic", False) and node.outputs[0].uid > born
+        fresh = node.op.nondeterministic and node.outputs[0].uid > born
         if fresh or any(i in vary for i in node.inputs):
             vary.update(node.outputs)
     outer: list[Variable] = []

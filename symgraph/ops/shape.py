@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -404,6 +404,8 @@ def _join_types(xs: Sequence[Variable], axis: int, op: str, new_axis: bool) -> T
 class Concatenate(Op):
     """Join tensors along an existing axis."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axis: int
 
     def make_node(self, *xs: Any) -> Apply:
@@ -435,6 +437,8 @@ class Concatenate(Op):
 @dataclass(frozen=True)
 class Stack(Op):
     """Join tensors along a new axis (stack of scalars makes a vector)."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int
 

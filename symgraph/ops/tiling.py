@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from .shape import INT, _prod, reshape, shape, shape_i, shape_tuple, static_int
 @dataclass(frozen=True)
 class Repeat(Op):
     """np.repeat(x, repeats, axis) with a scalar or per-element int repeats."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int | None
 
@@ -97,6 +99,8 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
 @dataclass(frozen=True)
 class Tile(Op):
     """np.tile with constant repetitions."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     reps: tuple[int, ...]
 

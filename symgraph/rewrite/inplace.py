@@ -32,19 +32,16 @@ from ..ops.buffers import UpdateBuffer
 from ..ops.composite import Composite, InplaceElemwise
 from ..ops.control import branch_regions
 from ..ops.elemwise import Elemwise
-from ..ops.indexing import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor
-from ..ops.linalg import Dot, Matmul, Tensordot
-from ..ops.nnet import LogSoftmax, Softmax
-from ..ops.reduce import Reduce
 from ..ops.registry import alias_sources
-from ..ops.shape import Alloc, Concatenate, Repeat, Stack, Tile
-from .driver import Pass, Rewrite
+from .driver import Rewrite
+from .pattern import P, rule
 from .shape_info import is_tensor, same_shape
 
-# Ops whose output is always a new array of their own (checked for the buffer's origin).
-_FRESH = (Elemwise, Composite, Dot, Matmul, Tensordot, Reduce, Alloc, Concatenate, Stack,
-          Repeat, Tile, Softmax, LogSoftmax, AdvancedSubtensor, IncSubtensor,
-          AdvancedIncSubtensor)
+
+def _fresh(op: Any) -> bool:
+    """op's output is always a new array of its own (`Op.fresh`; elementwise rows and
+    fused kernels are: their classes do not declare it yet)."""
+    return op.fresh or isinstance(op, (Elemwise, Composite))
 
 
 def _origin(v: Variable) -> Variable | None:
@@ -118,7 +115,7 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
     root = _origin(v)
     if root is None or root.owner is None:
         return None  # the caller's array, a constant's, or a shared variable's storage
-    if not isinstance(root.owner.op, _FRESH):
+    if not _fresh(root.owner.op):
         return None  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:
@@ -155,7 +152,7 @@ def _all_top_level(fgraph: FunctionGraph, nodes: set[Apply]) -> bool:
     if "_inplace_lazy" not in fgraph.__dict__:
         # Once per graph, not per revision (that scan was quadratic in the number of
         # in-place updates): rewrites never create ifelse nodes, they only remove them.
-        fgraph.__dict__["_inplace_lazy"] = any(getattr(n.op, "lazy", False)
+        fgraph.__dict__["_inplace_lazy"] = any(n.op.lazy
                                                for n in fgraph.apply_nodes)
     if not fgraph.__dict__["_inplace_lazy"]:
         return True
@@ -250,30 +247,26 @@ def _inplace_elemwise(fgraph: FunctionGraph, node: Apply) -> Any:
     return None
 
 
-def _inplace_composite(fgraph: FunctionGraph, node: Apply) -> Any:
-    """A fused kernel writes its result into a dead input's buffer."""
-    op = node.op
-    if not isinstance(op, Composite) or op.inplace is not None:
-        return None
+def _composite_into_input(fgraph: FunctionGraph, out: Variable) -> Variable | None:
+    """A fused kernel writing its result into a dead input's buffer."""
+    node, op = out.owner, out.owner.op
     for k in _targets(node):
         plan = destroy_plan(fgraph, node, k)
         if plan is not None:
             return _with_plan(fgraph, plan, Composite(op.nin, op.body, k,
-                                                      op.full_inputs)(*node.inputs))
+                                                      op.full_inputs)(*node.inputs))[0]
     return None
 
 
-def _gemm_inplace(fgraph: FunctionGraph, node: Apply) -> Any:
+def _gemm_into_z(fgraph: FunctionGraph, z: Variable, args: tuple[Variable, ...],
+                 out: Variable) -> Variable | None:
     """gemm(z, ...) -> gemm_inplace(z, ...) when z is dead after it (and not x or y)."""
-    if not isinstance(node.op, Gemm) or node.op.inplace:
+    if z in args or not same_shape(z, out):
         return None
-    z = node.inputs[0]
-    if z in node.inputs[1:] or not same_shape(z, node.outputs[0]):
-        return None
-    plan = destroy_plan(fgraph, node, 0)
+    plan = destroy_plan(fgraph, out.owner, 0)
     if plan is None:
         return None
-    return _with_plan(fgraph, plan, Gemm(inplace=True)(*node.inputs))
+    return _with_plan(fgraph, plan, Gemm(inplace=True)(z, *args))[0]
 
 
 def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
@@ -305,11 +298,13 @@ def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
     return [kernel(*node.inputs, UpdateBuffer()(shared))]
 
 
-PASS = Pass("inplace", [
+IN_PLACE = [
     Rewrite("inplace_elemwise", _inplace_elemwise, None, "op(a, b) -> op(a, b, out=a)"),
-    Rewrite("inplace_composite", _inplace_composite, ("composite",),
-            "fused(a, b) -> fused(a, b) written into a"),
-    Rewrite("gemm_inplace", _gemm_inplace, ("gemm",), "gemm(z, ...) -> gemm writing into z"),
+    rule("inplace_composite", P.composite(P.rest("ins"), inplace=None),
+         lambda fgraph, out, ins: _composite_into_input(fgraph, out),
+         doc="fused(a, b) -> fused(a, b) written into a"),
+    rule("gemm_inplace", P.gemm(P.var("z"), P.rest("args"), inplace=False), _gemm_into_z,
+         doc="gemm(z, ...) -> gemm writing into z"),
     Rewrite("update_into_spare", _update_into_spare, None,
             "S <- f(...) -> f(...) written into a private buffer S's old array becomes"),
-], doc="write results into the buffers of dead intermediate values")
+]

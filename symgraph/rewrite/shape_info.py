@@ -34,7 +34,7 @@ def is_tensor(v: Variable) -> bool:
 
 def is_elementwise(node: Apply) -> bool:
     """Elemwise rows and the kernels built from them (Composite, in-place variants)."""
-    return isinstance(node.op, Elemwise) or getattr(node.op, "elementwise", False)
+    return isinstance(node.op, Elemwise) or node.op.elementwise
 
 
 # ---------------------------------------------------------------- symbolic output dims
