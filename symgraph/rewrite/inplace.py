@@ -2,7 +2,7 @@
 
 Runs last, on the final graph (after fusion), because only then is it known which values
 are still needed. A node may overwrite its input v when, following aliases (view_map,
-destroy_map, ifelse passing a branch through: `ops.registry.alias_sources`):
+destroy_map, ifelse passing a branch through: `symgraph/alias.py`):
 
 - the buffer behind v was allocated by an op of this graph (never a function input, a
   shared variable's or a constant's storage: a shared variable's array is never written
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..alias import buffer_origin
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, SharedVariable, Variable
 from ..ops.blas import Gemm
@@ -42,21 +43,6 @@ def _fresh(op: Any) -> bool:
     """op's output is always a new array of its own (`Op.fresh`; elementwise rows and
     fused kernels are: their classes do not declare it yet)."""
     return op.fresh or isinstance(op, (Elemwise, Composite))
-
-
-def _origin(v: Variable) -> Variable | None:
-    """The variable whose own allocation v's buffer is: a node's output, or a leaf
-    (None: unknown or several)."""
-    for _ in range(1000):
-        if v.owner is None:
-            return v
-        src = alias_sources(v.owner, v.index)
-        if not src:
-            return v
-        if len(src) > 1:
-            return None
-        v = v.owner.inputs[src[0]]
-    return None
 
 
 class _Buffer:
@@ -112,7 +98,7 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
     v = node.inputs[k]
     if not is_tensor(v) or v.ndim == 0:
         return None
-    root = _origin(v)
+    root = buffer_origin(v)
     if root is None or root.owner is None:
         return None  # the caller's array, a constant's, or a shared variable's storage
     if not _fresh(root.owner.op):
