@@ -94,7 +94,7 @@ class SumToShape(Op):
 
     def grad(self, inputs, outputs, output_grads):
         g, _ = inputs
-        from .ops.shape import zeros_like
+        from .ops.allocation import zeros_like
         return [output_grads[0] + zeros_like(g), None]
 
     def infer_shape(self, node, input_shapes):
@@ -199,7 +199,7 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
             if disconnected_inputs == "warn":
                 import warnings
                 warnings.warn(msg, stacklevel=2)
-            from .ops.shape import zeros_like
+            from .ops.allocation import zeros_like
             g = zeros_like(w)
         result.append(g if g.dtype == w.dtype else ew.cast(g, w.dtype))
     return result if as_list else result[0]
@@ -244,7 +244,7 @@ def _backprop(seeds: dict[Variable, Variable], wrt: Sequence[Variable],
                   for i in node.inputs]
         if not any(needed):
             continue
-        from .ops.shape import zeros_like
+        from .ops.allocation import zeros_like
         gouts = [g if g is not None or not dtypes.is_differentiable(o.dtype) else zeros_like(o)
                  for o, g in zip(node.outputs, gouts, strict=True)]
         try:
@@ -308,7 +308,7 @@ def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:
         term = sum_(a * as_tensor(v))
         inner = term if inner is None else inner + term
     res = grad(inner, dummies, disconnected_inputs="ignore")
-    from .ops.shape import zeros_like
+    from .ops.allocation import zeros_like
     res = clone_replace(res, {u: zeros_like(fv) for u, fv in zip(dummies, fs, strict=True)})
     return res[0] if single_f else res
 
@@ -331,8 +331,8 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
             rows = [grad(yf[i], w, consider_constant, disconnected_inputs) for i in range(n)]
             j = stack(rows) if rows else reshape(w, [0] + [shape_i(w, k) for k in range(w.ndim)])
         else:
+            from .ops.allocation import arange
             from .ops.scan import scan
-            from .ops.shape import arange
             j, _ = scan(lambda i, yf_, w_: grad(yf_[i], w_, consider_constant,
                                                  disconnected_inputs),
                         sequences=[arange(shape_i(yf, 0))], non_sequences=[yf, w])

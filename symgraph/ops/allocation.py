@@ -1,7 +1,7 @@
 """Allocation ops: alloc, zeros, ones, zeros_like, ones_like, arange, eye, broadcast_to.
 
-Split from shape.py (which re-exports every name here, so `ops.shape.zeros_like` keeps
-working); these build new arrays from a shape rather than reshaping an input.
+These build new arrays from a shape rather than reshaping an input (shape.py holds the
+shape helpers they use).
 """
 
 from __future__ import annotations

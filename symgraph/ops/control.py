@@ -60,7 +60,7 @@ class IfElse(Op):
         return f"(({', '.join(t)},) if {c} else ({', '.join(e)},))"
 
     def grad(self, inputs, outputs, output_grads):
-        from .shape import zeros_like
+        from .allocation import zeros_like
         c = inputs[0]
         gt, ge = [], []
         for i, g in enumerate(output_grads):

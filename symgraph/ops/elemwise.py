@@ -30,8 +30,8 @@ import scipy.special
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_operand, as_tensor, broadcast_shapes
+from .allocation import zeros_like
 from .registry import Op, RenderContext
-from .shape import zeros_like
 
 
 @dataclass(frozen=True, eq=False)

@@ -296,7 +296,7 @@ class _SubtensorBase(Op):
         x, *rest = inputs
         if not dtypes.is_differentiable(x.dtype):
             return [None] * len(inputs)
-        from .shape import zeros_like
+        from .allocation import zeros_like
         gx = self._inc()(self.idx, False)(zeros_like(x), output_grads[0], *rest)
         return [gx] + [None] * len(rest)
 
@@ -431,9 +431,10 @@ class _IncBase(Op):
         With repeated indices only the last write to an element survives, so only it gets
         a gradient: write distinct marks with the same index and see which ones stayed.
         """
+        from .allocation import arange, zeros_like
         from .elemwise import eq
         from .reduce import prod
-        from .shape import arange, reshape, shape, zeros_like
+        from .shape import reshape, shape
         dims = shape(g_sub)
         marks = reshape(arange(1, prod(dims) + 1, dtype="int64"), dims, ndim=g_sub.ndim)
         written = AdvancedIncSubtensor(self.idx, True)(zeros_like(x, "int64"), marks, *rest)

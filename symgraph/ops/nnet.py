@@ -162,8 +162,9 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     axis_ok = logits is not None and p.owner.op.axis in (-1, p.ndim - 1)
     logp = log_softmax(logits) if axis_ok else ew.log(p)
     if dtypes.is_int(t.dtype) and t.ndim == p.ndim - 1:
+        from .allocation import arange
         from .indexing import getitem
-        from .shape import arange, shape_i
+        from .shape import shape_i
         if p.ndim != 2:
             raise ValueError(f"categorical_crossentropy: integer targets need a matrix "
                              f"prediction, got {p.type}")

@@ -13,8 +13,9 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
+from .allocation import zeros_like
 from .registry import Op, RenderContext, normalize_axis
-from .shape import INT, dimshuffle, expand_dims, shape_i, zeros_like
+from .shape import INT, dimshuffle, expand_dims, shape_i
 
 _NUMPY = {"sum": "np.sum", "prod": "np.prod", "max": "np.max", "min": "np.min",
           "mean": "np.mean", "all": "np.all", "any": "np.any"}

@@ -311,8 +311,9 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
 def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                output_grads: list[Variable | None]) -> list[Variable | None]:
     from ..grad import Lop
+    from .allocation import zeros, zeros_like
     from .indexing import getitem, set_subtensor
-    from .shape import concatenate, expand_dims, zeros, zeros_like
+    from .shape import concatenate, expand_dims
     n, *rest = inputs
     ns, nst = op.n_seqs, op.n_states
     seqs, inits, consts = rest[:ns], rest[ns:ns + nst], rest[ns + nst:]
@@ -413,8 +414,9 @@ def _dim(x: Variable, k: int) -> Variable:
 def _pad_to(g: Variable, seq: Variable, n: Variable, from_end: bool) -> Variable:
     """A gradient for the n steps of seq the loop used (the first n, or the last n when
     it ran backwards), zero for the rest."""
+    from .allocation import zeros_like
     from .indexing import getitem, inc_subtensor
-    from .shape import shape_i, zeros_like
+    from .shape import shape_i
     if seq.type.shape[0] is not None and g.type.shape[0] == seq.type.shape[0]:
         return g
     region = slice(shape_i(seq, 0) - n, None) if from_end else slice(None, n)

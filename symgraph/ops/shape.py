@@ -1,4 +1,5 @@
-"""Shape ops: shape, reshape, dimshuffle/transpose, concatenate/stack, repeat/tile, alloc."""
+"""Shape ops: shape, reshape, dimshuffle/transpose, concatenate/stack (allocation ops are in
+allocation.py, repeat/tile in tiling.py; both import this module, never the reverse)."""
 
 from __future__ import annotations
 
@@ -483,29 +484,9 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
     return Stack(axis)(*xs)
 
 
-# ---------------------------------------------------------------- re-exports
-# Defined in allocation.py and tiling.py (they build on the helpers above); re-exported so
-# the names used throughout (`from .shape import zeros_like, Repeat`) keep working.
-from .allocation import (  # noqa: E402
-    Alloc,
-    Arange,
-    Eye,
-    alloc,
-    alloc_like,
-    arange,
-    broadcast_to,
-    eye,
-    ones,
-    ones_like,
-    zeros,
-    zeros_like,
-)
-from .tiling import Repeat, Tile, repeat, tile  # noqa: E402
 
-__all__ = ["INT", "Alloc", "Arange", "Concatenate", "DimShuffle", "Eye", "Repeat", "Reshape",
-           "Shape", "ShapeI", "Stack", "Tile", "alloc", "alloc_like", "arange", "as_int_scalar",
-           "as_shape_vector", "broadcast_dims", "broadcast_shape_symbolic", "broadcast_to",
-           "concatenate",
-           "dimshuffle", "expand_dims", "eye", "flatten", "ones", "ones_like", "repeat",
-           "reshape", "shape", "shape_i", "shape_tuple", "squeeze", "stack", "static_int",
-           "static_vector", "tile", "transpose", "zeros", "zeros_like"]
+__all__ = ["INT", "Concatenate", "DimShuffle", "Reshape", "Shape", "ShapeI", "Stack",
+           "as_int_scalar", "as_shape_vector", "broadcast_dims", "broadcast_shape_symbolic",
+           "concatenate", "dimshuffle", "expand_dims", "flatten", "reshape", "shape",
+           "shape_i", "shape_tuple", "squeeze", "stack", "static_int", "static_vector",
+           "transpose"]

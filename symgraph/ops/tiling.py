@@ -1,6 +1,6 @@
 """Repeat and tile: np.repeat / np.tile, with gradients that add the copies back up.
 
-Split from shape.py, which re-exports these names.
+Built on shape.py and allocation.py.
 """
 
 from __future__ import annotations

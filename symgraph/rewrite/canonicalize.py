@@ -27,7 +27,7 @@ from .. import dtypes
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, Variable
 from ..ops import elemwise as ew
-from ..ops.shape import Alloc, alloc_like
+from ..ops.allocation import Alloc, alloc_like
 from ..tensor import constant
 from .driver import Rewrite
 from .pattern import FAMILIES, P, filled_with, fit_to, rule

@@ -17,18 +17,9 @@ from typing import Any
 from ..fgraph import FunctionGraph
 from ..graph import Constant, Variable
 from ..ops import elemwise as ew
+from ..ops.allocation import Alloc
 from ..ops.reduce import Reduce
-from ..ops.shape import (
-    INT,
-    Alloc,
-    Reshape,
-    Shape,
-    ShapeI,
-    Stack,
-    dimshuffle,
-    shape_i,
-    stack,
-)
+from ..ops.shape import INT, Reshape, Shape, ShapeI, Stack, dimshuffle, shape_i, stack
 from ..tensor import constant
 from .pattern import P, rule
 from .shape_info import dims_key, output_dims, scalar_key

@@ -17,7 +17,8 @@ import numpy as np
 from ..config import config
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, Variable
-from ..ops.shape import Alloc, Arange, Eye, Shape, ShapeI
+from ..ops.allocation import Alloc, Arange, Eye
+from ..ops.shape import Shape, ShapeI
 from ..tensor import TensorType, constant
 from .driver import Rewrite
 from .pattern import P, rule

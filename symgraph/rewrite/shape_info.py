@@ -103,7 +103,7 @@ def output_dims(node: Apply, index: int = 0) -> list[Variable] | None:
 
 def zeros_of(node: Apply, index: int = 0) -> Variable | None:
     """An array of zeros shaped like `node.outputs[index]`, not computed from that output."""
-    from ..ops.shape import Alloc
+    from ..ops.allocation import Alloc
     out = node.outputs[index]
     dims = output_dims(node, index)
     if dims is None:

@@ -23,9 +23,9 @@ from typing import Any
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Variable
 from ..ops import elemwise as ew
+from ..ops.allocation import alloc_like
 from ..ops.blas import Gemm
 from ..ops.linalg import Dot
-from ..ops.shape import alloc_like
 from ..tensor import constant
 from .canonicalize import absorbed_by_client, is_float, scalar_const, single_client
 from .driver import Rewrite
