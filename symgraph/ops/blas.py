@@ -31,6 +31,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
+from .grad_ops import sum_to_shape_of
 from .registry import Op, RenderContext
 
 _GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
@@ -174,7 +175,6 @@ class Gemm(Op):
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
-        from ..grad import sum_to_shape_of
         from .linalg import dot
         from .reduce import sum as sum_
         from .shape import transpose

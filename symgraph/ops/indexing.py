@@ -20,6 +20,7 @@ import numpy as np
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
+from .grad_ops import sum_to_shape_of
 from .registry import Op, RenderContext, normalize_axis
 from .shape import static_int
 
@@ -407,7 +408,6 @@ class _IncBase(Op):
         return f"{fn}({ins[0]}, {idx}, {ins[1]})"
 
     def grad(self, inputs, outputs, output_grads):
-        from ..grad import sum_to_shape_of
         x, y, *rest = inputs
         g = output_grads[0]
         sub = (AdvancedSubtensor if isinstance(self, AdvancedIncSubtensor) else Subtensor)(

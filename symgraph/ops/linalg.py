@@ -13,6 +13,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
+from .grad_ops import sum_to_shape_of
 from .registry import Op, RenderContext
 from .shape import broadcast_dims, dimshuffle, transpose
 
@@ -163,7 +164,6 @@ class Matmul(Op):
         return f"np.matmul({ins[0]}, {ins[1]})"
 
     def grad(self, inputs, outputs, output_grads):
-        from ..grad import sum_to_shape_of
         a, b = inputs
         (g,) = output_grads
         ga = sum_to_shape_of(matmul(g, _swap(b)), a)

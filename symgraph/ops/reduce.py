@@ -14,6 +14,7 @@ from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
 from .allocation import zeros_like
+from .grad_ops import disconnected_grad
 from .registry import Op, RenderContext, normalize_axis
 from .shape import INT, dimshuffle, expand_dims, shape_i
 
@@ -220,7 +221,6 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Vari
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """log(sum(exp(x))), computed stably by shifting by the max."""
-    from ..grad import disconnected_grad
     x = as_tensor(x)
     if not dtypes.is_float(x.dtype):
         x = ew.cast(x, "float64")
