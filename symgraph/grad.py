@@ -252,7 +252,7 @@ def verify_grad(fn: Callable[..., Any], points: Sequence[Any], eps: float | None
     each input is compared with (cost(x + eps) - cost(x - eps)) / 2 eps, element by element.
     Raises GradientError naming the input and the largest difference.
     """
-    from .function import function
+    from .function import function  # upward: compiling sits above the gradient
     rng = rng if rng is not None else np.random.default_rng(42)
     # C order: the finite differences perturb each point through a flat view of it.
     pts = [np.array(p, dtype=p.dtype if isinstance(p, np.ndarray) else "float64", order="C")

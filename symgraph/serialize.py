@@ -23,12 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Constant, SharedVariable, Variable, ancestors, toposort
+from .graph import Constant, SharedVariable, Variable, ancestors, toposort, trace_as
 from .graph_view import leaf_kind, source_of, type_parts, view_of
+from .ops.random import RNG_TYPE, RandomGeneratorVariable
 from .ops.registry import find_op_class, op_key
+from .ops.scan import StepGraph
 from .serialize_checks import GraphFormatError, check_dict, op_from_json
 from .serialize_checks import decode_array as checked_array
 from .serialize_structure import check_document, parse_source
+from .tensor import TensorConstant, TensorSharedVariable, TensorType
 
 FORMAT = "symgraph-graph"
 VERSION = 1
@@ -110,7 +113,6 @@ def _decode_generator(d: Any, where: str) -> np.random.Generator:
 
 
 def _step_graph_class() -> type:
-    from .ops.scan import StepGraph
     return StepGraph
 
 
@@ -299,7 +301,6 @@ class _Reader:
         return self._subs[k]
 
     def node(self, where: str, nrec: dict[str, Any]) -> None:
-        from .graph import trace_as
         cls_name = nrec["op"]
         cls = find_op_class(cls_name)
         if cls is None:
@@ -359,8 +360,6 @@ def _check_shared_names(records: Any, shared: dict[str, Variable]) -> None:
 
 
 def _make_leaf(rec: dict[str, Any], shared: dict[str, Variable]) -> Variable:
-    from .ops.random import RNG_TYPE, RandomGeneratorVariable
-    from .tensor import TensorConstant, TensorSharedVariable, TensorType
     kind, name, dtype = rec["kind"], rec["name"], rec["dtype"]
     where = f"variable {rec['id']}"
     if kind == "shared" and name in shared:

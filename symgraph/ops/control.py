@@ -11,6 +11,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
 from . import elemwise as ew
+from .allocation import zeros_like
 from .registry import Op, RenderContext
 
 
@@ -60,7 +61,6 @@ class IfElse(Op):
         return f"(({', '.join(t)},) if {c} else ({', '.join(e)},))"
 
     def grad(self, inputs, outputs, output_grads):
-        from .allocation import zeros_like
         c = inputs[0]
         gt, ge = [], []
         for i, g in enumerate(output_grads):

@@ -35,6 +35,7 @@ from .. import dtypes
 from ..graph import Apply
 from ..tensor import TensorType, as_tensor
 from .registry import Op
+from .shape import dimshuffle
 
 _NEG_INF = -np.inf
 
@@ -176,7 +177,6 @@ class CTCLoss(Op):
         return loss.astype(dtype), grad.astype(dtype)
 
     def grad(self, inputs, outputs, output_grads):
-        from .shape import dimshuffle
         g = output_grads[0]
         if g is None:
             return [None] * 4

@@ -20,9 +20,12 @@ import numpy as np
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
+from .allocation import arange, zeros_like
+from .elemwise import cast, clip, eq, lt, maximum, switch
 from .grad_ops import sum_to_shape_of
+from .reduce import prod
 from .registry import Op, RenderContext, normalize_axis
-from .shape import static_int
+from .shape import reshape, shape, static_int
 
 SYM = "$"
 Entry = tuple
@@ -118,7 +121,6 @@ def _check_int(dim: int | None, i: Any, x: Variable, axis: int) -> None:
 
 def slice_length(n: Variable, start: Any, stop: Any, step: int) -> Variable:
     """len(range(n)[start:stop:step]) as a symbolic int64 (Python's slice rules, step known)."""
-    from .elemwise import cast, clip, lt, maximum, switch
 
     def bound(i: Any, low: int, high: Variable) -> Variable:
         i = as_tensor(i) if isinstance(i, Variable) else constant(int(i), "int64")
@@ -297,7 +299,6 @@ class _SubtensorBase(Op):
         x, *rest = inputs
         if not dtypes.is_differentiable(x.dtype):
             return [None] * len(inputs)
-        from .allocation import zeros_like
         gx = self._inc()(self.idx, False)(zeros_like(x), output_grads[0], *rest)
         return [gx] + [None] * len(rest)
 
@@ -431,10 +432,6 @@ class _IncBase(Op):
         With repeated indices only the last write to an element survives, so only it gets
         a gradient: write distinct marks with the same index and see which ones stayed.
         """
-        from .allocation import arange, zeros_like
-        from .elemwise import eq
-        from .reduce import prod
-        from .shape import reshape, shape
         dims = shape(g_sub)
         marks = reshape(arange(1, prod(dims) + 1, dtype="int64"), dims, ndim=g_sub.ndim)
         written = AdvancedIncSubtensor(self.idx, True)(zeros_like(x, "int64"), marks, *rest)
@@ -509,7 +506,6 @@ def _inc_or_set(x_sub: Any, y: Any, set_: bool, name: str) -> Variable:
     op_cls = IncSubtensor if isinstance(owner.op, Subtensor) else AdvancedIncSubtensor
     y = as_tensor(y)
     if y.dtype != x.dtype:
-        from .elemwise import cast
         if not np.can_cast(y.dtype, x.dtype, casting="same_kind"):
             raise TypeError(f"{name}: cannot store {y.dtype} values in a {x.dtype} tensor")
         y = cast(y, x.dtype)

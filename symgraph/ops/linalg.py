@@ -15,7 +15,7 @@ from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
 from .grad_ops import sum_to_shape_of
 from .registry import Op, RenderContext
-from .shape import broadcast_dims, dimshuffle, transpose
+from .shape import broadcast_dims, dimshuffle, flatten, transpose
 
 
 def _inner(a: int | None, b: int | None, op: str, ta: TensorType, tb: TensorType) -> None:
@@ -227,7 +227,6 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Variable:
 def outer(a: Any, b: Any) -> Variable:
     """Outer product of two vectors (inputs are flattened, as np.outer does)."""
     a, b = as_tensor(a), as_tensor(b)
-    from .shape import flatten
     a1 = flatten(a, 1) if a.ndim != 1 else a
     b1 = flatten(b, 1) if b.ndim != 1 else b
     return dimshuffle(a1, (0, "x")) * dimshuffle(b1, ("x", 0))

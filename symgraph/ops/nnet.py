@@ -19,12 +19,15 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import as_tensor
 from . import elemwise as ew
+from .allocation import arange
 from .conv import conv1d, conv2d, conv2d_grad_wrt_inputs, conv3d, conv3d_grad_wrt_inputs
 from .elemwise import relu as _relu_row
 from .elemwise import sigmoid, softplus, softsign
+from .indexing import getitem
 from .pool import avg_pool2d, max_pool2d, pool_2d, pool_3d
 from .reduce import sum as _sum
 from .registry import Op, RenderContext, normalize_axis
+from .shape import shape_i
 
 
 # Array methods, not np.max/np.sum: they skip NumPy's dispatch layer (~3 us a call).
@@ -162,9 +165,6 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     axis_ok = logits is not None and p.owner.op.axis in (-1, p.ndim - 1)
     logp = log_softmax(logits) if axis_ok else ew.log(p)
     if dtypes.is_int(t.dtype) and t.ndim == p.ndim - 1:
-        from .allocation import arange
-        from .indexing import getitem
-        from .shape import shape_i
         if p.ndim != 2:
             raise ValueError(f"categorical_crossentropy: integer targets need a matrix "
                              f"prediction, got {p.type}")

@@ -15,6 +15,9 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from .allocation import arange, zeros_like
+from .elemwise import cast
+from .indexing import getitem, inc_subtensor
+from .reduce import sum as sum_
 from .registry import Op, RenderContext, normalize_axis
 from .shape import INT, _prod, reshape, shape, shape_i, shape_tuple, static_int
 
@@ -51,7 +54,6 @@ class Repeat(Op):
         k = static_int(r) if r.ndim == 0 else None
         if k is None:
             return [_repeat_grad_scatter(x, r, g, self.axis), None]
-        from .reduce import sum as sum_
         if self.axis is None:
             return [reshape(sum_(reshape(g, [-1, k]), axis=1), shape(x)), None]
         dims = shape_tuple(x)
@@ -59,8 +61,6 @@ class Repeat(Op):
         return [sum_(reshape(g, split), axis=self.axis + 1), None]
 
     def infer_shape(self, node, input_shapes):
-        from .elemwise import cast
-        from .reduce import sum as sum_
         r = node.inputs[1]
         shp = list(input_shapes[0])
         if self.axis is None:
@@ -78,7 +78,6 @@ class Repeat(Op):
 def _repeat_grad_scatter(x: Variable, r: Variable, g: Variable, axis: int | None) -> Variable:
     """Gradient of repeat for per-element or symbolic repeats: output position j came from
     source index repeat(arange(n), r)[j], so g is added back there (repeats accumulate)."""
-    from .indexing import getitem, inc_subtensor
     flat = x if axis is not None else reshape(x, [-1])
     ax = 0 if axis is None else axis
     source = Repeat(0)(arange(shape_i(flat, ax), dtype=INT), r)
@@ -116,7 +115,6 @@ class Tile(Op):
         return f"np.tile({ins[0]}, {self.reps})"
 
     def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
         (x,) = inputs
         g = output_grads[0]
         nd = outputs[0].ndim
