@@ -40,7 +40,7 @@ class Alloc(Op):
         return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
 
     def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
+        from .reduce import sum as sum_  # cycle: reduce builds on allocation
         return [sum_(output_grads[0])] + [None] * (len(inputs) - 1)
 
     def infer_shape(self, node, input_shapes):
@@ -58,7 +58,7 @@ def alloc(value: Any, *shape: Any, dtype: str | None = None) -> Variable:
         n = vec.type.shape[0]
         if n is None:
             raise ValueError("alloc: the length of a symbolic shape vector must be known")
-        from .indexing import getitem
+        from .indexing import getitem  # cycle: indexing builds on allocation
         shape = tuple(getitem(vec, i) for i in range(n))
     return Alloc(dtype)(v, *shape)
 
@@ -159,5 +159,5 @@ def broadcast_to(x: Any, shape: Sequence[Any]) -> Variable:
     x = as_tensor(x)
     z = alloc(0, *shape, dtype=x.dtype)
     broadcast_shapes(x.type.shape, z.type.shape, op="broadcast_to")
-    from .elemwise import add
+    from .elemwise import add  # cycle: elemwise builds on allocation
     return add(x, z)

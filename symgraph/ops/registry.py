@@ -223,7 +223,7 @@ def _from_jsonable(v: Any) -> Any:
     if isinstance(v, dict) and "float" in v:
         return float(v["float"])
     if isinstance(v, dict) and "scalar_op" in v:
-        from .elemwise import scalar_op_from_json
+        from .elemwise import scalar_op_from_json  # cycle: elemwise builds on the contract
         return scalar_op_from_json(v)
     if isinstance(v, list):
         return [_from_jsonable(e) for e in v]

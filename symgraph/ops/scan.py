@@ -311,7 +311,7 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
 
 def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                output_grads: list[Variable | None]) -> list[Variable | None]:
-    from ..grad import Lop
+    from ..grad import Lop  # cycle: grad imports scan (jacobian)
     n, *rest = inputs
     ns, nst = op.n_seqs, op.n_states
     seqs, inits, consts = rest[:ns], rest[ns:ns + nst], rest[ns + nst:]

@@ -158,7 +158,7 @@ def broadcast_dims(static: Sequence[Sequence[int | None]], dims: Sequence[Sequen
     Two compatible dims a, b broadcast to `b if a == 1 else a` -- not max(a, b), which is
     wrong when the other dim is 0.
     """
-    from .elemwise import eq, switch
+    from .elemwise import eq, switch  # cycle: elemwise builds on shape
     nd = len(out_static)
     result = []
     for axis in range(nd):
@@ -418,7 +418,7 @@ class Concatenate(Op):
         return f"np.concatenate([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
     def grad(self, inputs, outputs, output_grads):
-        from .indexing import getitem
+        from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         result, start = [], constant(0, INT)
         for x in inputs:
@@ -454,7 +454,7 @@ class Stack(Op):
         return f"np.stack([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
     def grad(self, inputs, outputs, output_grads):
-        from .indexing import getitem
+        from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         return [getitem(g, (slice(None),) * self.axis + (i,)) for i in range(len(inputs))]
 

@@ -30,6 +30,7 @@ from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Reduce
 from ..ops.shape import DimShuffle
 from ..tensor import TensorType
+from . import rewrite_graph
 from .driver import RewriteLog, RewriteRecord
 from .shape_info import is_elementwise
 
@@ -290,7 +291,6 @@ class RewriteChecker:
     def _first_bad_rewrite(self, log: RewriteLog, bad: tuple[int, str]
                            ) -> tuple[RewriteRecord | None, tuple[int, str]]:
         """Replay the passes so far, one rewrite at a time, on a fresh copy of the graph."""
-        from . import rewrite_graph
         found: list[Any] = []
 
         def after_rewrite(pass_name: str, record: RewriteRecord, fg: FunctionGraph) -> None:
