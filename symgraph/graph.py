@@ -134,7 +134,7 @@ class Constant(Variable):
         return self._signature
 
 
-class Container:
+class StorageCell:
     """The mutable storage behind a shared variable; compiled functions read and write it.
 
     `lock` serializes the calls of compiled functions that update the variable (each call
@@ -158,7 +158,7 @@ class SharedVariable(Variable):
 
     def __init__(self, type: Any, value: Any, name: str | None = None):
         super().__init__(type, None, 0, name)
-        self.container = Container(type.filter(value, self, downcast=True))
+        self.container = StorageCell(type.filter(value, self, downcast=True))
 
     def clone(self) -> SharedVariable:
         raise TypeError("shared variables are shared: they are never cloned")
