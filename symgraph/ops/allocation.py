@@ -39,11 +39,13 @@ class Alloc(Op):
         shp = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
         return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         from .reduce import sum as sum_  # cycle: reduce builds on allocation
         return [sum_(output_grads[0])] + [None] * (len(inputs) - 1)
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(node.inputs[1:])]
 
 
@@ -114,7 +116,8 @@ class Arange(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.arange({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None, None]
 
 
@@ -142,10 +145,12 @@ class Eye(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.eye({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None, None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(node.inputs[:2])]
 
 

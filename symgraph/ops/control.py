@@ -60,7 +60,8 @@ class IfElse(Op):
         t, e = rest[:self.n], rest[self.n:]
         return f"(({', '.join(t)},) if {c} else ({', '.join(e)},))"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         c = inputs[0]
         gt, ge = [], []
         for i, g in enumerate(output_grads):

@@ -35,10 +35,12 @@ class DisconnectedGrad(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return ins[0]
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 
@@ -71,11 +73,13 @@ class SumToShape(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ctx.ref(_sum_to, 'sum_to')}({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         g, _ = inputs
         return [output_grads[0] + zeros_like(g), None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[node.inputs[1][i] for i in range(len(self.static))]]
 
 

@@ -295,7 +295,8 @@ class _SubtensorBase(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ins[0]}[{render_index(self.idx, ins[1:])}]"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, *rest = inputs
         if not dtypes.is_differentiable(x.dtype):
             return [None] * len(inputs)
@@ -317,7 +318,8 @@ class Subtensor(_SubtensorBase):
         x = as_tensor(x)
         return Apply(self, [x, *scalars], [TensorType(x.dtype, _basic_shape(x, self.idx))])
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         scalars = iter(node.inputs[1:])
         shp = input_shapes[0]
         out, axis = [], 0
@@ -408,7 +410,8 @@ class _IncBase(Op):
             fn = ctx.ref(_inc_subtensor, "inc_subtensor")
         return f"{fn}({ins[0]}, {idx}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, y, *rest = inputs
         g = output_grads[0]
         sub = (AdvancedSubtensor if isinstance(self, AdvancedIncSubtensor) else Subtensor)(
@@ -456,7 +459,8 @@ class IncSubtensor(_IncBase):
         self._check(x, y, _basic_shape(x, self.idx))
         return Apply(self, [x, y, *scalars], [x.type])
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 
@@ -479,7 +483,8 @@ class AdvancedIncSubtensor(_IncBase):
         self._check(x, y, _advanced_shape(x, self.idx, inputs))
         return Apply(self, [x, y, *inputs], [x.type])
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 

@@ -56,7 +56,8 @@ class Dot(Op):
             return f"{ctx.ref(_dot_flat, 'dot_flat')}({ins[0]}, {ins[1]})"
         return f"np.dot({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         if a.ndim <= 2 and b.ndim <= 2:
@@ -73,7 +74,8 @@ class Dot(Op):
             return Tensordot((a.ndim - 1,), (bk,)).grad(inputs, outputs, output_grads)
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [list(sa[:-1]) + (list(sb[:-2]) + list(sb[-1:]) if len(sb) >= 2 else [])]
 
@@ -112,7 +114,8 @@ class Tensordot(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.tensordot({ins[0]}, {ins[1]}, axes=({self.axes_a}, {self.axes_b}))"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         free_a = [i for i in range(a.ndim) if i not in self.axes_a]
@@ -131,7 +134,8 @@ class Tensordot(Op):
         gb = transpose(gb, [order_b.index(i) for i in range(b.ndim)])
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [[d for i, d in enumerate(sa) if i not in self.axes_a] +
                 [d for i, d in enumerate(sb) if i not in self.axes_b]]
@@ -163,14 +167,16 @@ class Matmul(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.matmul({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         ga = sum_to_shape_of(matmul(g, _swap(b)), a)
         gb = sum_to_shape_of(matmul(_swap(a), g), b)
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         (a, b), (sa, sb) = node.inputs, input_shapes
         batch = broadcast_dims([a.type.shape[:-2], b.type.shape[:-2]], [sa[:-2], sb[:-2]],
                                node.outputs[0].type.shape[:-2])
@@ -263,12 +269,14 @@ class MatrixInverse(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"sla.inv({ins[0]}).astype(np.{node.outputs[0].dtype}, copy=False)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (ai,), (g,) = outputs, output_grads
         ait = transpose(ai)
         return [-dot(dot(ait, g), ait)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 
@@ -288,14 +296,16 @@ class Solve(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"sla.solve({ins[0]}, {ins[1]}).astype(np.{node.outputs[0].dtype}, copy=False)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (x,), (g,) = outputs, output_grads
         gb = solve(transpose(a), g)
         ga = -(outer(gb, x) if x.ndim == 1 else dot(gb, transpose(x)))
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [[sa[1]] + list(sb[1:])]
 
@@ -312,11 +322,13 @@ class Det(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.asarray(sla.det({ins[0]}), dtype=np.{node.outputs[0].dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (a,), (d,), (g,) = inputs, outputs, output_grads
         return [g * d * transpose(inv(a))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[]]
 
 

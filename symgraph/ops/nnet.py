@@ -57,11 +57,13 @@ class Softmax(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ctx.ref(_softmax_np, 'softmax')}({ins[0]}, {self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (sm,), (g,) = outputs, output_grads
         return [(g - _sum(g * sm, axis=self.axis, keepdims=True)) * sm]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 
@@ -85,11 +87,13 @@ class LogSoftmax(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ctx.ref(_log_softmax_np, 'log_softmax')}({ins[0]}, {self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (ls,), (g,) = outputs, output_grads
         return [g - ew.exp(ls) * _sum(g, axis=self.axis, keepdims=True)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(input_shapes[0])]
 
 

@@ -26,6 +26,7 @@ The cells (Keras 1.2.2's formulations; `act` and `inner` name activations in _AC
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ import numpy as np
 from scipy import special
 
 from .. import dtypes
-from ..graph import Apply
+from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
 from .allocation import zeros_like
 from .elemwise import cast
@@ -176,7 +177,8 @@ class FusedRNN(_Cell):
         result = [outs, h] + ([c] if lstm else []) + [gates, hs] + ([cs] if lstm else [])
         return tuple(np.asarray(r, dtype=xz.dtype) for r in result)
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         n_states = self.n_states
         xz, u = inputs[0], inputs[1]
         k = 2 + n_states

@@ -102,7 +102,8 @@ class Reduce(Op):
             return f"{expr}.astype(np.{out_dtype})"
         return expr
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,), (out,), (g,) = inputs, outputs, output_grads
         if self.kind in ("all", "any") or not dtypes.is_differentiable(x.dtype):
             return [None]
@@ -125,7 +126,8 @@ class Reduce(Op):
                            ew.switch(ew.eq(n_zero, 0), out_b / safe_x, 0))
         return [ew.cast(g_b * others, x.dtype)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         axes = range(len(shp)) if self.axis is None else self.axis
         if self.keepdims:
@@ -264,10 +266,12 @@ class Argmax(Op):
         kd = ", keepdims=True" if self.keepdims else ""
         return f"{fn}({ins[0]}, axis={self.axis}{kd})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         axes = range(len(shp)) if self.axis is None else (self.axis,)
         if self.keepdims:

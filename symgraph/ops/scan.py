@@ -146,7 +146,8 @@ class Scan(Op):
                 result.append(outs[i])
         return tuple(result) if len(result) > 1 else result[0]
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return _scan_grad(self, inputs, outputs, output_grads)
 
 

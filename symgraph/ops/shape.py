@@ -85,10 +85,12 @@ class Shape(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.array(np.shape({ins[0]}), dtype=np.int64)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[constant(node.inputs[0].ndim, INT)]]
 
 
@@ -114,10 +116,12 @@ class ShapeI(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.int64(np.shape({ins[0]})[{self.i}])"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[]]
 
 
@@ -212,11 +216,13 @@ class Reshape(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.reshape({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, _ = inputs
         return [reshape(output_grads[0], shape(x)), None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         out = node.outputs[0]
         shp = node.inputs[1]
         return [[constant(d, INT) if d is not None else shp[i]
@@ -309,7 +315,8 @@ class DimShuffle(Op):
             expr = f"{expr}[{idx}]"
         return expr
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,) = inputs
         g = output_grads[0]
         dropped, perm, new = self.parts(x.ndim)
@@ -322,7 +329,8 @@ class DimShuffle(Op):
             g = expand_dims(g, dropped)
         return [g]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         return [[constant(1, INT) if p == "x" else shp[p] for p in self.pattern]]
 
@@ -417,7 +425,8 @@ class Concatenate(Op):
         dt = node.outputs[0].dtype
         return f"np.concatenate([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         result, start = [], constant(0, INT)
@@ -428,7 +437,8 @@ class Concatenate(Op):
             start = stop
         return result
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         out = list(input_shapes[0])
         for shp in input_shapes[1:]:
             out[self.axis] = out[self.axis] + shp[self.axis]
@@ -453,12 +463,14 @@ class Stack(Op):
             return f"np.array([{', '.join(ins)}], dtype=np.{dt})"
         return f"np.stack([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         return [getitem(g, (slice(None),) * self.axis + (i,)) for i in range(len(inputs))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = list(input_shapes[0])
         shp.insert(self.axis, constant(len(node.inputs), INT))
         return [shp]

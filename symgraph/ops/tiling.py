@@ -48,7 +48,8 @@ class Repeat(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.repeat({ins[0]}, {ins[1]}, axis={self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, r = inputs
         g = output_grads[0]
         k = static_int(r) if r.ndim == 0 else None
@@ -60,7 +61,8 @@ class Repeat(Op):
         split = dims[:self.axis] + [dims[self.axis], constant(k, INT)] + dims[self.axis + 1:]
         return [sum_(reshape(g, split), axis=self.axis + 1), None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         r = node.inputs[1]
         shp = list(input_shapes[0])
         if self.axis is None:
@@ -114,7 +116,8 @@ class Tile(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.tile({ins[0]}, {self.reps})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,) = inputs
         g = output_grads[0]
         nd = outputs[0].ndim
@@ -126,7 +129,8 @@ class Tile(Op):
         summed = sum_(reshape(g, split), axis=tuple(range(0, 2 * nd, 2)))
         return [reshape(summed, shape(x))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         nd = node.outputs[0].ndim
         dims = [constant(1, INT)] * (nd - node.inputs[0].ndim) + list(input_shapes[0])
         reps = (1,) * (nd - len(self.reps)) + self.reps
