@@ -70,6 +70,7 @@ class Pattern:
     """Base: arithmetic operators build op patterns, so `x * 1` reads as math."""
 
     names: tuple[str, ...] | None = None  # the op names a match can start at (None: any)
+    single = True  # matches in at most one way (leaves): matched without a generator
 
     def match(self, var: Variable, b: Bindings, fg: FunctionGraph | None = None
               ) -> Bindings | None:
@@ -228,6 +229,8 @@ class Filled(Pattern):
 class Guarded(Pattern):
     """`pat.named(name)` / `pat.once()`: the inner pattern plus a binding or a guard."""
 
+    single = False
+
     def __init__(self, inner: Pattern, name: str | None = None, single: bool = False):
         self.inner, self.name, self.single = inner, name, single
         self.names = inner.names
@@ -256,6 +259,8 @@ class Guarded(Pattern):
 class Alt(Pattern):
     """`a | b`: the first of the patterns that matches."""
 
+    single = False
+
     def __init__(self, *alts: Pattern):
         self.alts = alts
         names = [a.names for a in alts]
@@ -274,6 +279,8 @@ class Alt(Pattern):
 
 class OpPat(Pattern):
     """Matches `name(args...)` with op parameters equal to (or bound by) `params`."""
+
+    single = False
 
     def __init__(self, name: str | tuple[str, ...], args: tuple[Pattern, ...],
                  params: dict | None = None):
@@ -321,13 +328,20 @@ _MISSING = object()
 
 
 def _match_args(pats: Sequence[Pattern], inputs: Sequence[Variable], b: Bindings,
-                fg: FunctionGraph | None) -> Iterator[Bindings]:
-    """Every way the patterns match the inputs, left to right."""
-    if not pats:
-        yield b
+                fg: FunctionGraph | None, k: int = 0) -> Iterator[Bindings]:
+    """Every way the patterns match the inputs, left to right (leaves, which match in
+    one way at most, directly: this runs for every node a rule tracks)."""
+    got: Bindings | None = b
+    while k < len(pats) and pats[k].single:
+        got = pats[k].match(inputs[k], got, fg)
+        if got is None:
+            return
+        k += 1
+    if k == len(pats):
+        yield got
         return
-    for got in pats[0].matches(inputs[0], b, fg):
-        yield from _match_args(pats[1:], inputs[1:], got, fg)
+    for more in pats[k].matches(inputs[k], got, fg):
+        yield from _match_args(pats, inputs, more, fg, k + 1)
 
 
 def lift(x: Any) -> Pattern:
@@ -388,12 +402,18 @@ class PatternRewrite(Rewrite):
 
         def fn(fgraph: FunctionGraph, node: Apply) -> Any:
             out = node.outputs[0]
-            extra = {"out": out, "fgraph": fgraph}
-            for b in pattern.matches(out, {}, fgraph):
-                if check is None or check(b, extra):
-                    break
+            if check is None:
+                b = pattern.match(out, {}, fgraph)
+                if b is None:
+                    return None
+                extra = {"out": out, "fgraph": fgraph}
             else:
-                return None
+                extra = {"out": out, "fgraph": fgraph}
+                for b in pattern.matches(out, {}, fgraph):
+                    if check(b, extra):
+                        break
+                else:
+                    return None
             new = make(b, extra)
             if new is None:
                 return None
