@@ -30,7 +30,7 @@ from ..ops import elemwise as ew
 from ..ops.allocation import Alloc, alloc_like
 from ..tensor import constant
 from .driver import Rewrite
-from .pattern import FAMILIES, P, filled_with, fit_to, rule
+from .pattern import FAMILIES, P, filled_with, fit_to, rule, scalar_like, single_client
 from .shape_info import covers, dims_key, same_shape, zeros_of
 
 x, y = P.var("x"), P.var("y")
@@ -44,16 +44,9 @@ def is_float(v: Variable) -> bool:
     return dtypes.is_float(getattr(v.type, "dtype", ""))
 
 
-def single_client(fgraph: FunctionGraph, v: Variable) -> bool:
-    """v is used exactly once (so folding it into its user duplicates nothing)."""
-    return len(fgraph.clients.get(v, ())) == 1
-
-
 def scalar_const(v: Variable) -> np.ndarray | None:
     """The value of a constant whose dims are all 1 (it broadcasts like a scalar)."""
-    if isinstance(v, Constant) and all(d == 1 for d in v.data.shape):
-        return v.data
-    return None
+    return v.data if scalar_like(v) else None
 
 
 def is_zeros(v: Variable) -> bool:

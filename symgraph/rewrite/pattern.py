@@ -70,7 +70,7 @@ class Pattern:
     """Base: arithmetic operators build op patterns, so `x * 1` reads as math."""
 
     names: tuple[str, ...] | None = None  # the op names a match can start at (None: any)
-    single = True  # matches in at most one way (leaves): matched without a generator
+    one_way = True  # matches in at most one way (leaves): matched without a generator
 
     def match(self, var: Variable, b: Bindings, fg: FunctionGraph | None = None
               ) -> Bindings | None:
@@ -91,7 +91,7 @@ class Pattern:
 
     def once(self) -> Pattern:
         """This pattern, on a value used by exactly one node."""
-        return Guarded(self, single=True)
+        return Guarded(self, single_use=True)
 
     def __or__(self, o: Pattern) -> Pattern: return Alt(self, o)
     def __add__(self, o): return OpPat("add", (self, lift(o)))
@@ -152,6 +152,12 @@ class Rest(Pattern):
 
     def __repr__(self) -> str:
         return f"*{self.name}"
+
+
+def single_client(fgraph: FunctionGraph | None, v: Variable) -> bool:
+    """v is used exactly once (so folding it into its user duplicates nothing); False
+    when there is no graph to ask."""
+    return fgraph is not None and len(fgraph.clients.get(v, ())) == 1
 
 
 def scalar_like(var: Variable) -> bool:
@@ -229,21 +235,21 @@ class Filled(Pattern):
 class Guarded(Pattern):
     """`pat.named(name)` / `pat.once()`: the inner pattern plus a binding or a guard."""
 
-    single = False
+    one_way = False
 
-    def __init__(self, inner: Pattern, name: str | None = None, single: bool = False):
-        self.inner, self.name, self.single = inner, name, single
+    def __init__(self, inner: Pattern, name: str | None = None, single_use: bool = False):
+        self.inner, self.name, self.single_use = inner, name, single_use
         self.names = inner.names
 
     def named(self, name: str) -> Pattern:
-        return Guarded(self.inner, name, self.single)
+        return Guarded(self.inner, name, self.single_use)
 
     def once(self) -> Pattern:
         return Guarded(self.inner, self.name, True)
 
     def matches(self, var: Variable, b: Bindings, fg: FunctionGraph | None = None
                 ) -> Iterator[Bindings]:
-        if self.single and (fg is None or len(fg.clients.get(var, ())) != 1):
+        if self.single_use and not single_client(fg, var):
             return
         for got in self.inner.matches(var, b, fg):
             got = got if self.name is None else _bind(got, self.name, var)
@@ -259,7 +265,7 @@ class Guarded(Pattern):
 class Alt(Pattern):
     """`a | b`: the first of the patterns that matches."""
 
-    single = False
+    one_way = False
 
     def __init__(self, *alts: Pattern):
         self.alts = alts
@@ -280,7 +286,7 @@ class Alt(Pattern):
 class OpPat(Pattern):
     """Matches `name(args...)` with op parameters equal to (or bound by) `params`."""
 
-    single = False
+    one_way = False
 
     def __init__(self, name: str | tuple[str, ...], args: tuple[Pattern, ...],
                  params: dict | None = None):
@@ -332,7 +338,7 @@ def _match_args(pats: Sequence[Pattern], inputs: Sequence[Variable], b: Bindings
     """Every way the patterns match the inputs, left to right (leaves, which match in
     one way at most, directly: this runs for every node a rule tracks)."""
     got: Bindings | None = b
-    while k < len(pats) and pats[k].single:
+    while k < len(pats) and pats[k].one_way:
         got = pats[k].match(inputs[k], got, fg)
         if got is None:
             return
