@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .codegen.numpy_backend import generate
 from .config import config
 from .fgraph import FunctionGraph
 from .graph import (
@@ -32,10 +33,24 @@ from .graph import (
 from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
 from .rewrite import RewriteLog, rewrite_graph
+from .rewrite.check import RewriteChecker
 from .tensor import TensorType, as_tensor, is_masked
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
+# backend='auto' uses the C backend when a C compiler works.
+AUTO_USES_C = False
+_WARNED: set[str] = set()
+
+
+def _fall_back(reason: str) -> None:
+    """backend='auto' without a working C compiler: the NumPy backend, one warning."""
+    if reason in _WARNED:
+        return
+    _WARNED.add(reason)
+    import warnings
+    warnings.warn(f"symgraph: backend='auto' uses the NumPy backend: {reason}",
+                  RuntimeWarning, stacklevel=4)
 
 
 class SymgraphRuntimeError(RuntimeError):
@@ -112,6 +127,7 @@ class Function:
 
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
+        self._requested_backend = backend
         self.backend = self._choose_backend(backend)
         # Compiling allocates many small objects and frees few: Python's cyclic collector
         # would rescan the growing heap again and again (a quadratic cost on big graphs).
@@ -121,7 +137,6 @@ class Function:
                               for j, (s, _) in enumerate(self.updates)}
             checker = None
             if check_rewrites:
-                from .rewrite.check import RewriteChecker
                 checker = RewriteChecker(self.inputs, values)
             rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
                           after_pass=checker)
@@ -203,17 +218,37 @@ class Function:
 
     @staticmethod
     def _choose_backend(backend: str) -> str:
+        """'numpy' or 'c': 'auto' is C when a C compiler works (probed once per process)."""
         if backend not in ("auto", "numpy", "c"):
             raise ValueError(f"backend must be 'auto', 'numpy' or 'c', got {backend!r}")
-        if backend == "c":
-            raise NotImplementedError("backend='c': the C backend is not available in this "
-                                      "version; use backend='numpy' (or 'auto')")
-        return "numpy"
+        if backend == "numpy" or (backend == "auto" and not AUTO_USES_C):
+            return "numpy"
+        from .codegen import cbuild  # loaded only when a C backend is asked for (import time)
+        try:
+            cbuild.compiler()
+        except cbuild.CompileError as e:
+            if backend == "c":
+                raise
+            _fall_back(str(e))
+            return "numpy"
+        return "c"
 
     def _compile(self) -> None:
-        from .codegen.numpy_backend import generate
-        gen = generate(self.fgraph, len(self.outputs), [s for s, _ in self.updates],
-                       self.name, self.single)
+        args = (self.fgraph, len(self.outputs), [s for s, _ in self.updates], self.name,
+                self.single)
+        self._c_source = ""
+        if self.backend == "c":
+            from .codegen import c_backend, cbuild  # loaded only when backend='c' (import time)
+            try:
+                gen, self._c_source = c_backend.compile_c(*args)
+            except cbuild.CompileError as e:
+                if self._requested_backend == "c":
+                    raise
+                _fall_back(str(e))
+                self.backend = "numpy"
+                gen = generate(*args)
+        else:
+            gen = generate(*args)
         self._gen = gen
         self._fn = gen.fn
         updated = sorted((s.container for s, _ in self.updates), key=lambda c: c.uid)
@@ -232,9 +267,13 @@ class Function:
     # ---- public views
     @property
     def source(self) -> str:
-        """The generated Python source (fused kernels first, then the function)."""
-        kernels = [getattr(v, "__symgraph_source__", None) for v in self._fn.__globals__.values()]
-        return "".join(k + "\n" for k in kernels if isinstance(k, str)) + self._gen.source
+        """The generated source: the C module (C backend), the fused NumPy kernels, then
+        the Python function calling them."""
+        kernels = [getattr(v, "__symgraph_source__", None)
+                   for v in self._gen.fn.__globals__.values()]
+        c = f"/* C module */\n{self._c_source}\n# Python driver\n" if self._c_source else ""
+        return c + "".join(k + "\n" for k in kernels if isinstance(k, str)) + \
+            self._gen.source
 
     @property
     def graph(self) -> FunctionGraph:
@@ -244,11 +283,11 @@ class Function:
     def dump(self, before: bool = False, file: Any = None) -> Any:
         """Print the compiled graph (and, with before=True, the graph before rewriting);
         `file='str'` returns the text instead, as `sg.debugprint` does."""
-        from .printing import dump_function, emit
+        from .printing import dump_function, emit  # upward: printing shows functions
         return emit(dump_function(self, before), file)
 
     def __str__(self) -> str:
-        from .printing import function_listing
+        from .printing import function_listing  # upward: printing shows functions
         return function_listing(self)
 
     def __repr__(self) -> str:

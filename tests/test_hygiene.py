@@ -129,12 +129,6 @@ def test_symgraph_module_imports_have_no_cycle():
     assert not cycles, f"import cycles among symgraph's modules: {cycles}"
 
 
-# cbackend's files, until its branch is merged: their function-level imports get their
-# reasons then (listed so the rule holds everywhere else meanwhile).
-_PENDING = {"symgraph/function.py", "symgraph/ops/composite.py", "symgraph/ops/elemwise.py",
-            "symgraph/codegen/numpy_backend.py"}
-
-
 def test_function_level_imports_of_symgraph_say_why():
     """An import of a symgraph module inside a function goes against the one-way order
     (or breaks a cycle): it carries a one-line comment saying why, on its line or the
@@ -142,8 +136,6 @@ def test_function_level_imports_of_symgraph_say_why():
     unexplained = []
     for p in sorted((ROOT / "symgraph").rglob("*.py")):
         rel = str(p.relative_to(ROOT))
-        if rel in _PENDING:
-            continue
         lines = p.read_text("utf-8").splitlines()
         for node in imports_of(p, module_level=False):
             ours = node.level > 0 if isinstance(node, ast.ImportFrom) else False

@@ -39,12 +39,6 @@ from .pattern import P, rule
 from .shape_info import is_tensor, same_shape
 
 
-def _fresh(op: Any) -> bool:
-    """op's output is always a new array of its own (`Op.fresh`; elementwise rows and
-    fused kernels are: their classes do not declare it yet)."""
-    return op.fresh or isinstance(op, (Elemwise, Composite))
-
-
 class _Buffer:
     """Who uses one buffer: the variables viewing it, the nodes reading them, and whether
     a function output shows it. Built once per buffer per graph revision."""
@@ -101,7 +95,7 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
     root = buffer_origin(v)
     if root is None or root.owner is None:
         return None  # the caller's array, a constant's, or a shared variable's storage
-    if not _fresh(root.owner.op):
+    if not root.owner.op.fresh:
         return None  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:

@@ -35,7 +35,7 @@ def is_tensor(v: Variable) -> bool:
 
 def is_elementwise(node: Apply) -> bool:
     """Elemwise rows and the kernels built from them (Composite, in-place variants)."""
-    return isinstance(node.op, Elemwise) or node.op.elementwise
+    return node.op.elementwise
 
 
 # ---------------------------------------------------------------- symbolic output dims

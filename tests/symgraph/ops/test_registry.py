@@ -59,6 +59,8 @@ def test_op_facts_are_declared_with_defaults():
     x = sg.dvector("x")
     plain, draw = sg.exp(x).owner.op, BuiltinReduce("sum")
     assert (plain.lazy, plain.nondeterministic) == (False, False)
+    assert plain.elementwise and plain.fresh  # an Elemwise row computes a new array
+    assert not sg.exp(sg.dmatrix("m")).T.owner.op.fresh  # a view
     assert draw.fresh and not Op.fresh and not Op.elementwise and not Op.lazy
     branch = sg.ifelse(sg.constant(True), x, x).owner.op
     assert branch.lazy
