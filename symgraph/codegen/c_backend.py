@@ -98,26 +98,39 @@ class CModule:
             self.labels[label] = cname
         return f"{label}({', '.join(ins)})"
 
-    def body(self) -> str:
-        """The module's C source (without its name-dependent init)."""
-        methods = "".join(f'    {{"{k}", (PyCFunction)(void (*)(void)){k}, METH_FASTCALL, NULL}},\n'
-                          for k in self.names.values())
-        return (PREAMBLE + "\n" + "\n".join(self.kernels) +
-                "\nstatic PyMethodDef sg_methods[] = {\n" + methods +
-                '    {"_set_threads", (PyCFunction)(void (*)(void))sg_set_threads, '
-                'METH_FASTCALL, NULL},\n    {NULL, NULL, 0, NULL}\n};\n')
+    def sources(self) -> list[str]:
+        """The module's C files. With 4 kernels or more they are split in two files the
+        compiler runs on at once (both cores): the first holds half the kernels, the
+        method table and the init, the second the other half."""
+        names = list(self.names.values())
+        split = len(self.kernels) // 2 if len(self.kernels) >= 4 and (
+            os.cpu_count() or 1) > 1 else len(self.kernels)
+        decls = "".join(f"PyObject *{k}(PyObject *, PyObject *const *, Py_ssize_t);\n"
+                        for k in names[split:])
+        methods = "".join(f'    {{"{k}", (PyCFunction)(void (*)(void)){k}, METH_FASTCALL, '
+                          f'NULL}},\n' for k in names)
+        first = (PREAMBLE + "\nint sg_threads = 1;\nnpy_intp sg_par_min = 1 << 16;\n" +
+                 "\n".join(self.kernels[:split]) + "\n" + decls +
+                 "\nstatic PyMethodDef sg_methods[] = {\n" + methods +
+                 '    {"_set_threads", (PyCFunction)(void (*)(void))sg_set_threads, '
+                 'METH_FASTCALL, NULL},\n    {NULL, NULL, 0, NULL}\n};\n')
+        rest = [f"#define NO_IMPORT_ARRAY\n{PREAMBLE}\n" + "\n".join(self.kernels[split:])
+                ] if split < len(self.kernels) else []
+        name = cbuild.module_name("".join([first, *rest]))
+        first += (f"static struct PyModuleDef sg_module = {{PyModuleDef_HEAD_INIT, "
+                  f"\"{name}\", NULL, -1, sg_methods}};\n"
+                  f"PyMODINIT_FUNC PyInit_{name}(void) {{\n"
+                  f"    import_array();\n    return PyModule_Create(&sg_module);\n}}\n")
+        return [first, *rest]
 
     def source(self) -> str:
-        body = self.body()
-        name = cbuild.module_name(body)
-        return body + (
-            f"static struct PyModuleDef sg_module = {{PyModuleDef_HEAD_INIT, \"{name}\", "
-            f"NULL, -1, sg_methods}};\n"
-            f"PyMODINIT_FUNC PyInit_{name}(void) {{\n"
-            f"    import_array();\n    return PyModule_Create(&sg_module);\n}}\n")
+        """All of the module's C source (its files one after the other)."""
+        return "\n".join(self.sources())
 
     def build(self) -> ModuleType:
-        module = cbuild.build(cbuild.module_name(self.body()), self.source())
+        sources = self.sources()
+        name = sources[0].split('PyInit_')[1].split('(')[0]
+        module = cbuild.build(name, sources)
         threads = config.threads if config.threads > 0 else (os.cpu_count() or 1)
         module._set_threads(threads, _MIN_WORK)
         return module
@@ -256,7 +269,7 @@ static __attribute__((optimize("no-tree-vectorize"))) void {cname}_rows(
     }}
 }}
 
-static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
+SG_KERNEL PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
     static const int types[{nin}] = {{{", ".join(_npy_type(t.dtype) for t in in_types)}}};
     static const char scalar[{nin}] = {{{", ".join(str(int(s)) for s in scalar)}}};
     const char *what = {_c_string(what)};

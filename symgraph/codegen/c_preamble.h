@@ -1,6 +1,7 @@
 /* symgraph's C backend: what every generated module shares (codegen/c_backend.py). */
 #define PY_SSIZE_T_CLEAN
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#define PY_ARRAY_UNIQUE_SYMBOL sg_ARRAY_API  /* one NumPy API table for all the files */
 #include <Python.h>
 #include <numpy/arrayobject.h>
 #include <math.h>
@@ -147,8 +148,9 @@ typedef struct {
 
 typedef void (*sg_range_fn)(const sg_task *, npy_intp, npy_intp);
 typedef struct { sg_range_fn fn; const sg_task *t; npy_intp a, b; } sg_chunk;
-static int sg_threads = 1;
-static npy_intp sg_par_min = 1 << 16;
+extern int sg_threads;          /* defined once, in the module's first file */
+extern npy_intp sg_par_min;
+#define SG_KERNEL                /* kernels are seen by the module's first file */
 
 static void *sg_chunk_run(void *p) {
     sg_chunk *c = (sg_chunk *)p;

@@ -99,7 +99,7 @@ def reduce_kernel(cname: str, what: str, kind: str, axes: Sequence[int], keepdim
                       f"(npy_intp)sizeof({ct[k]});\n" for k in range(nin))
     return f"""
 /* {_c_comment(what)} */
-static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
+SG_KERNEL PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
     static const int types[{nin}] = {{{", ".join(_npy_type(t.dtype) for t in in_types)}}};
     static const char red[{nd}] = {{{", ".join(map(str, red))}}};
     const char *what = {_c_string(what)};
@@ -225,7 +225,7 @@ def argmax_kernel(cname: str, what: str, nd: int, axis: int | None, keepdims: bo
                f"npy_intp idx = rem % PyArray_DIMS(x)[d]; rem /= PyArray_DIMS(x)[d]; "
                f"q += idx * PyArray_STRIDES(x)[d]; }}")
     return f"""
-static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
+SG_KERNEL PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
     static const int types[1] = {{{_npy_type(in_dtype)}}};
     const char *what = {_c_string(what)};
     PyArrayObject *a[1], *x = NULL, *out = NULL;
@@ -324,7 +324,7 @@ static void {cname}_rows(const sg_task *t, npy_intp a, npy_intp b) {{
     }}
 }}
 
-static PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
+SG_KERNEL PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
     static const int types[1] = {{{_npy_type(dtype)}}};
     const char *what = {_c_string(what)};
     PyArrayObject *a[1], *out = NULL;

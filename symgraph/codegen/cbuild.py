@@ -101,19 +101,20 @@ def module_name(body: str) -> str:
 _LOADED: dict[str, ModuleType] = {}
 
 
-def build(name: str, source: str) -> ModuleType:
-    """Compile (or find in the cache) and load the extension module `name`."""
+def build(name: str, sources: list[str]) -> ModuleType:
+    """Compile (or find in the cache) and load the extension module `name` made of the
+    C files `sources` (compiled at once, then linked)."""
     if name in _LOADED:
         return _LOADED[name]
     cxx, version = compiler()
     fl = flags()
-    key = cache.key(source, cxx, version, " ".join(fl), _abi(), _cpu_features())
-    path = cache.lookup_or_store("c", key, ".so", lambda out: _compile(source, out, cxx, fl))
+    key = cache.key(*sources, cxx, version, " ".join(fl), _abi(), _cpu_features())
+    path = cache.lookup_or_store("c", key, ".so", lambda out: _compile(sources, out, cxx, fl))
     try:
         module = _load(name, path)
     except ImportError:  # a valid-looking entry that does not load: rebuild it once
         path.unlink(missing_ok=True)
-        path = cache.store("c", key, ".so", lambda out: _compile(source, out, cxx, fl))
+        path = cache.store("c", key, ".so", lambda out: _compile(sources, out, cxx, fl))
         module = _load(name, path)
     _LOADED[name] = module
     return module
@@ -130,23 +131,43 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
-def _compile(source: str, out: Path, cxx: str, fl: tuple[str, ...]) -> None:
-    """Compile `source` into `out`. The source goes to a private folder under a name
-    that depends on the code only, compiled from there: the binary does not depend on
-    the process, so concurrent builds of one module write identical entries."""
+def _compile(sources: list[str], out: Path, cxx: str, fl: tuple[str, ...]) -> None:
+    """Compile the C files into the shared library `out`: each file by its own compiler
+    process, all at once, then linked. The files go to a private folder under names that
+    depend on the code only, compiled from there: the binary does not depend on the
+    process, so concurrent builds of one module write identical entries."""
     import numpy as np
     work = Path(tempfile.mkdtemp(prefix="symgraph-c-"))
-    name = f"{module_name(source)}.c"
-    (work / name).write_text(source)
-    cmd = [cxx, *fl, f"-I{sysconfig.get_paths()['include']}", f"-I{np.get_include()}",
-           name, "-o", str(out.resolve()), "-lm"]
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=work)
-    except (OSError, subprocess.SubprocessError) as e:
-        raise CompileError(f"C compiler {cxx!r} failed to run on {work / name}: {e}") from None
+    names = [f"{module_name(src)}.c" for src in sources]
+    for name, src in zip(names, sources, strict=True):
+        (work / name).write_text(src)
+    inc = [f"-I{sysconfig.get_paths()['include']}", f"-I{np.get_include()}"]
+    if len(sources) == 1:
+        jobs = [[cxx, *fl, *inc, names[0], "-o", str(out.resolve()), "-lm"]]
+    else:
+        jobs = [[cxx, *fl, *inc, "-c", name, "-o", name + ".o"] for name in names]
+    _run(jobs, work, cxx)
+    if len(sources) > 1:
+        _run([[cxx, *fl, *(n + ".o" for n in names), "-o", str(out.resolve()), "-lm"]],
+             work, cxx)
     STATS["compiles"] += 1
-    if res.returncode != 0:
-        msg = "\n".join(res.stderr.strip().splitlines()[:30])
-        raise CompileError(f"C compilation failed (generated file: {work / name}):\n{msg}")
-    (work / name).unlink(missing_ok=True)
+    for p in work.iterdir():
+        p.unlink()
     work.rmdir()
+
+
+def _run(jobs: list[list[str]], work: Path, cxx: str) -> None:
+    """Run compiler commands at once in `work`; a failure raises CompileError naming the
+    generated file and the compiler's message."""
+    try:
+        procs = [subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for cmd in jobs]
+    except OSError as e:
+        raise CompileError(f"C compiler {cxx!r} failed to run in {work}: {e}") from None
+    results = [(cmd, *p.communicate(timeout=300), p.returncode)
+               for cmd, p in zip(jobs, procs, strict=True)]
+    for cmd, _, err, code in results:
+        if code != 0:
+            src = next((a for a in cmd if a.endswith(".c")), cmd[-3])
+            msg = "\n".join(err.strip().splitlines()[:30])
+            raise CompileError(f"C compilation failed (generated file: {work / src}):\n{msg}")

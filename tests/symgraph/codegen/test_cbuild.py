@@ -128,4 +128,4 @@ def test_source_shows_the_c_module_next_to_the_python_driver() -> None:
     f = sg.function([x], sg.exp(x) * 2, backend="c")
     src = f.source
     assert src.index("/* C module */") < src.index("# Python driver") < src.index("def f(x)")
-    assert "static PyObject *k0" in src and "_ck" in src.split("# Python driver")[1]
+    assert "SG_KERNEL PyObject *k0" in src and "_ck" in src.split("# Python driver")[1]
