@@ -27,7 +27,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..ops import elemwise as ew
 from ..ops.allocation import zeros_like
-from ..ops.registry import Op
+from ..ops.registry import Op, keep_input_shape
 from ..tensor import TensorType, as_tensor
 from . import comm
 
@@ -77,9 +77,7 @@ class AllReduce(Op):
         g = output_grads[0]
         return [None if g is None else AllReduce(self.op, f"{self.label}.grad")(g)]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 def allreduce(x: Any, op: str = "sum", name: str = "allreduce") -> Variable:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Apply, StorageCell, Variable
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, keep_input_shape
 
 # References to the spare inside take_spare: the slot, the local name, getrefcount's
 # argument. More means someone else holds the array (or a view of it).
@@ -80,6 +80,4 @@ class UpdateBuffer(Op):
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape

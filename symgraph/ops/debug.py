@@ -18,7 +18,7 @@ import numpy as np
 
 from ..graph import Apply, Variable
 from ..tensor import as_tensor
-from .registry import Op
+from .registry import Op, keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,4 @@ class Print(Op):
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [output_grads[0]]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape

@@ -14,7 +14,7 @@ import numpy as np
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
 from .allocation import zeros_like
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, keep_input_shape
 from .shape import shape
 
 
@@ -39,9 +39,7 @@ class DisconnectedGrad(Op):
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 def _sum_to(g: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from .allocation import arange, zeros_like
 from .elemwise import cast, clip, eq, lt, maximum, switch
 from .grad_ops import sum_to_shape_of
 from .reduce import prod
-from .registry import Op, RenderContext, normalize_axis
+from .registry import Op, RenderContext, keep_input_shape, normalize_axis
 from .shape import reshape, shape, static_int
 
 SYM = "$"
@@ -459,9 +459,7 @@ class IncSubtensor(_IncBase):
         self._check(x, y, _basic_shape(x, self.idx))
         return Apply(self, [x, y, *scalars], [x.type])
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -483,9 +481,7 @@ class AdvancedIncSubtensor(_IncBase):
         self._check(x, y, _advanced_shape(x, self.idx, inputs))
         return Apply(self, [x, y, *inputs], [x.type])
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 # ---------------------------------------------------------------- user API

@@ -14,7 +14,7 @@ from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
 from .grad_ops import sum_to_shape_of
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, keep_input_shape
 from .shape import broadcast_dims, dimshuffle, flatten, transpose
 
 
@@ -275,9 +275,7 @@ class MatrixInverse(Op):
         ait = transpose(ai)
         return [-dot(dot(ait, g), ait)]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)

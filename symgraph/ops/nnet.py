@@ -26,7 +26,7 @@ from .elemwise import sigmoid, softplus, softsign
 from .indexing import getitem
 from .pool import avg_pool2d, max_pool2d, pool_2d, pool_3d
 from .reduce import sum as _sum
-from .registry import Op, RenderContext, normalize_axis
+from .registry import Op, RenderContext, keep_input_shape, normalize_axis
 from .shape import shape_i
 
 
@@ -62,9 +62,7 @@ class Softmax(Op):
         (sm,), (g,) = outputs, output_grads
         return [(g - _sum(g * sm, axis=self.axis, keepdims=True)) * sm]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,7 @@ class LogSoftmax(Op):
         (ls,), (g,) = outputs, output_grads
         return [g - ew.exp(ls) * _sum(g, axis=self.axis, keepdims=True)]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 def _float_input(x: Any, op: str) -> Variable:

@@ -45,7 +45,7 @@ from .pool_kernels import (
     pool_forward,
     pool_out_length,
 )
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, keep_input_shape
 from .shape import INT, as_shape_vector, static_vector, trailing_dims
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -164,9 +164,7 @@ class MaxPoolGrad(_PoolOp):
         gather = MaxPoolGradGrad(*self.window())
         return [None, None, ew.cast_like(gather(x, y, gg), gz)]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,13 @@ class Op:
 _PERFORM_CACHE: dict[tuple, Any] = {}
 
 
+def keep_input_shape(self: Op, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                     ) -> list[list[Variable]]:
+    """`infer_shape` of an op whose one output has its first input's shape (identity-like
+    ops, softmax, gradients of such): `infer_shape = keep_input_shape` in the class."""
+    return [list(input_shapes[0])]
+
+
 def _is_default(op: Op, key: str, value: Any) -> bool:
     for f in dataclasses.fields(op) if dataclasses.is_dataclass(op) else ():
         if f.name == key:
