@@ -377,7 +377,7 @@ class _Builder:
                          "fused", f"{expr}{suffix}\n{src}", info=info,
                          inner=kernel_drawing(op, node))
         return DNode(key, fit_label(text, self.fold), "op", src,
-                     getattr(op, "nondeterministic", False), info=info)
+                     op.nondeterministic, info=info)
 
 
 def kernel_drawing(op: Composite, node: Apply) -> Drawing:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .codegen.numpy_backend import generate
 from .config import config
 from .fgraph import FunctionGraph
 from .graph import (
@@ -32,6 +33,7 @@ from .graph import (
 from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
 from .rewrite import RewriteLog, rewrite_graph
+from .rewrite.check import RewriteChecker
 from .tensor import TensorType, as_tensor, is_masked
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
@@ -135,7 +137,6 @@ class Function:
                               for j, (s, _) in enumerate(self.updates)}
             checker = None
             if check_rewrites:
-                from .rewrite.check import RewriteChecker
                 checker = RewriteChecker(self.inputs, values)
             rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
                           after_pass=checker)
@@ -222,7 +223,7 @@ class Function:
             raise ValueError(f"backend must be 'auto', 'numpy' or 'c', got {backend!r}")
         if backend == "numpy" or (backend == "auto" and not AUTO_USES_C):
             return "numpy"
-        from .codegen import cbuild
+        from .codegen import cbuild  # loaded only when a C backend is asked for (import time)
         try:
             cbuild.compiler()
         except cbuild.CompileError as e:
@@ -233,12 +234,11 @@ class Function:
         return "c"
 
     def _compile(self) -> None:
-        from .codegen.numpy_backend import generate
         args = (self.fgraph, len(self.outputs), [s for s, _ in self.updates], self.name,
                 self.single)
         self._c_source = ""
         if self.backend == "c":
-            from .codegen import c_backend, cbuild
+            from .codegen import c_backend, cbuild  # loaded only when backend='c' (import time)
             try:
                 gen, self._c_source = c_backend.compile_c(*args)
             except cbuild.CompileError as e:
@@ -283,11 +283,11 @@ class Function:
     def dump(self, before: bool = False, file: Any = None) -> Any:
         """Print the compiled graph (and, with before=True, the graph before rewriting);
         `file='str'` returns the text instead, as `sg.debugprint` does."""
-        from .printing import dump_function, emit
+        from .printing import dump_function, emit  # upward: printing shows functions
         return emit(dump_function(self, before), file)
 
     def __str__(self) -> str:
-        from .printing import function_listing
+        from .printing import function_listing  # upward: printing shows functions
         return function_listing(self)
 
     def __repr__(self) -> str:

@@ -9,22 +9,29 @@ and printed like any other expression. Conventions (as in Theano):
 - d|x|/dx = 0 at x = 0 (NumPy's sign); d sqrt(x)/dx = inf at 0; for max/min reductions,
   tied maxima share the gradient; for the `maximum` op, a tie gives it to the first input.
 
-Undoing broadcasting happens in one helper, `sum_to_shape_of`.
+Undoing broadcasting happens in one helper, `sum_to_shape_of` (in ops/grad_ops.py, below the
+ops whose gradient rules call it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import dtypes
-from .graph import Apply, Variable, clone_replace, toposort
+from .graph import Apply, Variable, clone_replace, format_trace, toposort
 from .ops import elemwise as ew
-from .ops.registry import Op, RenderContext
-from .ops.shape import shape, shape_i
+from .ops.allocation import arange, zeros_like
+from .ops.grad_ops import DisconnectedGrad as DisconnectedGrad  # defined with the ops that
+from .ops.grad_ops import SumToShape as SumToShape  # use them; part of this module's API
+from .ops.grad_ops import disconnected_grad as disconnected_grad
+from .ops.grad_ops import stop_gradient as stop_gradient
+from .ops.grad_ops import sum_to_shape_of as sum_to_shape_of
+from .ops.reduce import sum as sum_
+from .ops.scan import scan
+from .ops.shape import flatten, reshape, shape_i, stack
 from .tensor import TensorType, as_tensor, constant
 
 
@@ -34,120 +41,6 @@ class DisconnectedInputError(ValueError):
 
 class GradientError(AssertionError):
     """verify_grad found a symbolic gradient that disagrees with finite differences."""
-
-
-# ---------------------------------------------------------------- helper ops
-
-
-@dataclass(frozen=True)
-class DisconnectedGrad(Op):
-    """Identity in the forward pass; blocks the gradient (stop_gradient)."""
-
-    view_map = {0: 0}
-
-    @property
-    def name(self) -> str:
-        return "disconnected_grad"
-
-    def make_node(self, x: Any) -> Apply:
-        x = as_tensor(x)
-        return Apply(self, [x], [x.type])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return ins[0]
-
-    def grad(self, inputs, outputs, output_grads):
-        return [None]
-
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
-
-
-def _sum_to(g: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Sum g down to `target` shape (the dims NumPy broadcast)."""
-    target = tuple(int(d) for d in target)
-    if g.shape == target:
-        return g
-    lead = g.ndim - len(target)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(target)
-                                      if d == 1 and g.shape[lead + i] != 1)
-    return np.sum(g, axis=axes, keepdims=True).reshape(target) if axes else g.reshape(target)
-
-
-@dataclass(frozen=True)
-class SumToShape(Op):
-    """g summed over the dims where it was broadcast to reach its shape from `shape`."""
-
-    static: tuple
-    view_map = {0: 0}  # returns g itself when nothing was broadcast
-
-    @property
-    def name(self) -> str:
-        return "sum_to_shape"
-
-    def make_node(self, g: Any, shp: Any) -> Apply:
-        g = as_tensor(g)
-        return Apply(self, [g, as_tensor(shp)], [TensorType(g.dtype, self.static)])
-
-    def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        return f"{ctx.ref(_sum_to, 'sum_to')}({ins[0]}, {ins[1]})"
-
-    def grad(self, inputs, outputs, output_grads):
-        g, _ = inputs
-        from .ops.shape import zeros_like
-        return [output_grads[0] + zeros_like(g), None]
-
-    def infer_shape(self, node, input_shapes):
-        return [[node.inputs[1][i] for i in range(len(self.static))]]
-
-
-def sum_to_shape_of(g: Variable, x: Variable, peers: Sequence[Variable] | None = None
-                    ) -> Variable:
-    """Undo broadcasting: sum g (shaped like a broadcast result) down to x's shape.
-
-    Leading dims and dims where x is statically 1 are summed statically. A dim of x that
-    is unknown could have been broadcast from size 1 at run time -- unless no peer (the
-    other operands of the broadcasting op) has that dim, in which case x's size is the
-    result's. Undecidable dims are left to a run-time SumToShape, which is a no-op check
-    when nothing was broadcast.
-    """
-    from .ops.reduce import sum as sum_
-    g = as_tensor(g)
-    lead = g.ndim - x.ndim
-    if lead < 0:
-        raise ValueError(f"sum_to_shape: gradient {g.type} has fewer dims than {x.type}")
-    if lead:
-        g = sum_(g, axis=tuple(range(lead)))
-    keep_axes = []
-    dynamic = False
-    for i, (xd, gd) in enumerate(zip(x.type.shape, g.type.shape, strict=True)):
-        if xd == 1 and gd != 1:
-            keep_axes.append(i)
-        elif xd is None and gd != 1:
-            if peers is None:
-                dynamic = True
-                continue
-            for p in peers:
-                k = i - x.ndim + p.ndim
-                if p is not x and k >= 0 and p.type.shape[k] != 1:
-                    dynamic = True
-    if keep_axes:
-        g = sum_(g, axis=tuple(keep_axes), keepdims=True)
-    if dynamic:
-        return SumToShape(x.type.shape)(g, shape(x))
-    if g.type.shape != x.type.shape and any(
-            a is not None and b is not None and a != b
-            for a, b in zip(g.type.shape, x.type.shape, strict=True)):
-        raise ValueError(f"sum_to_shape: cannot reduce {g.type} to {x.type}")
-    return g
-
-
-def disconnected_grad(x: Any) -> Variable:
-    """x, through which no gradient flows."""
-    return DisconnectedGrad()(x)
-
-
-stop_gradient = disconnected_grad
 
 
 # ---------------------------------------------------------------- reverse mode
@@ -199,7 +92,6 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
             if disconnected_inputs == "warn":
                 import warnings
                 warnings.warn(msg, stacklevel=2)
-            from .ops.shape import zeros_like
             g = zeros_like(w)
         result.append(g if g.dtype == w.dtype else ew.cast(g, w.dtype))
     return result if as_list else result[0]
@@ -244,7 +136,6 @@ def _backprop(seeds: dict[Variable, Variable], wrt: Sequence[Variable],
                   for i in node.inputs]
         if not any(needed):
             continue
-        from .ops.shape import zeros_like
         gouts = [g if g is not None or not dtypes.is_differentiable(o.dtype) else zeros_like(o)
                  for o, g in zip(node.outputs, gouts, strict=True)]
         try:
@@ -267,7 +158,6 @@ def _backprop(seeds: dict[Variable, Variable], wrt: Sequence[Variable],
 
 
 def _trace(node: Apply) -> str:
-    from .graph import format_trace
     return format_trace(node.trace)
 
 
@@ -302,13 +192,11 @@ def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:
     dummies = [fv.type.make_variable(name="u") for fv in fs]
     jt_u = Lop(fs, ws, dummies)
     jt_u = jt_u if isinstance(jt_u, list) else [jt_u]
-    from .ops.reduce import sum as sum_
     inner = None
     for a, v in zip(jt_u, vs, strict=True):
         term = sum_(a * as_tensor(v))
         inner = term if inner is None else inner + term
     res = grad(inner, dummies, disconnected_inputs="ignore")
-    from .ops.shape import zeros_like
     res = clone_replace(res, {u: zeros_like(fv) for u, fv in zip(dummies, fs, strict=True)})
     return res[0] if single_f else res
 
@@ -320,7 +208,6 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
     The expression is flattened; its length must be known at graph-build time, or it is
     computed with scan.
     """
-    from .ops.shape import flatten, reshape, stack
     y = as_tensor(expression)
     ws, many = _as_wrt_list(wrt)
     yf = flatten(y, 1) if y.ndim != 1 else y
@@ -331,8 +218,6 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
             rows = [grad(yf[i], w, consider_constant, disconnected_inputs) for i in range(n)]
             j = stack(rows) if rows else reshape(w, [0] + [shape_i(w, k) for k in range(w.ndim)])
         else:
-            from .ops.scan import scan
-            from .ops.shape import arange
             j, _ = scan(lambda i, yf_, w_: grad(yf_[i], w_, consider_constant,
                                                  disconnected_inputs),
                         sequences=[arange(shape_i(yf, 0))], non_sequences=[yf, w])
@@ -367,8 +252,7 @@ def verify_grad(fn: Callable[..., Any], points: Sequence[Any], eps: float | None
     each input is compared with (cost(x + eps) - cost(x - eps)) / 2 eps, element by element.
     Raises GradientError naming the input and the largest difference.
     """
-    from .function import function
-    from .ops.reduce import sum as sum_
+    from .function import function  # upward: compiling sits above the gradient
     rng = rng if rng is not None else np.random.default_rng(42)
     # C order: the finite differences perturb each point through a flat view of it.
     pts = [np.array(p, dtype=p.dtype if isinstance(p, np.ndarray) else "float64", order="C")

@@ -8,12 +8,11 @@ shared variable). User graphs are never mutated: `function()` clones them into a
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,13 +58,21 @@ def user_source_line() -> tuple[str, int] | None:
     return None
 
 
-@contextlib.contextmanager
-def trace_as(trace: tuple[str, int] | None) -> Iterator[None]:
-    """Nodes built inside this block carry `trace` (rewrites keep the user's line)."""
-    _trace_override.append(trace)
-    try:
-        yield
-    finally:
+class trace_as:  # noqa: N801 (used as a function: `with trace_as(node.trace):`)
+    """Nodes built inside this block carry `trace` (rewrites keep the user's line).
+
+    A class, not a generator context manager: the rewrite driver enters one for every
+    rewrite it tries, and this is a third of the cost."""
+
+    __slots__ = ("trace",)
+
+    def __init__(self, trace: tuple[str, int] | None) -> None:
+        self.trace = trace
+
+    def __enter__(self) -> None:
+        _trace_override.append(self.trace)
+
+    def __exit__(self, *exc: object) -> None:
         _trace_override.pop()
 
 
@@ -134,7 +141,7 @@ class Constant(Variable):
         return self._signature
 
 
-class Container:
+class StorageCell:
     """The mutable storage behind a shared variable; compiled functions read and write it.
 
     `lock` serializes the calls of compiled functions that update the variable (each call
@@ -158,7 +165,7 @@ class SharedVariable(Variable):
 
     def __init__(self, type: Any, value: Any, name: str | None = None):
         super().__init__(type, None, 0, name)
-        self.container = Container(type.filter(value, self, downcast=True))
+        self.container = StorageCell(type.filter(value, self, downcast=True))
 
     def clone(self) -> SharedVariable:
         raise TypeError("shared variables are shared: they are never cloned")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .fgraph import FunctionGraph
+from .function import Function
 from .graph import Apply, Constant, SharedVariable, Variable
 
 # Constants with at most this many elements show their value; bigger ones show `const`.
@@ -38,7 +39,6 @@ class View:
 
 def is_function(obj: Any) -> bool:
     """True for a compiled Function (imported late: function.py imports the printers)."""
-    from .function import Function
     return isinstance(obj, Function)
 
 

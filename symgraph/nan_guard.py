@@ -208,7 +208,7 @@ def _report(node: Apply, out: Variable, ins: Sequence[Any], result: Any,
 def _elementwise_inputs(node: Apply, ins: Sequence[Any], shape: tuple[int, ...],
                         idx: tuple[int, ...]) -> str | None:
     """The inputs of an elementwise node at output position `idx` (broadcasting them)."""
-    if not getattr(node.op, "elementwise", False) and not hasattr(node.op, "scalar"):
+    if not node.op.elementwise:
         return None
     try:
         parts = [np.broadcast_to(np.asarray(a), shape)[idx].item() for a in ins]

@@ -24,6 +24,10 @@ from .graph_view import (
     source_of,
     view_of,
 )
+from .ops.elemwise import Elemwise
+from .ops.indexing import AdvancedSubtensor, Subtensor, render_index
+from .ops.linalg import Matmul
+from .ops.reduce import Reduce
 from .serialize import FunctionSpec, from_json, to_json
 
 __all__ = ["FunctionSpec", "debugprint", "dump_function", "from_json", "function_listing",
@@ -379,10 +383,6 @@ def _wrap(v: Variable, need: bool) -> Rope:
 
 def _node_rope(node: Apply, index: int, prec: Any) -> tuple[Rope, int]:
     """One node's text: infix for arithmetic and comparisons, postfix indexing, else calls."""
-    from .ops.elemwise import Elemwise
-    from .ops.indexing import AdvancedSubtensor, Subtensor, render_index
-    from .ops.linalg import Matmul
-    from .ops.reduce import Reduce
     op, ins = node.op, node.inputs
     key = op.scalar.name if isinstance(op, Elemwise) else None
     if key in _INFIX or isinstance(op, Matmul):

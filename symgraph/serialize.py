@@ -23,11 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Constant, SharedVariable, Variable, ancestors, toposort
+from .graph import Constant, SharedVariable, Variable, ancestors, toposort, trace_as
 from .graph_view import leaf_kind, source_of, type_parts, view_of
+from .ops.random import RNG_TYPE, RandomGeneratorVariable
+from .ops.registry import find_op_class, op_key
+from .ops.scan import StepGraph
 from .serialize_checks import GraphFormatError, check_dict, op_from_json
 from .serialize_checks import decode_array as checked_array
 from .serialize_structure import check_document, parse_source
+from .tensor import TensorConstant, TensorSharedVariable, TensorType
 
 FORMAT = "symgraph-graph"
 VERSION = 1
@@ -109,7 +113,6 @@ def _decode_generator(d: Any, where: str) -> np.random.Generator:
 
 
 def _step_graph_class() -> type:
-    from .ops.scan import StepGraph
     return StepGraph
 
 
@@ -166,7 +169,7 @@ class _Writer:
             params = self.params(node.op)
             for v in node.outputs:
                 add(v)
-            nodes.append({"op": type(node.op).__name__, "params": params,
+            nodes.append({"op": op_key(type(node.op)), "params": params,
                           "inputs": [self.ids[v] for v in node.inputs],
                           "outputs": [self.ids[v] for v in node.outputs],
                           "source": source_of(node.trace)})
@@ -298,10 +301,8 @@ class _Reader:
         return self._subs[k]
 
     def node(self, where: str, nrec: dict[str, Any]) -> None:
-        from .graph import trace_as
-        from .ops.registry import OPS
         cls_name = nrec["op"]
-        cls = OPS.get(cls_name)
+        cls = find_op_class(cls_name)
         if cls is None:
             raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "
                                    f"not registered (is the module defining it imported?)")
@@ -359,8 +360,6 @@ def _check_shared_names(records: Any, shared: dict[str, Variable]) -> None:
 
 
 def _make_leaf(rec: dict[str, Any], shared: dict[str, Variable]) -> Variable:
-    from .ops.random import RNG_TYPE, RandomGeneratorVariable
-    from .tensor import TensorConstant, TensorSharedVariable, TensorType
     kind, name, dtype = rec["kind"], rec["name"], rec["dtype"]
     where = f"variable {rec['id']}"
     if kind == "shared" and name in shared:

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .ops.composite import Composite
+from .ops.elemwise import TABLE, Elemwise, cast_op
 
 # Static dims and element counts past this cannot be an array on any machine.
 MAX_DIM = 2**48
@@ -288,7 +290,6 @@ def _index_entry(v: Any, where: str) -> tuple:
 
 def _row(v: Any, where: str) -> Any:
     """A table row, named as {"scalar_op": name} (cast rows are made on demand)."""
-    from .ops.elemwise import TABLE, cast_op
     name = check_dict(v, where, ("scalar_op",))["scalar_op"]
     if isinstance(name, str) and name.startswith("cast{") and name.endswith("}") and \
             name[5:-1] in DTYPES:
@@ -365,7 +366,6 @@ def op_from_json(cls: type, params: Any, where: str, subgraph: Callable[[Any, st
     if cls.__name__ == "Composite":
         return _composite(params, where)
     if cls.__name__ == "InplaceElemwise":
-        from .ops.elemwise import Elemwise
         _exact_keys(params, ("row", "destroy"), where)
         return Elemwise(_row(params["row"], f"{where}, params.row"))
     if cls.__name__.startswith("_") or not dataclasses.is_dataclass(cls) or \
@@ -410,8 +410,6 @@ def _exact_keys(params: dict, keys: tuple[str, ...], where: str) -> None:
 def _composite(params: dict, where: str) -> Any:
     """A fused kernel rebuilt from checked parts: every step a table row applied to inputs
     in range, earlier steps, or scalar constants parsed as numbers of their dtype."""
-    from .ops.composite import Composite
-    from .ops.elemwise import TABLE, cast_op
     for k in set(params) - {"nin", "body", "inplace", "full_inputs"}:
         raise fail(f"{where}, params", f"unknown parameter {k} for Composite")
     nin = check_int(params.get("nin"), f"{where}, params.nin", 1, 1 << 16)

@@ -141,13 +141,13 @@ def as_tensor(x: Any, dtype: str | None = None, name: str | None = None) -> Tens
     """A symbolic tensor for `x`: variables pass through, values become constants."""
     if isinstance(x, TensorVariable):
         if dtype is not None and x.dtype != dtypes.as_dtype(dtype):
-            from .ops.elemwise import cast
+            from .ops.elemwise import cast  # tensor-operator cycle: ops build on tensor
             return cast(x, dtype)
         return x
     if isinstance(x, Variable):
         raise TypeError(f"{x!r} is a {type(x).__name__}, not a tensor")
     if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flat(x)):
-        from .ops.shape import stack
+        from .ops.shape import stack  # tensor-operator cycle: ops build on tensor
         return stack([as_tensor(e, dtype) for e in x])
     return constant(x, dtype=dtype, name=name)
 
@@ -381,16 +381,16 @@ class TensorVariable(Variable):
 
     def eval(self, inputs: dict | None = None) -> np.ndarray:
         """Compile (once per input set) and run this expression: `x.eval({x: value})`."""
-        from .function import eval_expression
+        from .function import eval_expression  # upward: .eval() compiles a function
         return eval_expression(self, inputs or {})
 
     # ---- NumPy protocols
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any):
-        from .ops import numpy_protocol
+        from .ops import numpy_protocol  # tensor-operator cycle: ops build on tensor
         return numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any):
-        from .ops import numpy_protocol
+        from .ops import numpy_protocol  # tensor-operator cycle: ops build on tensor
         return numpy_protocol.array_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None):
@@ -455,7 +455,7 @@ def _is_operand(x: Any) -> bool:
 
 def _m():
     """The math namespace (symgraph.ops), imported late: ops import this module."""
-    from . import ops
+    from . import ops  # tensor-operator cycle: ops build on tensor
     return ops
 
 

@@ -81,6 +81,7 @@ class CModule:
 
     def renderers(self) -> dict[type, Callable[[RenderContext, Apply, Sequence[str]], Any]]:
         """The table `generate` takes: this module's renderers bound to it."""
+        from . import c_reduce  # noqa: F401 (cycle: c_reduce registers its renderers here)
         return {t: functools.partial(fn, self) for t, fn in RENDERERS.items()}
 
     def call(self, ctx: RenderContext, key: Any, make: Callable[[str], str],
@@ -156,7 +157,7 @@ def _reductions_to_fuse(fgraph: FunctionGraph) -> set[Apply]:
     """Elementwise nodes whose only use is a reduction the C backend runs: the reduction
     computes them per element (`sum(x ** 2)`, a loss's mean, a gradient's bias sum read
     their inputs once, and the elementwise result is never stored)."""
-    from .c_reduce import reducible
+    from .c_reduce import reducible  # cycle: c_reduce builds on this module
     out: set[Apply] = set()
     outputs = set(fgraph.outputs)
     for node in fgraph.toposort():
@@ -327,5 +328,3 @@ def render_elementwise(cm: CModule, ctx: RenderContext, node: Apply,
         rows = [(op.scalar if isinstance(op, Elemwise) else op.row).name]
     return _elementwise_call(cm, ctx, node, ins, code[0], code[1], inplace, rows)
 
-
-from . import c_reduce  # noqa: E402,F401  (registers the reduction and softmax renderers)

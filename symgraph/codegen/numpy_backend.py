@@ -27,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from ..alias import buffer_origins
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
 from ..ops.buffers import UpdateBuffer
 from ..ops.control import Region, branch_regions, is_lazy
-from ..ops.registry import FreshNames, RenderContext, alias_sources
+from ..ops.registry import FreshNames, RenderContext
 from ..tensor import TensorType
 
 _counter = itertools.count()
@@ -242,30 +243,7 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
     return Generated(source, namespace[fname], filename, line_nodes, dict(names))
 
 
-def buffer_origins(v: Variable) -> set[Variable]:
-    """The variables whose own allocation `v` may share: leaves (inputs, shared variables,
-    constants) or the outputs of ops that allocate, found by following views."""
-    origins: set[Variable] = set()
-    stack, seen = [v], set()
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        sources = _view_sources(v.owner, v.index) if v.owner is not None else []
-        if sources:
-            stack.extend(sources)
-        else:
-            origins.add(v)
-    return origins
-
-
 def _writes_shared(node: Apply) -> bool:
     """node overwrites (part of) a shared variable's buffer."""
     return any(isinstance(b, SharedVariable) for k in node.op.destroy_map.values()
                for b in buffer_origins(node.inputs[k]))
-
-
-def _view_sources(node: Apply, index: int) -> list[Variable]:
-    """Inputs that output `index` of `node` may share memory with."""
-    return [node.inputs[k] for k in alias_sources(node, index)]

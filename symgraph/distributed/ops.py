@@ -27,7 +27,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..ops import elemwise as ew
 from ..ops.allocation import zeros_like
-from ..ops.registry import Op
+from ..ops.registry import Op, keep_input_shape
 from ..tensor import TensorType, as_tensor
 from . import comm
 
@@ -68,7 +68,8 @@ class AllReduce(Op):
             _agreed.add(node)
         return comm.allreduce_array(x, self.op, self.label, check=first)
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         if self.op not in ("sum", "mean"):
             raise NotImplementedError(f"allreduce{{op={self.op!r}}} ({self.label!r}) has no "
                                       f"gradient: only op='sum' and op='mean' are "
@@ -76,8 +77,7 @@ class AllReduce(Op):
         g = output_grads[0]
         return [None if g is None else AllReduce(self.op, f"{self.label}.grad")(g)]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 def allreduce(x: Any, op: str = "sum", name: str = "allreduce") -> Variable:
@@ -139,7 +139,8 @@ class AllReducePacked(Op):
             outs.append(np.asarray(total, dtype=self.dtype))
         return tuple(outs)
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         xs = inputs[:self.n]
         gs = [zeros_like(x) if g is None else g for x, g in zip(xs, output_grads, strict=False)]
         if not self.weighted:
@@ -158,7 +159,8 @@ class AllReducePacked(Op):
             grad_w = grad_w + AllReduce("sum", f"{self.label}.grad")(output_grads[-1])
         return grad_xs + [ew.cast(grad_w, w.dtype)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(shp) for shp in input_shapes[:self.n]] + ([[]] if self.weighted else [])
 
 

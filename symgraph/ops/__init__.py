@@ -3,6 +3,7 @@
 from types import ModuleType as _ModuleType
 
 from . import nnet
+from .allocation import alloc, arange, broadcast_to, eye, ones, ones_like, zeros, zeros_like
 from .control import IfElse, ifelse
 from .elemwise import (
     TABLE,
@@ -72,27 +73,18 @@ from .linalg import dot, matmul, outer, tensordot
 from .reduce import all, any, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .registry import OPS, Op
 from .shape import (
-    alloc,
-    arange,
-    broadcast_to,
     concatenate,
     dimshuffle,
     expand_dims,
-    eye,
     flatten,
-    ones,
-    ones_like,
-    repeat,
     reshape,
     shape,
     shape_i,
     squeeze,
     stack,
-    tile,
     transpose,
-    zeros,
-    zeros_like,
 )
+from .tiling import repeat, tile
 
 # Theano's and NumPy's other spellings.
 true_divide = div = true_div

@@ -1,14 +1,14 @@
 """Allocation ops: alloc, zeros, ones, zeros_like, ones_like, arange, eye, broadcast_to.
 
-Split from shape.py (which re-exports every name here, so `ops.shape.zeros_like` keeps
-working); these build new arrays from a shape rather than reshaping an input.
+These build new arrays from a shape rather than reshaping an input (shape.py holds the
+shape helpers they use).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from .shape import as_int_scalar, shape_tuple, static_int
 @dataclass(frozen=True)
 class Alloc(Op):
     """An array of the given shape filled with a scalar value."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     dtype: str
 
@@ -37,11 +39,13 @@ class Alloc(Op):
         shp = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
         return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
+        from .reduce import sum as sum_  # cycle: reduce builds on allocation
         return [sum_(output_grads[0])] + [None] * (len(inputs) - 1)
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(node.inputs[1:])]
 
 
@@ -56,7 +60,7 @@ def alloc(value: Any, *shape: Any, dtype: str | None = None) -> Variable:
         n = vec.type.shape[0]
         if n is None:
             raise ValueError("alloc: the length of a symbolic shape vector must be known")
-        from .indexing import getitem
+        from .indexing import getitem  # cycle: indexing builds on allocation
         shape = tuple(getitem(vec, i) for i in range(n))
     return Alloc(dtype)(v, *shape)
 
@@ -112,7 +116,8 @@ class Arange(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.arange({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None, None]
 
 
@@ -140,10 +145,12 @@ class Eye(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.eye({ins[0]}, {ins[1]}, {ins[2]}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None, None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [list(node.inputs[:2])]
 
 
@@ -157,5 +164,5 @@ def broadcast_to(x: Any, shape: Sequence[Any]) -> Variable:
     x = as_tensor(x)
     z = alloc(0, *shape, dtype=x.dtype)
     broadcast_shapes(x.type.shape, z.type.shape, op="broadcast_to")
-    from .elemwise import add
+    from .elemwise import add  # cycle: elemwise builds on allocation
     return add(x, z)

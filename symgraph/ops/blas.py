@@ -31,7 +31,11 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
+from .grad_ops import sum_to_shape_of
+from .linalg import dot
+from .reduce import sum as sum_
 from .registry import Op, RenderContext
+from .shape import broadcast_shape_symbolic, transpose
 
 _GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
 
@@ -174,10 +178,6 @@ class Gemm(Op):
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
-        from ..grad import sum_to_shape_of
-        from .linalg import dot
-        from .reduce import sum as sum_
-        from .shape import transpose
         z, alpha, x, y, beta = inputs
         (g,) = output_grads
         xy = dot(x, y)
@@ -188,7 +188,6 @@ class Gemm(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
                     ) -> list[list[Variable]]:
-        from .shape import broadcast_shape_symbolic
         (zs, _, xs, ys, _), out = input_shapes, node.outputs[0]
         dot_like = TensorType(out.dtype, (node.inputs[2].type.shape[0],
                                           node.inputs[3].type.shape[1])).make_variable()

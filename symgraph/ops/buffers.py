@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Apply, Container, Variable
-from .registry import Op, RenderContext
+from ..graph import Apply, StorageCell, Variable
+from .registry import Op, RenderContext, keep_input_shape
 
 # References to the spare inside take_spare: the slot, the local name, getrefcount's
 # argument. More means someone else holds the array (or a view of it).
 _PRIVATE_REFS = 3
 
 
-def take_spare(slot: Container, like: np.ndarray, copy: bool = False) -> np.ndarray:
+def take_spare(slot: StorageCell, like: np.ndarray, copy: bool = False) -> np.ndarray:
     """The slot's array if nothing else holds it and it matches `like`; else a new one.
     With `copy`, it receives like's values (for ops that read the buffer they overwrite)."""
     spare = slot.value
@@ -55,7 +55,7 @@ class UpdateBuffer(Op):
     copy: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "slot", Container(None))
+        object.__setattr__(self, "slot", StorageCell(None))
 
     @property
     def name(self) -> str:
@@ -80,6 +80,4 @@ class UpdateBuffer(Op):
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
-                    ) -> list[list[Variable]]:
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape

@@ -21,8 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import dtypes
+from ..grad import grad as grad_
 from ..graph import Apply, Variable
-from ..tensor import TensorType, as_tensor, broadcast_shapes
+from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
 from .elemwise import (
     TABLE,
     Elemwise,
@@ -59,6 +60,7 @@ class Composite(Op):
     inplace: int | None = None  # input index whose buffer receives the result
     full_inputs: tuple[int, ...] = ()  # inputs known to have the whole output shape
     elementwise: ClassVar[bool] = True
+    fresh: ClassVar[bool] = True  # a new array of its own (unless written into an input)
 
     @property
     def name(self) -> str:
@@ -139,12 +141,11 @@ class Composite(Op):
         return Apply(self, xs, [TensorType(out_dtype, shape)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        from ..codegen.kernels import render_composite
+        from ..codegen.kernels import render_composite  # upward: codegen renders ops
         return render_composite(ctx, node, ins)
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
-        from ..grad import grad as grad_
         out = self.expand(inputs)
         wrt = [v for v in inputs if dtypes.is_differentiable(v.dtype)]
         if not wrt:
@@ -156,7 +157,6 @@ class Composite(Op):
 
     def expand(self, inputs: Sequence[Variable]) -> Variable:
         """The fused expression rebuilt as elementwise nodes on `inputs`."""
-        from ..tensor import constant
         vals: list[Variable] = []
         for name, args in self.body:
             xs = [inputs[a[1]] if a[0] == "i" else vals[a[1]] if a[0] == "t" else
@@ -243,7 +243,7 @@ class InplaceElemwise(Op):
     @staticmethod
     def supports(row: ScalarOp) -> bool:
         """True when the row has a NumPy form that writes into a given array."""
-        from ..codegen.kernels import OUT_FORMS
+        from ..codegen.kernels import OUT_FORMS  # upward: codegen renders ops
         return isinstance(row.fn, np.ufunc) or row.name in OUT_FORMS or \
             row.name.startswith("cast{")
 
@@ -257,7 +257,7 @@ class InplaceElemwise(Op):
         return Apply(self, node.inputs, [out.type])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        from ..codegen.kernels import out_call
+        from ..codegen.kernels import out_call  # upward: codegen renders ops
         call = out_call(ctx, self.row, ins, [v.dtype for v in node.inputs], ins[self.destroy],
                         node.outputs[0].dtype)
         if call is None:

@@ -11,6 +11,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
 from . import elemwise as ew
+from .allocation import zeros_like
 from .registry import Op, RenderContext
 
 
@@ -59,8 +60,8 @@ class IfElse(Op):
         t, e = rest[:self.n], rest[self.n:]
         return f"(({', '.join(t)},) if {c} else ({', '.join(e)},))"
 
-    def grad(self, inputs, outputs, output_grads):
-        from .shape import zeros_like
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         c = inputs[0]
         gt, ge = [], []
         for i, g in enumerate(output_grads):
@@ -98,7 +99,7 @@ def ifelse(cond: Any, then_branch: Any, else_branch: Any, name: str | None = Non
 
 def is_lazy(node: Apply) -> bool:
     """True for ifelse nodes, whose branches the backend evaluates lazily."""
-    return getattr(node.op, "lazy", False)
+    return node.op.lazy
 
 
 Region = tuple[Apply, str] | None  # (ifelse node, 'then' | 'else'), None = top level

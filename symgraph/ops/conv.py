@@ -166,14 +166,16 @@ class _ConvForward(_ConvOp):
             hints = f", {self.input_shape}, {self.filter_shape}"
         return f"{fn}({ins[0]}, {ins[1]}, {self._args()}{hints})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, w = inputs
         (gy,) = output_grads
         _, grad_inputs, grad_weights = self._ops()
         return [ew.cast_like(grad_inputs(w, gy, trailing_dims(x, self.nd)), x),
                 ew.cast_like(grad_weights(x, gy, trailing_dims(w, self.nd)), w)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         (sx, sw), out = input_shapes, node.outputs[0].type.shape
         dims = [sx[0], sw[0], *self.geometry.out_dims(sx[2:], sw[2:])]
         return [[constant(s, INT) if s is not None else d
@@ -236,7 +238,8 @@ class _ConvGrad(_ConvOp):
         fn = ctx.ref(type(self).impl, self.suffix)
         return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         dims = node.inputs[2]
         static = node.outputs[0].type.shape
         (i0, k0), (i1, k1) = self.lead
@@ -259,7 +262,8 @@ class _GradInputs(_ConvGrad):
     def _channels(self, n: Any) -> Any:
         return n * self.num_groups
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         # <G, grad_inputs(w, gy)> = <conv(G, w), gy> = <grad_weights(G, gy), w>
         w, gy, _ = inputs
         (gg,) = output_grads
@@ -280,7 +284,8 @@ class _GradWeights(_ConvGrad):
     def _channels(self, n: Any) -> Any:
         return n // self.num_groups
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         # <G, grad_weights(x, gy)> = <conv(x, G), gy> = <grad_inputs(G, gy), x>
         x, gy, _ = inputs
         (gg,) = output_grads

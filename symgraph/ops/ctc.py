@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..graph import Apply
+from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
 from .registry import Op
+from .shape import dimshuffle
 
 _NEG_INF = -np.inf
 
@@ -175,8 +176,8 @@ class CTCLoss(Op):
         dtype = node.outputs[0].dtype
         return loss.astype(dtype), grad.astype(dtype)
 
-    def grad(self, inputs, outputs, output_grads):
-        from .shape import dimshuffle
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         g = output_grads[0]
         if g is None:
             return [None] * 4
@@ -231,7 +232,8 @@ class CTCGreedyDecode(Op):
             scores.append(-log_probs[b, :int(n)].max(axis=1).sum())
         return _dense(sequences), np.asarray(scores, dtype=node.outputs[1].dtype)[:, None]
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None]
 
 
@@ -353,7 +355,8 @@ class CTCBeamSearch(Op):
             scores[b, :len(score)] = score
         return tuple(_dense(p) for p in paths) + (scores.astype(node.outputs[-1].dtype),)
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None, None]
 
 

@@ -10,14 +10,15 @@ out of a scan's loop (it prints on every step there); its gradient passes throug
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..graph import Apply
+from ..graph import Apply, Variable
 from ..tensor import as_tensor
-from .registry import Op
+from .registry import Op, keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Print(Op):
         sys.stdout.write(f"{self.message}{' '.join(parts)}\n")
         return np.array(x, copy=True)
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [output_grads[0]]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.special
@@ -33,8 +33,10 @@ import scipy.special
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_operand, as_tensor, broadcast_shapes
+from .allocation import zeros_like
+from .grad_ops import sum_to_shape_of
 from .registry import Op, RenderContext
-from .shape import zeros_like
+from .shape import broadcast_shape_symbolic
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +79,8 @@ class Elemwise(Op):
     """Applies one table row elementwise, with NumPy broadcasting."""
 
     scalar: ScalarOp
+    elementwise: ClassVar[bool] = True
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     @property
     def name(self) -> str:
@@ -102,13 +106,12 @@ class Elemwise(Op):
         return Apply(self, xs, [TensorType(out_dtype, shape)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        from ..codegen.kernels import plain_call
+        from ..codegen.kernels import plain_call  # upward: codegen renders ops
         return plain_call(ctx, self.scalar, ins, [v.dtype for v in node.inputs],
                           node.outputs[0].dtype)
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
-        from ..grad import sum_to_shape_of
         row = self.scalar
         (g,) = output_grads
         if row.grad is None:
@@ -134,7 +137,6 @@ def broadcast_infer_shape(node: Apply, input_shapes: Sequence[Sequence[Variable]
                           ) -> list[list[Variable]]:
     """The output shape of an elementwise node (Elemwise, Composite, InplaceElemwise):
     its inputs' shapes broadcast."""
-    from .shape import broadcast_shape_symbolic
     return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
-from .registry import Op, RenderContext, normalize_axis
-from .shape import static_int
+from .allocation import arange, zeros_like
+from .elemwise import cast, clip, eq, lt, maximum, switch
+from .grad_ops import sum_to_shape_of
+from .reduce import prod
+from .registry import Op, RenderContext, keep_input_shape, normalize_axis
+from .shape import reshape, shape, static_int
 
 SYM = "$"
 Entry = tuple
@@ -117,7 +121,6 @@ def _check_int(dim: int | None, i: Any, x: Variable, axis: int) -> None:
 
 def slice_length(n: Variable, start: Any, stop: Any, step: int) -> Variable:
     """len(range(n)[start:stop:step]) as a symbolic int64 (Python's slice rules, step known)."""
-    from .elemwise import cast, clip, lt, maximum, switch
 
     def bound(i: Any, low: int, high: Variable) -> Variable:
         i = as_tensor(i) if isinstance(i, Variable) else constant(int(i), "int64")
@@ -292,11 +295,11 @@ class _SubtensorBase(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ins[0]}[{render_index(self.idx, ins[1:])}]"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, *rest = inputs
         if not dtypes.is_differentiable(x.dtype):
             return [None] * len(inputs)
-        from .shape import zeros_like
         gx = self._inc()(self.idx, False)(zeros_like(x), output_grads[0], *rest)
         return [gx] + [None] * len(rest)
 
@@ -315,7 +318,8 @@ class Subtensor(_SubtensorBase):
         x = as_tensor(x)
         return Apply(self, [x, *scalars], [TensorType(x.dtype, _basic_shape(x, self.idx))])
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         scalars = iter(node.inputs[1:])
         shp = input_shapes[0]
         out, axis = [], 0
@@ -339,6 +343,8 @@ class Subtensor(_SubtensorBase):
 @dataclass(frozen=True)
 class AdvancedSubtensor(_SubtensorBase):
     """Indexing with integer arrays or boolean masks (a copy in NumPy)."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     idx: tuple
 
@@ -404,8 +410,8 @@ class _IncBase(Op):
             fn = ctx.ref(_inc_subtensor, "inc_subtensor")
         return f"{fn}({ins[0]}, {idx}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from ..grad import sum_to_shape_of
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, y, *rest = inputs
         g = output_grads[0]
         sub = (AdvancedSubtensor if isinstance(self, AdvancedIncSubtensor) else Subtensor)(
@@ -429,9 +435,6 @@ class _IncBase(Op):
         With repeated indices only the last write to an element survives, so only it gets
         a gradient: write distinct marks with the same index and see which ones stayed.
         """
-        from .elemwise import eq
-        from .reduce import prod
-        from .shape import arange, reshape, shape, zeros_like
         dims = shape(g_sub)
         marks = reshape(arange(1, prod(dims) + 1, dtype="int64"), dims, ndim=g_sub.ndim)
         written = AdvancedIncSubtensor(self.idx, True)(zeros_like(x, "int64"), marks, *rest)
@@ -441,6 +444,8 @@ class _IncBase(Op):
 @dataclass(frozen=True)
 class IncSubtensor(_IncBase):
     """x with x[idx] set to (or incremented by) y; returns a new array."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     idx: tuple
     set_instead_of_inc: bool = False
@@ -454,13 +459,14 @@ class IncSubtensor(_IncBase):
         self._check(x, y, _basic_shape(x, self.idx))
         return Apply(self, [x, y, *scalars], [x.type])
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
 class AdvancedIncSubtensor(_IncBase):
     """x with x[idx] set to (or incremented by) y, advanced indices; repeats accumulate."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     idx: tuple
     set_instead_of_inc: bool = False
@@ -475,8 +481,7 @@ class AdvancedIncSubtensor(_IncBase):
         self._check(x, y, _advanced_shape(x, self.idx, inputs))
         return Apply(self, [x, y, *inputs], [x.type])
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 # ---------------------------------------------------------------- user API
@@ -502,7 +507,6 @@ def _inc_or_set(x_sub: Any, y: Any, set_: bool, name: str) -> Variable:
     op_cls = IncSubtensor if isinstance(owner.op, Subtensor) else AdvancedIncSubtensor
     y = as_tensor(y)
     if y.dtype != x.dtype:
-        from .elemwise import cast
         if not np.can_cast(y.dtype, x.dtype, casting="same_kind"):
             raise TypeError(f"{name}: cannot store {y.dtype} values in a {x.dtype} tensor")
         y = cast(y, x.dtype)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.linalg
@@ -13,8 +13,9 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
-from .registry import Op, RenderContext
-from .shape import broadcast_dims, dimshuffle, transpose
+from .grad_ops import sum_to_shape_of
+from .registry import Op, RenderContext, keep_input_shape
+from .shape import broadcast_dims, dimshuffle, flatten, transpose
 
 
 def _inner(a: int | None, b: int | None, op: str, ta: TensorType, tb: TensorType) -> None:
@@ -35,6 +36,8 @@ class Dot(Op):
     """np.dot: matrix product for 1-d and 2-d; for N-d, sums a's last axis with b's
     second-to-last."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     def make_node(self, a: Any, b: Any) -> Apply:
         a, b = as_tensor(a), as_tensor(b)
         if a.ndim == 0 or b.ndim == 0:
@@ -53,7 +56,8 @@ class Dot(Op):
             return f"{ctx.ref(_dot_flat, 'dot_flat')}({ins[0]}, {ins[1]})"
         return f"np.dot({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         if a.ndim <= 2 and b.ndim <= 2:
@@ -70,7 +74,8 @@ class Dot(Op):
             return Tensordot((a.ndim - 1,), (bk,)).grad(inputs, outputs, output_grads)
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [list(sa[:-1]) + (list(sb[:-2]) + list(sb[-1:]) if len(sb) >= 2 else [])]
 
@@ -90,6 +95,8 @@ def _like(g: Variable, x: Variable) -> Variable | None:
 class Tensordot(Op):
     """np.tensordot over the paired axes of a and b."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axes_a: tuple[int, ...]
     axes_b: tuple[int, ...]
 
@@ -107,7 +114,8 @@ class Tensordot(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.tensordot({ins[0]}, {ins[1]}, axes=({self.axes_a}, {self.axes_b}))"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         free_a = [i for i in range(a.ndim) if i not in self.axes_a]
@@ -126,7 +134,8 @@ class Tensordot(Op):
         gb = transpose(gb, [order_b.index(i) for i in range(b.ndim)])
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [[d for i, d in enumerate(sa) if i not in self.axes_a] +
                 [d for i, d in enumerate(sb) if i not in self.axes_b]]
@@ -138,6 +147,8 @@ class Matmul(Op):
 
     (`matmul()` turns 1-d operands into matrices first, so this op never sees them.)
     """
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     def make_node(self, a: Any, b: Any) -> Apply:
         a, b = as_tensor(a), as_tensor(b)
@@ -156,15 +167,16 @@ class Matmul(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.matmul({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from ..grad import sum_to_shape_of
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (g,) = output_grads
         ga = sum_to_shape_of(matmul(g, _swap(b)), a)
         gb = sum_to_shape_of(matmul(_swap(a), g), b)
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         (a, b), (sa, sb) = node.inputs, input_shapes
         batch = broadcast_dims([a.type.shape[:-2], b.type.shape[:-2]], [sa[:-2], sb[:-2]],
                                node.outputs[0].type.shape[:-2])
@@ -221,7 +233,6 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Variable:
 def outer(a: Any, b: Any) -> Variable:
     """Outer product of two vectors (inputs are flattened, as np.outer does)."""
     a, b = as_tensor(a), as_tensor(b)
-    from .shape import flatten
     a1 = flatten(a, 1) if a.ndim != 1 else a
     b1 = flatten(b, 1) if b.ndim != 1 else b
     return dimshuffle(a1, (0, "x")) * dimshuffle(b1, ("x", 0))
@@ -258,13 +269,13 @@ class MatrixInverse(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"sla.inv({ins[0]}).astype(np.{node.outputs[0].dtype}, copy=False)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (ai,), (g,) = outputs, output_grads
         ait = transpose(ai)
         return [-dot(dot(ait, g), ait)]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -283,14 +294,16 @@ class Solve(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"sla.solve({ins[0]}, {ins[1]}).astype(np.{node.outputs[0].dtype}, copy=False)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         a, b = inputs
         (x,), (g,) = outputs, output_grads
         gb = solve(transpose(a), g)
         ga = -(outer(gb, x) if x.ndim == 1 else dot(gb, transpose(x)))
         return [_like(ga, a), _like(gb, b)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         sa, sb = input_shapes
         return [[sa[1]] + list(sb[1:])]
 
@@ -307,11 +320,13 @@ class Det(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.asarray(sla.det({ins[0]}), dtype=np.{node.outputs[0].dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (a,), (d,), (g,) = inputs, outputs, output_grads
         return [g * d * transpose(inv(a))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[]]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -19,12 +19,15 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import as_tensor
 from . import elemwise as ew
+from .allocation import arange
 from .conv import conv1d, conv2d, conv2d_grad_wrt_inputs, conv3d, conv3d_grad_wrt_inputs
 from .elemwise import relu as _relu_row
 from .elemwise import sigmoid, softplus, softsign
+from .indexing import getitem
 from .pool import avg_pool2d, max_pool2d, pool_2d, pool_3d
 from .reduce import sum as _sum
-from .registry import Op, RenderContext, normalize_axis
+from .registry import Op, RenderContext, keep_input_shape, normalize_axis
+from .shape import shape_i
 
 
 # Array methods, not np.max/np.sum: they skip NumPy's dispatch layer (~3 us a call).
@@ -42,6 +45,8 @@ def _log_softmax_np(x: np.ndarray, axis: int) -> np.ndarray:
 class Softmax(Op):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the max for stability."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axis: int = -1
 
     def make_node(self, x: Any) -> Apply:
@@ -52,17 +57,19 @@ class Softmax(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ctx.ref(_softmax_np, 'softmax')}({ins[0]}, {self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (sm,), (g,) = outputs, output_grads
         return [(g - _sum(g * sm, axis=self.axis, keepdims=True)) * sm]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
 class LogSoftmax(Op):
     """log(softmax(x)) computed as x - max - log(sum(exp(x - max)))."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int = -1
 
@@ -78,12 +85,12 @@ class LogSoftmax(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"{ctx.ref(_log_softmax_np, 'log_softmax')}({ins[0]}, {self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (ls,), (g,) = outputs, output_grads
         return [g - ew.exp(ls) * _sum(g, axis=self.axis, keepdims=True)]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 def _float_input(x: Any, op: str) -> Variable:
@@ -158,8 +165,6 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     axis_ok = logits is not None and p.owner.op.axis in (-1, p.ndim - 1)
     logp = log_softmax(logits) if axis_ok else ew.log(p)
     if dtypes.is_int(t.dtype) and t.ndim == p.ndim - 1:
-        from .indexing import getitem
-        from .shape import arange, shape_i
         if p.ndim != 2:
             raise ValueError(f"categorical_crossentropy: integer targets need a matrix "
                              f"prediction, got {p.type}")

@@ -18,22 +18,10 @@ from . import indexing, linalg, reduce
 
 # The functions, not `from . import shape`: `symgraph.ops.shape` is the shape() function
 # (ops/__init__ re-exports it), which shadows the module of the same name.
-from .shape import (
-    concatenate,
-    expand_dims,
-    eye,
-    flatten,
-    ones_like,
-    repeat,
-    reshape,
-    shape_i,
-    squeeze,
-    stack,
-    tile,
-    transpose,
-    zeros_like,
-)
+from .allocation import eye, ones_like, zeros_like
+from .shape import concatenate, expand_dims, flatten, reshape, shape_i, squeeze, stack, transpose
 from .shape import shape as shape_of
+from .tiling import repeat, tile
 
 # NumPy ufuncs whose row has a different NumPy function, or that map to a non-row op.
 _UFUNC_ALIASES: dict[Any, Callable[..., Any]] = {

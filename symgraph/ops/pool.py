@@ -45,7 +45,7 @@ from .pool_kernels import (
     pool_forward,
     pool_out_length,
 )
-from .registry import Op, RenderContext
+from .registry import Op, RenderContext, keep_input_shape
 from .shape import INT, as_shape_vector, static_vector, trailing_dims
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -117,7 +117,8 @@ class Pool(_PoolOp):
         fn = ctx.ref(pool_forward, "pool")
         return f"{fn}({ins[0]}, {self._args()}, {self.mode!r})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,), (y,), (gz,) = inputs, outputs, output_grads
         p = self.window()
         if self.mode == "max":
@@ -125,7 +126,8 @@ class Pool(_PoolOp):
         return [ew.cast_like(AveragePoolGrad(*p, self.mode)(gz, trailing_dims(x, self.nd)),
                              x)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [self._infer_out(node, input_shapes[0])]
 
 
@@ -154,15 +156,15 @@ class MaxPoolGrad(_PoolOp):
         fn = ctx.ref(max_pool_grad, "max_pool_grad")
         return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         # Piecewise linear in gz, constant in x and y (where they do not tie).
         x, y, gz = inputs
         (gg,) = output_grads
         gather = MaxPoolGradGrad(*self.window())
         return [None, None, ew.cast_like(gather(x, y, gg), gz)]
 
-    def infer_shape(self, node, input_shapes):
-        return [list(input_shapes[0])]
+    infer_shape = keep_input_shape
 
 
 @dataclass(frozen=True)
@@ -183,12 +185,14 @@ class MaxPoolGradGrad(_PoolOp):
         fn = ctx.ref(max_pool_grad_grad, "max_pool_grad_grad")
         return f"{fn}({ins[0]}, {ins[1]}, {ins[2]}, {self._args()})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, y, gg = inputs
         (g,) = output_grads
         return [None, None, ew.cast_like(MaxPoolGrad(*self.window())(x, y, g), gg)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [self._infer_out(node, input_shapes[0])]
 
 
@@ -216,13 +220,15 @@ class AveragePoolGrad(_PoolOp):
         fn = ctx.ref(average_pool_grad, "average_pool_grad")
         return f"{fn}({ins[0]}, {ins[1]}, {self._args()}, {self.mode!r})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         gz, _ = inputs
         (gg,) = output_grads
         pool = Pool(*self.window(), self.mode)
         return [ew.cast_like(pool(gg), gz), None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         dims = node.inputs[1]
         return [list(input_shapes[0][:-self.nd]) + [dims[a] for a in range(self.nd)]]
 

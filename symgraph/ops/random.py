@@ -99,10 +99,12 @@ class RandomVariable(Op):
                                          replace=self.replace)
         return f"np.asarray({expr}, dtype=np.{self.dtype})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None] * len(inputs)
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         size = node.inputs[1]
         return [[size[i] for i in range(node.outputs[0].ndim)]]
 
@@ -186,4 +188,4 @@ class RandomStream:
 
 def is_random(node: Apply) -> bool:
     """True for random draws (never merged, never constant-folded)."""
-    return getattr(node.op, "nondeterministic", False)
+    return node.op.nondeterministic

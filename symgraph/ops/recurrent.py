@@ -26,6 +26,7 @@ The cells (Keras 1.2.2's formulations; `act` and `inner` name activations in _AC
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,13 @@ import numpy as np
 from scipy import special
 
 from .. import dtypes
-from ..graph import Apply
+from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor
+from .allocation import zeros_like
+from .elemwise import cast
+from .indexing import getitem
 from .registry import Op
+from .shape import transpose
 
 
 def _hard_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -172,8 +177,8 @@ class FusedRNN(_Cell):
         result = [outs, h] + ([c] if lstm else []) + [gates, hs] + ([cs] if lstm else [])
         return tuple(np.asarray(r, dtype=xz.dtype) for r in result)
 
-    def grad(self, inputs, outputs, output_grads):
-        from .allocation import zeros_like
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         n_states = self.n_states
         xz, u = inputs[0], inputs[1]
         k = 2 + n_states
@@ -303,9 +308,6 @@ def fused_rnn(cell: str, xz: Any, u: Any, states: list[Any], mask: Any = None, m
               go_backwards: bool = False) -> tuple[Any, Any, list[Any]]:
     """The loop on batch-major xz (B, T, G*H), as Keras's rnn returns it: (last output,
     outputs (B, T, H) in the order the steps ran, final states). mask (B, T); mu (B, H)."""
-    from .elemwise import cast
-    from .indexing import getitem
-    from .shape import transpose
     seq = transpose(as_tensor(xz), [1, 0, 2])
     ms = None if mask is None else transpose(cast(as_tensor(mask), "bool"), [1, 0])
     if go_backwards:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -13,8 +13,10 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from . import elemwise as ew
+from .allocation import zeros_like
+from .grad_ops import disconnected_grad
 from .registry import Op, RenderContext, normalize_axis
-from .shape import INT, dimshuffle, expand_dims, shape_i, zeros_like
+from .shape import INT, dimshuffle, expand_dims, shape_i
 
 _NUMPY = {"sum": "np.sum", "prod": "np.prod", "max": "np.max", "min": "np.min",
           "mean": "np.mean", "all": "np.all", "any": "np.any"}
@@ -39,6 +41,8 @@ class Reduce(Op):
 
     `initial` (max/min only) is the result over an empty axis instead of an error.
     """
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     kind: str
     axis: tuple[int, ...] | None = None
@@ -98,7 +102,8 @@ class Reduce(Op):
             return f"{expr}.astype(np.{out_dtype})"
         return expr
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,), (out,), (g,) = inputs, outputs, output_grads
         if self.kind in ("all", "any") or not dtypes.is_differentiable(x.dtype):
             return [None]
@@ -121,7 +126,8 @@ class Reduce(Op):
                            ew.switch(ew.eq(n_zero, 0), out_b / safe_x, 0))
         return [ew.cast(g_b * others, x.dtype)]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         axes = range(len(shp)) if self.axis is None else self.axis
         if self.keepdims:
@@ -217,7 +223,6 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Vari
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """log(sum(exp(x))), computed stably by shifting by the max."""
-    from ..grad import disconnected_grad
     x = as_tensor(x)
     if not dtypes.is_float(x.dtype):
         x = ew.cast(x, "float64")
@@ -261,10 +266,12 @@ class Argmax(Op):
         kd = ", keepdims=True" if self.keepdims else ""
         return f"{fn}({ins[0]}, axis={self.axis}{kd})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         axes = range(len(shp)) if self.axis is None else (self.axis,)
         if self.keepdims:

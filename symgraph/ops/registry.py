@@ -26,7 +26,27 @@ import numpy as np
 
 from ..graph import Apply, Variable
 
+# Op classes by the name graph documents use (`op_key`): from_json rebuilds ops from it.
 OPS: dict[str, type[Op]] = {}
+
+
+def op_key(cls: type) -> str:
+    """The name a graph document stores for an op class: the class name for symgraph's
+    own ops, `module.QualName` for any other, so a user's `class Reduce(Op)` is a new op
+    instead of silently replacing the built-in one."""
+    if cls.__module__.split(".")[0] == "symgraph":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def find_op_class(key: str) -> type[Op] | None:
+    """The op class a document names: by `op_key`, or (documents written before keys
+    were qualified) by a class name that exactly one registered class has."""
+    cls = OPS.get(key)
+    if cls is None and "." not in key:
+        same = [c for c in OPS.values() if c.__name__ == key]
+        cls = same[0] if len(same) == 1 else None
+    return cls
 
 
 class FreshNames:
@@ -88,10 +108,19 @@ class Op:
     view_map: ClassVar[dict[int, int]] = {}
     # Outputs that overwrite an input {output index: input index}.
     destroy_map: ClassVar[dict[int, int]] = {}
+    # Inputs are computed only when needed (ifelse): code generation emits a branch, and
+    # output k passes input 1 + k or 1 + n + k through (`alias_sources`).
+    lazy: ClassVar[bool] = False
+    # Computes each output element from the same-position input elements (Elemwise rows,
+    # fused kernels): shape rules and nan_guard treat these alike.
+    elementwise: ClassVar[bool] = False
+    # Every output is a new array of the op's own (never a view): a buffer the in-place
+    # pass may let a later node overwrite once nothing else reads it.
+    fresh: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        OPS[cls.__name__] = cls
+        OPS[op_key(cls)] = cls
 
     # ---- construction
     @property
@@ -174,6 +203,13 @@ class Op:
 _PERFORM_CACHE: dict[tuple, Any] = {}
 
 
+def keep_input_shape(self: Op, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                     ) -> list[list[Variable]]:
+    """`infer_shape` of an op whose one output has its first input's shape (identity-like
+    ops, softmax, gradients of such): `infer_shape = keep_input_shape` in the class."""
+    return [list(input_shapes[0])]
+
+
 def _is_default(op: Op, key: str, value: Any) -> bool:
     for f in dataclasses.fields(op) if dataclasses.is_dataclass(op) else ():
         if f.name == key:
@@ -207,7 +243,7 @@ def _from_jsonable(v: Any) -> Any:
     if isinstance(v, dict) and "float" in v:
         return float(v["float"])
     if isinstance(v, dict) and "scalar_op" in v:
-        from .elemwise import scalar_op_from_json
+        from .elemwise import scalar_op_from_json  # cycle: elemwise builds on the contract
         return scalar_op_from_json(v)
     if isinstance(v, list):
         return [_from_jsonable(e) for e in v]
@@ -218,7 +254,7 @@ def alias_sources(node: Apply, index: int) -> list[int]:
     """Input positions whose buffer output `index` of `node` may share: views
     (view_map), in-place results (destroy_map), and ifelse passing a branch through."""
     op = node.op
-    if getattr(op, "lazy", False):
+    if op.lazy:
         return [1 + index, 1 + op.n + index]
     found = {**op.view_map, **op.destroy_map}
     return [found[index]] if index in found else []

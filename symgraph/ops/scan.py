@@ -26,7 +26,11 @@ import numpy as np
 from .. import dtypes
 from ..graph import Apply, Constant, Variable, clone_replace, toposort
 from ..tensor import TensorType, as_tensor, constant
+from .allocation import zeros, zeros_like
+from .elemwise import minimum
+from .indexing import getitem, inc_subtensor, set_subtensor
 from .registry import Op, RenderContext
+from .shape import concatenate, expand_dims, shape_i, static_int
 
 
 class StepGraph:
@@ -38,7 +42,7 @@ class StepGraph:
 
     def compiled(self) -> Any:
         if self._fn is None:
-            from ..function import function
+            from ..function import function  # upward: the step is compiled like a function
             self._fn = function(self.inputs, self.outputs, on_unused_input="ignore",
                                 name=f"{self.name}_step", trust_input=True)
         return self._fn
@@ -87,7 +91,6 @@ class Scan(Op):
         n = as_tensor(n_steps)
         ins = [v if isinstance(v, Variable) else as_tensor(v) for v in inputs]
         step_outs = self.step.outputs
-        from .shape import static_int
         steps = static_int(n)
         types = []
         for i, o in enumerate(step_outs):
@@ -143,7 +146,8 @@ class Scan(Op):
                 result.append(outs[i])
         return tuple(result) if len(result) > 1 else result[0]
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return _scan_grad(self, inputs, outputs, output_grads)
 
 
@@ -170,7 +174,7 @@ def _hoist(outputs: list[Variable], varying: list[Variable]
     for node in order:
         # Random draws made by the step stay in the loop: each step draws fresh numbers
         # (a draw made outside the step, e.g. a dropout mask, is one value for all steps).
-        fresh = getattr(node.op, "nondeterministic", False) and node.outputs[0].uid > born
+        fresh = node.op.nondeterministic and node.outputs[0].uid > born
         if fresh or any(i in vary for i in node.inputs):
             vary.update(node.outputs)
     outer: list[Variable] = []
@@ -285,8 +289,6 @@ def _listify(x: Any) -> list:
 
 
 def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
-    from .elemwise import minimum
-    from .shape import shape_i
     if n_steps is not None:
         n = as_tensor(n_steps)
         if n.ndim != 0 or not dtypes.is_int(n.dtype):
@@ -310,9 +312,7 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
 
 def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                output_grads: list[Variable | None]) -> list[Variable | None]:
-    from ..grad import Lop
-    from .indexing import getitem, set_subtensor
-    from .shape import concatenate, expand_dims, zeros, zeros_like
+    from ..grad import Lop  # cycle: grad imports scan (jacobian)
     n, *rest = inputs
     ns, nst = op.n_seqs, op.n_states
     seqs, inits, consts = rest[:ns], rest[ns:ns + nst], rest[ns + nst:]
@@ -406,15 +406,12 @@ def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
 
 
 def _dim(x: Variable, k: int) -> Variable:
-    from .shape import shape_i
     return shape_i(x, k)
 
 
 def _pad_to(g: Variable, seq: Variable, n: Variable, from_end: bool) -> Variable:
     """A gradient for the n steps of seq the loop used (the first n, or the last n when
     it ran backwards), zero for the rest."""
-    from .indexing import getitem, inc_subtensor
-    from .shape import shape_i, zeros_like
     if seq.type.shape[0] is not None and g.type.shape[0] == seq.type.shape[0]:
         return g
     region = slice(shape_i(seq, 0) - n, None) if from_end else slice(None, n)

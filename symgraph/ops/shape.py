@@ -1,10 +1,11 @@
-"""Shape ops: shape, reshape, dimshuffle/transpose, concatenate/stack, repeat/tile, alloc."""
+"""Shape ops: shape, reshape, dimshuffle/transpose, concatenate/stack (allocation ops are in
+allocation.py, repeat/tile in tiling.py; both import this module, never the reverse)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -84,10 +85,12 @@ class Shape(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.array(np.shape({ins[0]}), dtype=np.int64)"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[constant(node.inputs[0].ndim, INT)]]
 
 
@@ -113,10 +116,12 @@ class ShapeI(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.int64(np.shape({ins[0]})[{self.i}])"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         return [None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         return [[]]
 
 
@@ -157,7 +162,7 @@ def broadcast_dims(static: Sequence[Sequence[int | None]], dims: Sequence[Sequen
     Two compatible dims a, b broadcast to `b if a == 1 else a` -- not max(a, b), which is
     wrong when the other dim is 0.
     """
-    from .elemwise import eq, switch
+    from .elemwise import eq, switch  # cycle: elemwise builds on shape
     nd = len(out_static)
     result = []
     for axis in range(nd):
@@ -211,11 +216,13 @@ class Reshape(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.reshape({ins[0]}, {ins[1]})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, _ = inputs
         return [reshape(output_grads[0], shape(x)), None]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         out = node.outputs[0]
         shp = node.inputs[1]
         return [[constant(d, INT) if d is not None else shp[i]
@@ -308,7 +315,8 @@ class DimShuffle(Op):
             expr = f"{expr}[{idx}]"
         return expr
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,) = inputs
         g = output_grads[0]
         dropped, perm, new = self.parts(x.ndim)
@@ -321,7 +329,8 @@ class DimShuffle(Op):
             g = expand_dims(g, dropped)
         return [g]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = input_shapes[0]
         return [[constant(1, INT) if p == "x" else shp[p] for p in self.pattern]]
 
@@ -404,6 +413,8 @@ def _join_types(xs: Sequence[Variable], axis: int, op: str, new_axis: bool) -> T
 class Concatenate(Op):
     """Join tensors along an existing axis."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     axis: int
 
     def make_node(self, *xs: Any) -> Apply:
@@ -414,8 +425,9 @@ class Concatenate(Op):
         dt = node.outputs[0].dtype
         return f"np.concatenate([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from .indexing import getitem
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
+        from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         result, start = [], constant(0, INT)
         for x in inputs:
@@ -425,7 +437,8 @@ class Concatenate(Op):
             start = stop
         return result
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         out = list(input_shapes[0])
         for shp in input_shapes[1:]:
             out[self.axis] = out[self.axis] + shp[self.axis]
@@ -435,6 +448,8 @@ class Concatenate(Op):
 @dataclass(frozen=True)
 class Stack(Op):
     """Join tensors along a new axis (stack of scalars makes a vector)."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int
 
@@ -448,12 +463,14 @@ class Stack(Op):
             return f"np.array([{', '.join(ins)}], dtype=np.{dt})"
         return f"np.stack([{', '.join(ins)}], axis={self.axis}, dtype=np.{dt})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from .indexing import getitem
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
+        from .indexing import getitem  # cycle: indexing builds on shape
         g = output_grads[0]
         return [getitem(g, (slice(None),) * self.axis + (i,)) for i in range(len(inputs))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         shp = list(input_shapes[0])
         shp.insert(self.axis, constant(len(node.inputs), INT))
         return [shp]
@@ -479,29 +496,9 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
     return Stack(axis)(*xs)
 
 
-# ---------------------------------------------------------------- re-exports
-# Defined in allocation.py and tiling.py (they build on the helpers above); re-exported so
-# the names used throughout (`from .shape import zeros_like, Repeat`) keep working.
-from .allocation import (  # noqa: E402
-    Alloc,
-    Arange,
-    Eye,
-    alloc,
-    alloc_like,
-    arange,
-    broadcast_to,
-    eye,
-    ones,
-    ones_like,
-    zeros,
-    zeros_like,
-)
-from .tiling import Repeat, Tile, repeat, tile  # noqa: E402
 
-__all__ = ["INT", "Alloc", "Arange", "Concatenate", "DimShuffle", "Eye", "Repeat", "Reshape",
-           "Shape", "ShapeI", "Stack", "Tile", "alloc", "alloc_like", "arange", "as_int_scalar",
-           "as_shape_vector", "broadcast_dims", "broadcast_shape_symbolic", "broadcast_to",
-           "concatenate",
-           "dimshuffle", "expand_dims", "eye", "flatten", "ones", "ones_like", "repeat",
-           "reshape", "shape", "shape_i", "shape_tuple", "squeeze", "stack", "static_int",
-           "static_vector", "tile", "transpose", "zeros", "zeros_like"]
+__all__ = ["INT", "Concatenate", "DimShuffle", "Reshape", "Shape", "ShapeI", "Stack",
+           "as_int_scalar", "as_shape_vector", "broadcast_dims", "broadcast_shape_symbolic",
+           "concatenate", "dimshuffle", "expand_dims", "flatten", "reshape", "shape",
+           "shape_i", "shape_tuple", "squeeze", "stack", "static_int", "static_vector",
+           "transpose"]

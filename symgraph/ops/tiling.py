@@ -1,13 +1,13 @@
 """Repeat and tile: np.repeat / np.tile, with gradients that add the copies back up.
 
-Split from shape.py, which re-exports these names.
+Built on shape.py and allocation.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, constant
 from .allocation import arange, zeros_like
+from .elemwise import cast
+from .indexing import getitem, inc_subtensor
+from .reduce import sum as sum_
 from .registry import Op, RenderContext, normalize_axis
 from .shape import INT, _prod, reshape, shape, shape_i, shape_tuple, static_int
 
@@ -22,6 +25,8 @@ from .shape import INT, _prod, reshape, shape, shape_i, shape_tuple, static_int
 @dataclass(frozen=True)
 class Repeat(Op):
     """np.repeat(x, repeats, axis) with a scalar or per-element int repeats."""
+
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
 
     axis: int | None
 
@@ -43,22 +48,21 @@ class Repeat(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.repeat({ins[0]}, {ins[1]}, axis={self.axis})"
 
-    def grad(self, inputs, outputs, output_grads):
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         x, r = inputs
         g = output_grads[0]
         k = static_int(r) if r.ndim == 0 else None
         if k is None:
             return [_repeat_grad_scatter(x, r, g, self.axis), None]
-        from .reduce import sum as sum_
         if self.axis is None:
             return [reshape(sum_(reshape(g, [-1, k]), axis=1), shape(x)), None]
         dims = shape_tuple(x)
         split = dims[:self.axis] + [dims[self.axis], constant(k, INT)] + dims[self.axis + 1:]
         return [sum_(reshape(g, split), axis=self.axis + 1), None]
 
-    def infer_shape(self, node, input_shapes):
-        from .elemwise import cast
-        from .reduce import sum as sum_
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         r = node.inputs[1]
         shp = list(input_shapes[0])
         if self.axis is None:
@@ -76,7 +80,6 @@ class Repeat(Op):
 def _repeat_grad_scatter(x: Variable, r: Variable, g: Variable, axis: int | None) -> Variable:
     """Gradient of repeat for per-element or symbolic repeats: output position j came from
     source index repeat(arange(n), r)[j], so g is added back there (repeats accumulate)."""
-    from .indexing import getitem, inc_subtensor
     flat = x if axis is not None else reshape(x, [-1])
     ax = 0 if axis is None else axis
     source = Repeat(0)(arange(shape_i(flat, ax), dtype=INT), r)
@@ -98,6 +101,8 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
 class Tile(Op):
     """np.tile with constant repetitions."""
 
+    fresh: ClassVar[bool] = True  # a new array of its own (never a view)
+
     reps: tuple[int, ...]
 
     def make_node(self, x: Any) -> Apply:
@@ -111,8 +116,8 @@ class Tile(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         return f"np.tile({ins[0]}, {self.reps})"
 
-    def grad(self, inputs, outputs, output_grads):
-        from .reduce import sum as sum_
+    def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable | None]) -> list[Variable | None]:
         (x,) = inputs
         g = output_grads[0]
         nd = outputs[0].ndim
@@ -124,7 +129,8 @@ class Tile(Op):
         summed = sum_(reshape(g, split), axis=tuple(range(0, 2 * nd, 2)))
         return [reshape(summed, shape(x))]
 
-    def infer_shape(self, node, input_shapes):
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
         nd = node.outputs[0].ndim
         dims = [constant(1, INT)] * (nd - node.inputs[0].ndim) + list(input_shapes[0])
         reps = (1,) * (nd - len(self.reps)) + self.reps

@@ -1,5 +1,6 @@
-"""Rewrite passes, run in order: merge -> constant folding -> canonicalize -> stabilize ->
-specialize -> fusion -> inplace. `rewrite_graph` is what `function()` calls.
+"""Rewrite passes, run in the order `pipeline.py` lists them: merge -> constant folding ->
+canonicalize -> stabilize -> specialize -> fusion -> inplace. `rewrite_graph` is what
+`function()` calls.
 
 `function(rewrites=...)` picks the passes: 'fast_run' (all), 'fast_compile' (merge and
 constant folding), 'none', or a list of pass names. `include=` / `exclude=` name passes or
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from ..fgraph import FunctionGraph
-from .constant_fold import constant_fold
 from .driver import (
     Pass,
     Rewrite,
@@ -22,12 +22,8 @@ from .driver import (
     expr_str,
     run_to_fixpoint,
 )
-from .merge import merge
 from .pattern import P, fit_to, rule
-
-# Registered passes, in pipeline order. Later modules append with `register_pass`.
-PASSES: dict[str, Pass] = {}
-PIPELINE: list[str] = []
+from .pipeline import PASSES, PIPELINE, register_pass, register_rewrite, unregister_rewrite
 
 MODES: dict[str, list[str] | None] = {
     "fast_run": None,  # every registered pass, in order
@@ -36,31 +32,6 @@ MODES: dict[str, list[str] | None] = {
 }
 
 AfterPass = Callable[[str, FunctionGraph, RewriteLog], None]
-
-
-def register_pass(p: Pass, after: str | None = None) -> Pass:
-    """Add a pass to the pipeline (at the end, or right after `after`)."""
-    PASSES[p.name] = p
-    if p.name in PIPELINE:
-        return p
-    if after is None:
-        PIPELINE.append(p.name)
-    else:
-        PIPELINE.insert(PIPELINE.index(after) + 1, p.name)
-    return p
-
-
-def register_rewrite(pass_name: str, rewrite: Rewrite) -> Rewrite:
-    """Add `rewrite` to the pass `pass_name` (tests register deliberately broken ones)."""
-    if pass_name not in PASSES:
-        raise ValueError(f"no rewrite pass named {pass_name!r} (passes: {', '.join(PIPELINE)})")
-    PASSES[pass_name].add(rewrite)
-    return rewrite
-
-
-def unregister_rewrite(pass_name: str, name: str) -> None:
-    """Remove the rewrite `name` from the pass `pass_name`."""
-    PASSES[pass_name].remove(name)
 
 
 def all_rewrite_names() -> set[str]:
@@ -125,15 +96,6 @@ def rewrite_graph(fgraph: FunctionGraph, rewrites: str | Sequence[str] = "fast_r
             after_pass(name, fgraph, log)
     return log
 
-
-register_pass(merge)
-register_pass(constant_fold)
-
-# Importing the pass modules registers them, in pipeline order.
-from . import canonicalize, canonicalize_shape, fusion, inplace, specialize, stabilize  # noqa: E402, I001
-
-for _module in (canonicalize, stabilize, specialize, fusion, inplace):
-    register_pass(_module.PASS)
 
 __all__ = ["P", "PASSES", "PIPELINE", "Pass", "Rewrite", "RewriteLog", "RewriteRecord",
            "Selection", "expr_str", "fit_to", "register_pass", "register_rewrite",

@@ -27,16 +27,13 @@ from .. import dtypes
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, Variable
 from ..ops import elemwise as ew
-from ..ops.control import IfElse
-from ..ops.shape import Alloc, alloc_like
+from ..ops.allocation import Alloc, alloc_like
 from ..tensor import constant
-from .constant_fold import constant_fold
-from .driver import Pass, Rewrite
-from .pattern import P, fit_to, rule
+from .driver import Rewrite
+from .pattern import FAMILIES, P, filled_with, fit_to, rule, scalar_like, single_client
 from .shape_info import covers, dims_key, same_shape, zeros_of
 
 x, y = P.var("x"), P.var("y")
-CAST_ROWS = tuple(f"cast{{{d}}}" for d in dtypes.ALL_DTYPES)
 
 
 # ---------------------------------------------------------------- small predicates
@@ -47,26 +44,14 @@ def is_float(v: Variable) -> bool:
     return dtypes.is_float(getattr(v.type, "dtype", ""))
 
 
-def single_client(fgraph: FunctionGraph, v: Variable) -> bool:
-    """v is used exactly once (so folding it into its user duplicates nothing)."""
-    return len(fgraph.clients.get(v, ())) == 1
-
-
 def scalar_const(v: Variable) -> np.ndarray | None:
     """The value of a constant whose dims are all 1 (it broadcasts like a scalar)."""
-    if isinstance(v, Constant) and all(d == 1 for d in v.data.shape):
-        return v.data
-    return None
+    return v.data if scalar_like(v) else None
 
 
 def is_zeros(v: Variable) -> bool:
     """v is a constant or an alloc that is zero everywhere."""
-    if isinstance(v, Constant):
-        with np.errstate(all="ignore"):
-            return v.data.size > 0 and bool(np.all(v.data == 0))
-    if v.owner is not None and isinstance(v.owner.op, Alloc):
-        return is_zeros(v.owner.inputs[0])
-    return False
+    return filled_with(v, 0)
 
 
 def ones_like(v: Variable) -> Variable:
@@ -78,7 +63,7 @@ def ones_like(v: Variable) -> Variable:
 # Each rule's pattern is its math; `fit_to` casts the result to the replaced dtype and
 # refuses results whose shape could differ (x * ones((1, 1)) may add a dim).
 
-identities = [
+IDENTITIES = [
     rule("mul_one", x * 1, lambda x: x, doc="x * 1 -> x"),
     rule("add_zero", x + 0, lambda x: x, doc="x + 0 -> x"),
     rule("sub_zero", x - 0, lambda x: x, doc="x - 0 -> x"),
@@ -102,26 +87,6 @@ identities = [
 
 
 # ---------------------------------------------------------------- zeros
-
-
-def _mul_zero(fgraph: FunctionGraph, node: Apply) -> Any:
-    """x * 0 -> zeros (shaped like the product); floats too, as in Theano."""
-    if any(is_zeros(v) for v in node.inputs):
-        return [zeros_of(node)]
-    return None
-
-
-def _add_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
-    """x + zeros -> x, x - zeros -> x, when x already has the result's shape."""
-    out = node.outputs[0]
-    a, b = node.inputs
-    sub = node.op.scalar.name == "sub"
-    for keep, zero in ((a, b), (b, a)) if not sub else ((a, b),):
-        if is_zeros(zero) and same_shape(keep, out):
-            return [fit_to(keep, out)]
-    if sub and is_zeros(a) and same_shape(b, out):
-        return [fit_to(ew.neg(ew.cast(b, out.dtype)), out)]
-    return None
 
 
 def _broadcast_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
@@ -182,6 +147,28 @@ def _sink_zeros(fgraph: FunctionGraph, node: Apply) -> Any:
     return None
 
 
+def _drops(x: Variable, o: Variable) -> bool:
+    """The ones o can go from x * o: they broadcast x to no larger shape (a constant with
+    dims all 1 is mul_one's and div_one's: excluding those keeps it)."""
+    return scalar_const(o) is None and covers_dims(x, o)
+
+
+ZEROS = [
+    rule("mul_zero", P.any * P.zeros(), lambda out: zeros_of(out.owner),
+         doc="x * zeros -> zeros (shaped like the product; floats too, as in Theano)"),
+    rule("add_zeros", (x + P.zeros()) | (x - P.zeros()), lambda x: x,
+         when=lambda x, out: same_shape(x, out), doc="x + zeros(shape of x) -> x"),
+    rule("zeros_sub", P.zeros() - x, lambda x, out: ew.neg(ew.cast(x, out.dtype)),
+         when=lambda x, out: same_shape(x, out), doc="zeros(shape of x) - x -> -x"),
+    rule("mul_ones", x * P.ones("o"), lambda x: x, when=_drops, doc="x * ones -> x (the "
+         "ones of x's shape or smaller: a gradient's 1 + zeros_like(y); scalars: mul_one)"),
+    rule("div_ones", x / P.ones("o"), lambda x: x, when=_drops, doc="x / ones -> x"),
+    Rewrite("broadcast_zeros", _broadcast_zeros, None, "f(a + zeros, b) -> f(a, b)"),
+    Rewrite("sink_zeros", _sink_zeros, ("mul", "neg", "true_div", *FAMILIES["cast"]),
+            "(a + zeros) * b -> a * b + zeros"),
+]
+
+
 # ---------------------------------------------------------------- casts
 
 
@@ -198,50 +185,40 @@ def _lossless(src: str, dst: str) -> bool:
         np.can_cast(src, dst, casting="safe")
 
 
-def _useless_cast(fgraph: FunctionGraph, node: Apply) -> Any:
-    """cast{d}(x) -> x when x already has dtype d."""
-    (v,) = node.inputs
-    return [v] if v.dtype == node.outputs[0].dtype else None
 
 
-def _cast_cast(fgraph: FunctionGraph, node: Apply) -> Any:
-    """cast{a}(cast{b}(x)) -> cast{a}(x) when the trip through b loses nothing."""
-    (mid,) = node.inputs
-    if not ew.is_elemwise(mid) or not mid.owner.op.scalar.name.startswith("cast{"):
-        return None
-    (src,) = mid.owner.inputs
-    if not _lossless(src.dtype, mid.dtype):
-        return None
-    return [ew.cast(src, node.outputs[0].dtype)]
+CASTS = [
+    rule("useless_cast", P.cast(x), lambda x: x, when=lambda x, out: x.dtype == out.dtype,
+         doc="cast{d}(x: d) -> x"),
+    rule("cast_cast", P.cast(P.cast(x).named("mid")), lambda x, out: ew.cast(x, out.dtype),
+         when=lambda x, mid: _lossless(x.dtype, mid.dtype),
+         doc="cast{a}(cast{b}(x)) -> cast{a}(x) when the trip through b loses nothing"),
+]
 
 
 # ---------------------------------------------------------------- constant conditions
 
 
-def _switch_const(fgraph: FunctionGraph, node: Apply) -> Any:
-    """switch(True, a, b) -> a; switch(False, a, b) -> b (a constant condition)."""
-    c, a, b = node.inputs
-    if not isinstance(c, Constant) or c.data.size == 0:
-        return None
-    if np.all(c.data):
-        pick = a
-    elif not np.any(c.data):
-        pick = b
-    else:
-        return None
-    if not same_shape(pick, node.outputs[0]):
-        return None  # the condition or the other branch broadcasts the result larger
-    new = fit_to(pick, node.outputs[0])
-    return [new] if new is not None else None
+def _pick(c: Constant, x: Variable, y: Variable, out: Variable) -> Variable | None:
+    """x where c is true everywhere, y where false everywhere (None: mixed, or the
+    condition or the other branch broadcasts the result larger)."""
+    pick = x if c.data.size and np.all(c.data) else \
+        y if c.data.size and not np.any(c.data) else None
+    return pick if pick is not None and same_shape(pick, out) else None
 
 
-def _ifelse_const(fgraph: FunctionGraph, node: Apply) -> Any:
-    """ifelse(True, then, else) -> then; with False -> else."""
-    if not isinstance(node.op, IfElse) or not isinstance(node.inputs[0], Constant):
-        return None
-    n = node.op.n
-    start = 1 if bool(node.inputs[0].data) else 1 + n
-    return list(node.inputs[start:start + n])
+def _branch(c: Constant, branches: Sequence[Variable]) -> list[Variable]:
+    """The `then` half of ifelse's branches when c is true, else the `else` half."""
+    n = len(branches) // 2
+    return list(branches[:n] if bool(c.data) else branches[n:])
+
+
+CONDITIONS = [
+    rule("switch_const_cond", P.switch(P.const("c", scalar=False), x, y), _pick,
+         doc="switch(True, a, b) -> a; switch(False, a, b) -> b"),
+    rule("ifelse_const_cond", P.ifelse(P.const("c", scalar=False), P.rest("branches")),
+         _branch, doc="ifelse(True, a, b) -> a; ifelse(False, a, b) -> b"),
+]
 
 
 # ---------------------------------------------------------------- products and sums
@@ -397,20 +374,7 @@ def _cancel_div(fgraph: FunctionGraph, node: Apply) -> Any:
     return [fit_to(acc, out)]
 
 
-_CONST_FOLD = constant_fold.rewrites
-
-PASS = Pass("canonicalize", [
-    *_CONST_FOLD,
-    *identities,
-    Rewrite("mul_zero", _mul_zero, ("mul",), "x * 0 -> zeros"),
-    Rewrite("add_zeros", _add_zeros, ("add", "sub"), "x + zeros(shape of x) -> x"),
-    Rewrite("broadcast_zeros", _broadcast_zeros, None, "f(a + zeros, b) -> f(a, b)"),
-    Rewrite("sink_zeros", _sink_zeros, ("mul", "neg", "true_div", *CAST_ROWS),
-            "(a + zeros) * b -> a * b + zeros"),
-    Rewrite("useless_cast", _useless_cast, CAST_ROWS, "cast{d}(x: d) -> x"),
-    Rewrite("cast_cast", _cast_cast, CAST_ROWS, "cast{a}(cast{b}(x)) -> cast{a}(x)"),
-    Rewrite("switch_const_cond", _switch_const, ("switch",), "switch(True, a, b) -> a"),
-    Rewrite("ifelse_const_cond", _ifelse_const, ("ifelse",), "ifelse(True, a, b) -> a"),
+PRODUCTS = [
     Rewrite("collect_constants", _collect_constants, ("mul", "add"), "2 * x * 3 -> 6 * x"),
     Rewrite("cancel_div", _cancel_div, ("mul",), "a / b * b -> a"),
-], doc="simplify arithmetic, drop no-ops, lift shapes (see canonicalize_shape)")
+]

@@ -15,82 +15,43 @@ from __future__ import annotations
 from typing import Any
 
 from ..fgraph import FunctionGraph
-from ..graph import Apply, Constant, Variable
+from ..graph import Constant, Variable
 from ..ops import elemwise as ew
+from ..ops.allocation import Alloc
 from ..ops.reduce import Reduce
-from ..ops.shape import (
-    INT,
-    Alloc,
-    DimShuffle,
-    Reshape,
-    Shape,
-    ShapeI,
-    Stack,
-    dimshuffle,
-    shape_i,
-    stack,
-)
+from ..ops.shape import INT, Reshape, Shape, ShapeI, Stack, dimshuffle, shape_i, stack
 from ..tensor import constant
-from .canonicalize import PASS, single_client
-from .driver import Rewrite
-from .pattern import fit_to
+from .pattern import P, rule
 from .shape_info import dims_key, output_dims, scalar_key
 
-# ---------------------------------------------------------------- dimshuffle
+x, s = P.var("x"), P.var("s")
 
 
-def _dimshuffle_dimshuffle(fgraph: FunctionGraph, node: Apply) -> Any:
-    """dimshuffle{p2}(dimshuffle{p1}(x)) -> dimshuffle{p1 o p2}(x)."""
-    (inner,) = node.inputs
-    if inner.owner is None or not isinstance(inner.owner.op, DimShuffle):
-        return None
-    p1 = inner.owner.op.pattern
-    p2 = node.op.pattern
-    composed = tuple("x" if p == "x" else p1[p] for p in p2)
-    return [dimshuffle(inner.owner.inputs[0], composed)]
+def _compose(x: Variable, p1: tuple, p2: tuple) -> Variable:
+    """dimshuffle{p2} after dimshuffle{p1}, as one dimshuffle of x."""
+    return dimshuffle(x, tuple("x" if p == "x" else p1[p] for p in p2))
 
 
-def _useless_dimshuffle(fgraph: FunctionGraph, node: Apply) -> Any:
-    """dimshuffle{0,1,...,n-1}(x) -> x."""
-    x = node.inputs[0]
-    return [x] if node.op.pattern == tuple(range(x.ndim)) else None
-
-
-# ---------------------------------------------------------------- reshape
-
-
-def _reshape_reshape(fgraph: FunctionGraph, node: Apply) -> Any:
-    """reshape(reshape(x, s1), s2) -> reshape(x, s2)."""
-    inner, shp = node.inputs
-    if inner.owner is None or not isinstance(inner.owner.op, Reshape):
-        return None
-    return [Reshape(node.op.ndim)(inner.owner.inputs[0], shp)]
-
-
-def _useless_reshape(fgraph: FunctionGraph, node: Apply) -> Any:
-    """reshape(x, shape) -> x when the shape is provably x's own."""
-    x = node.inputs[0]
-    out = node.outputs[0]
-    if x.ndim == out.ndim and dims_key(x) == dims_key(out):
-        return [x]
-    return None
+DIMSHUFFLES_AND_RESHAPES = [
+    rule("dimshuffle_dimshuffle", P.dimshuffle(P.dimshuffle(x, pattern=P.var("p1")),
+                                               pattern=P.var("p2")), _compose,
+         doc="dimshuffle{p2}(dimshuffle{p1}(x)) -> dimshuffle{p1 o p2}(x)"),
+    rule("useless_dimshuffle", P.dimshuffle(x, pattern=P.var("p")), lambda x, p: x,
+         when=lambda x, p: p == tuple(range(x.ndim)), doc="dimshuffle{0,1,..}(x) -> x"),
+    rule("reshape_reshape", P.reshape(P.reshape(x, P.any), s, ndim=P.var("n")),
+         lambda x, s, n: Reshape(n)(x, s), doc="reshape(reshape(x, s1), s2) -> reshape(x, s2)"),
+    rule("useless_reshape", P.reshape(x, P.any), lambda x: x,
+         when=lambda x, out: x.ndim == out.ndim and dims_key(x) == dims_key(out),
+         doc="reshape(x, shape) -> x when the shape is provably x's own"),
+]
 
 
 # ---------------------------------------------------------------- sums
 
 
-def _is_sum(node: Apply | None) -> bool:
-    return node is not None and isinstance(node.op, Reduce) and node.op.kind == "sum"
-
-
-def _sum_sum(fgraph: FunctionGraph, node: Apply) -> Any:
-    """sum{a2}(sum{a1}(x)) -> sum{a1 + a2}(x), when the inner sum has no other use."""
-    inner = node.inputs[0]
-    op = node.op
-    if not _is_sum(node) or not _is_sum(inner.owner) or not single_client(fgraph, inner):
-        return None
-    iop = inner.owner.op
-    x = inner.owner.inputs[0]
+def _sum_sum(x: Variable, inner: Variable, out: Variable) -> Variable | None:
+    """sum{a2}(sum{a1}(x)) -> sum{a1 + a2}(x) (same keepdims and dtype)."""
+    iop, op = inner.owner.op, out.owner.op
     if iop.keepdims != op.keepdims or iop.dtype != op.dtype:
         return None
     a1 = set(range(x.ndim)) if iop.axis is None else set(iop.axis)
@@ -99,42 +60,32 @@ def _sum_sum(fgraph: FunctionGraph, node: Apply) -> Any:
     axes = tuple(sorted(a1 | {kept[j] for j in a2}))
     if len(axes) == x.ndim:
         axes = None
-    return [Reduce("sum", axes, op.keepdims, op.dtype)(x)]
+    return Reduce("sum", axes, op.keepdims, op.dtype)(x)
 
 
-def _sum_size1_axes(fgraph: FunctionGraph, node: Apply) -> Any:
+def _sum_size1_axes(x: Variable, out: Variable) -> Variable | None:
     """sum over an axis of size 1 (a dimshuffle 'x' axis or a static 1) drops that axis."""
-    op = node.op
-    if not _is_sum(node):
-        return None
-    x = node.inputs[0]
+    op = out.owner.op
     axes = tuple(range(x.ndim)) if op.axis is None else op.axis
     ones = [a for a in axes if x.type.shape[a] == 1]
     if not ones or x.ndim == 0:
         return None
     rest = tuple(a for a in axes if a not in ones)
-    out = node.outputs[0]
     if op.keepdims:  # a kept size-1 axis is already its own sum
-        new = Reduce("sum", rest, True, op.dtype)(x) if rest else x
-        return [fit_to(new, out)]
+        return Reduce("sum", rest, True, op.dtype)(x) if rest else x
     kept = [i for i in range(x.ndim) if i not in ones]
     squeezed = dimshuffle(x, kept)
     if not rest:
-        return [fit_to(squeezed, out)]
+        return squeezed
     new_axes = tuple(kept.index(a) for a in rest)
     if len(new_axes) == squeezed.ndim:
         new_axes = None
-    return [fit_to(Reduce("sum", new_axes, False, op.dtype)(squeezed), out)]
+    return Reduce("sum", new_axes, False, op.dtype)(squeezed)
 
 
-def _sum_alloc(fgraph: FunctionGraph, node: Apply) -> Any:
+def _sum_alloc(value: Variable, dims: tuple[Variable, ...], out: Variable) -> Variable:
     """sum{axes}(alloc(v, d0, d1, ...)) -> alloc(v * prod(d_axes), remaining dims)."""
-    op = node.op
-    src = node.inputs[0]
-    if not _is_sum(node) or src.owner is None or not isinstance(src.owner.op, Alloc):
-        return None
-    out = node.outputs[0]
-    value, *dims = src.owner.inputs
+    op = out.owner.op
     axes = tuple(range(len(dims))) if op.axis is None else op.axis
     count: Variable = constant(1, INT)
     for a in axes:
@@ -144,12 +95,25 @@ def _sum_alloc(fgraph: FunctionGraph, node: Apply) -> Any:
         rest = [constant(1, INT) if i in axes else d for i, d in enumerate(dims)]
     else:
         rest = [d for i, d in enumerate(dims) if i not in axes]
-    if not rest:
-        return [fit_to(total, out)]
-    return [fit_to(Alloc(out.dtype)(total, *rest), out)]
+    return Alloc(out.dtype)(total, *rest) if rest else total
+
+
+SUMS = [
+    rule("sum_sum", P.sum(P.sum(x).named("inner").once()), _sum_sum,
+         doc="sum(sum(x, a1), a2) -> sum(x, a1 + a2) (the inner sum used once)"),
+    rule("sum_size1_axes", P.sum(x), _sum_size1_axes,
+         doc="sum over a size-1 (broadcast) axis -> drop the axis"),
+    rule("sum_alloc", P.sum(P.alloc(P.var("value"), P.rest("dims"))), _sum_alloc,
+         doc="sum(alloc(v, dims)) -> v * prod(dims)"),
+]
 
 
 # ---------------------------------------------------------------- shapes
+
+
+def _computed(v: Variable) -> bool:
+    """v is computed by a node (not a leaf)."""
+    return v.owner is not None
 
 
 def _alive(fgraph: FunctionGraph, v: Variable) -> bool:
@@ -187,35 +151,29 @@ def lifted_dim(fgraph: FunctionGraph, x: Variable, k: int) -> Variable | None:
     for key in path:
         memo[key] = d
     return d
-def _shape_lift(fgraph: FunctionGraph, node: Apply) -> Any:
+def _shape_lift(fgraph: FunctionGraph, x: Variable, out: Variable) -> Variable | None:
     """shape_i(f(a, b), k) -> the k-th dim of f's shape rule on a's and b's shapes."""
-    x = node.inputs[0]
-    if x.owner is None:
+    if isinstance(out.owner.op, ShapeI):
+        return lifted_dim(fgraph, x, out.owner.op.i)
+    dims = [lifted_dim(fgraph, x, k) for k in range(x.ndim)]
+    if any(d is None for d in dims):
         return None
-    if isinstance(node.op, Shape):
-        dims = [lifted_dim(fgraph, x, k) for k in range(x.ndim)]
-        if any(d is None for d in dims):
-            return None
-        return [stack(dims) if dims else constant([], INT)]
-    d = lifted_dim(fgraph, x, node.op.i)
-    return [d] if d is not None else None
+    return stack(dims) if dims else constant([], INT)
 
 
-def _index_of_shape(fgraph: FunctionGraph, node: Apply) -> Any:
+def _index_of_shape(vec: Variable, idx: tuple) -> Variable | None:
     """shape(x)[k] -> shape_i(x, k); stack(s0, s1, ...)[k] -> s_k (scalars)."""
-    idx = node.op.idx
     if len(idx) != 1 or idx[0][0] != "int" or not isinstance(idx[0][1], int):
         return None
-    vec = node.inputs[0]
     owner = vec.owner
     n = vec.type.shape[0]
     if owner is None or n is None or not -n <= idx[0][1] < n:
         return None
     k = idx[0][1] % n
     if isinstance(owner.op, Shape):
-        return [shape_i(owner.inputs[0], k)]
+        return shape_i(owner.inputs[0], k)
     if isinstance(owner.op, Stack) and owner.op.axis == 0 and owner.inputs[k].ndim == 0:
-        return [fit_to(owner.inputs[k], node.outputs[0])]
+        return owner.inputs[k]
     return None
 
 
@@ -231,15 +189,14 @@ def _vector_key(vec: Variable, k: int) -> Any:
     return None
 
 
-def _useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Any:
+def _useless_sum_to_shape(fgraph: FunctionGraph, g: Variable, shp: Variable,
+                          n: int) -> Variable | None:
     """sum_to_shape(g, shape) -> g when g provably has that shape already.
 
     Through a chain of such no-ops at once (the gradient of a long sum is one: each
     term's gradient is sum_to_shape of the next one's): collapsing it one link at a time
     from the top moved every user gathered so far down each link (quadratic).
     """
-    g, shp = node.inputs
-    n = len(node.op.static)
     if g.ndim != n:
         return None
     keys = [_vector_key(shp, k) for k in range(n)]
@@ -259,25 +216,15 @@ def _useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Any:
         g = inner
     for v in path:
         memo[v] = g
-    return [fit_to(g, node.outputs[0])]
+    return g
 
 
-PASS.add(
-    Rewrite("dimshuffle_dimshuffle", _dimshuffle_dimshuffle, ("dimshuffle",),
-            "dimshuffle(dimshuffle(x)) -> dimshuffle(x)"),
-    Rewrite("useless_dimshuffle", _useless_dimshuffle, ("dimshuffle",),
-            "dimshuffle{0,1,..}(x) -> x"),
-    Rewrite("reshape_reshape", _reshape_reshape, ("reshape",),
-            "reshape(reshape(x, s1), s2) -> reshape(x, s2)"),
-    Rewrite("useless_reshape", _useless_reshape, ("reshape",), "reshape(x, x.shape) -> x"),
-    Rewrite("sum_sum", _sum_sum, ("sum",), "sum(sum(x, a1), a2) -> sum(x, a1 + a2)"),
-    Rewrite("sum_size1_axes", _sum_size1_axes, ("sum",),
-            "sum over a size-1 (broadcast) axis -> drop the axis"),
-    Rewrite("sum_alloc", _sum_alloc, ("sum",), "sum(alloc(v, dims)) -> v * prod(dims)"),
-    Rewrite("shape_lift", _shape_lift, ("shape", "shape_i"),
-            "shape_i(f(a), k) -> f's shape rule on a's shape"),
-    Rewrite("index_of_shape", _index_of_shape, ("subtensor",),
-            "shape(x)[k] -> shape_i(x, k), stack(a, b)[0] -> a"),
-    Rewrite("useless_sum_to_shape", _useless_sum_to_shape, ("sum_to_shape",),
-            "sum_to_shape(g, shape(x)) -> g when g has x's shape"),
-)
+SHAPES = [
+    rule("shape_lift", P.op(("shape", "shape_i"), P.var("x", when=_computed)), _shape_lift,
+         doc="shape_i(f(a), k) -> f's shape rule on a's shape"),
+    rule("index_of_shape", P.subtensor(P.var("vec"), idx=P.var("idx")), _index_of_shape,
+         doc="shape(x)[k] -> shape_i(x, k), stack(a, b)[0] -> a"),
+    rule("useless_sum_to_shape", P.sum_to_shape(P.var("g"), s, static=P.var("static")),
+         lambda fgraph, g, s, static: _useless_sum_to_shape(fgraph, g, s, len(static)),
+         doc="sum_to_shape(g, shape(x)) -> g when g has x's shape"),
+]

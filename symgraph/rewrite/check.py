@@ -25,7 +25,12 @@ import numpy as np
 from .. import dtypes
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable, _copy, toposort
+from ..ops.linalg import Dot
+from ..ops.nnet import LogSoftmax, Softmax
+from ..ops.reduce import Reduce
+from ..ops.shape import DimShuffle
 from ..tensor import TensorType
+from . import rewrite_graph
 from .driver import RewriteLog, RewriteRecord
 from .shape_info import is_elementwise
 
@@ -148,10 +153,6 @@ class _Dims:
 def _dim_classes(inputs: Sequence[Variable], outputs: Sequence[Variable]
                  ) -> tuple[_Dims, dict[Variable, list[int]]]:
     """A dim class for every axis of every variable, unified where the graph forces it."""
-    from ..ops.linalg import Dot
-    from ..ops.nnet import LogSoftmax, Softmax
-    from ..ops.reduce import Reduce
-    from ..ops.shape import DimShuffle
     dims = _Dims()
     atoms: dict[Variable, list[int]] = {}
 
@@ -290,7 +291,6 @@ class RewriteChecker:
     def _first_bad_rewrite(self, log: RewriteLog, bad: tuple[int, str]
                            ) -> tuple[RewriteRecord | None, tuple[int, str]]:
         """Replay the passes so far, one rewrite at a time, on a fresh copy of the graph."""
-        from . import rewrite_graph
         found: list[Any] = []
 
         def after_rewrite(pass_name: str, record: RewriteRecord, fg: FunctionGraph) -> None:

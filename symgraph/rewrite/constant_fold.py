@@ -2,7 +2,7 @@
 
 Not folded: random draws (fresh numbers each call), and results larger than
 `config.constant_fold_max_size` elements -- or, for ops that only allocate (alloc, eye,
-arange), larger than the op's own `fold_max_size`, so `zeros((784, 512))` stays a cheap
+arange), larger than `_ALLOC_FOLD_MAX` (64) elements, so `zeros((784, 512))` stays a cheap
 allocation instead of a baked-in 1.6 MB constant. Sizes are judged from static shapes
 (re-inferred on the constant inputs) before anything is computed: a result whose size
 cannot be known in advance is left for run time.
@@ -16,10 +16,12 @@ import numpy as np
 
 from ..config import config
 from ..fgraph import FunctionGraph
-from ..graph import Apply, Constant
-from ..ops.shape import Alloc, Arange, Eye, Shape, ShapeI
+from ..graph import Apply, Constant, Variable
+from ..ops.allocation import Alloc, Arange, Eye
+from ..ops.shape import Shape, ShapeI
 from ..tensor import TensorType, constant
-from .driver import Pass, Rewrite
+from .driver import Rewrite
+from .pattern import P, rule
 
 _ALLOCATING = (Alloc, Eye, Arange)
 _ALLOC_FOLD_MAX = 64
@@ -27,7 +29,7 @@ _ALLOC_FOLD_MAX = 64
 
 def _fold(fgraph: FunctionGraph, node: Apply) -> Any:
     """op(c1, c2, ...) -> its value, computed now."""
-    if getattr(node.op, "nondeterministic", False):
+    if node.op.nondeterministic:
         return None
     if not all(isinstance(v, Constant) for v in node.inputs):
         return None
@@ -79,18 +81,18 @@ def _small_enough(node: Apply, limit: int) -> bool:
     return True
 
 
-def _shape_of_static(fgraph: FunctionGraph, node: Apply) -> Any:
-    """shape(x) -> a constant when x's static shape is fully known."""
-    x = node.inputs[0]
-    if isinstance(node.op, Shape) and None not in x.type.shape:
-        return [constant(np.array(x.type.shape, dtype=np.int64))]
-    if isinstance(node.op, ShapeI) and x.type.shape[node.op.i] is not None:
-        return [constant(x.type.shape[node.op.i], "int64")]
+def _static_shape(x: Variable, out: Variable) -> Variable | None:
+    """shape(x) / shape_i(x) as a constant when x's static shape (or that dim) is known."""
+    op = out.owner.op
+    if isinstance(op, Shape) and None not in x.type.shape:
+        return constant(np.array(x.type.shape, dtype=np.int64))
+    if isinstance(op, ShapeI) and x.type.shape[op.i] is not None:
+        return constant(x.type.shape[op.i], "int64")
     return None
 
 
-constant_fold = Pass("constant_fold", [
+FOLDING = [
     Rewrite("constant_fold", _fold, None, "op(constants) -> constant"),
-    Rewrite("shape_of_static", _shape_of_static, ("shape", "shape_i"),
-            "shape(x) -> constant when x's static shape is known"),
-], doc="subgraphs with only constant inputs are evaluated at compile time")
+    rule("shape_of_static", P.op(("shape", "shape_i"), P.var("x")), _static_shape,
+         doc="shape(x) -> constant when x's static shape is known"),
+]

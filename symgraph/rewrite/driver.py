@@ -100,12 +100,22 @@ class Selection:
 
 @dataclass
 class Pass:
-    """A named group of rewrites run to a fixpoint, or a whole-graph `transform`."""
+    """A named group of rewrites run to a fixpoint, or a whole-graph `transform`.
+
+    `rewrites` may list groups (lists of rewrites) too: they are flattened in order, so
+    the pipeline can name the groups a pass is made of.
+    """
 
     name: str
     rewrites: list[Rewrite] = field(default_factory=list)
     transform: Callable[[FunctionGraph, RewriteLog, Pass], None] | None = None
     doc: str = ""
+
+    def __post_init__(self) -> None:
+        members = list(self.rewrites)
+        self.rewrites = []
+        for m in members:
+            self.add(*(m if isinstance(m, (list, tuple)) else (m,)))
 
     def rewrite_names(self) -> list[str]:
         """The names include= / exclude= accept for this pass's rewrites."""
@@ -147,7 +157,7 @@ def node_key(node: Apply) -> str:
 
 def merge_key(node: Apply) -> tuple | None:
     """Nodes with equal keys compute equal values (None: never merge this node)."""
-    if getattr(node.op, "nondeterministic", False):
+    if node.op.nondeterministic:
         return None
     key = (node.op, tuple(v.signature() if isinstance(v, Constant) else v
                           for v in node.inputs))

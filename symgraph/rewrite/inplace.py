@@ -2,7 +2,7 @@
 
 Runs last, on the final graph (after fusion), because only then is it known which values
 are still needed. A node may overwrite its input v when, following aliases (view_map,
-destroy_map, ifelse passing a branch through: `ops.registry.alias_sources`):
+destroy_map, ifelse passing a branch through: `symgraph/alias.py`):
 
 - the buffer behind v was allocated by an op of this graph (never a function input, a
   shared variable's or a constant's storage: a shared variable's array is never written
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..alias import buffer_origin
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, SharedVariable, Variable
 from ..ops.blas import Gemm
@@ -32,34 +33,10 @@ from ..ops.buffers import UpdateBuffer
 from ..ops.composite import Composite, InplaceElemwise
 from ..ops.control import branch_regions
 from ..ops.elemwise import Elemwise
-from ..ops.indexing import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor
-from ..ops.linalg import Dot, Matmul, Tensordot
-from ..ops.nnet import LogSoftmax, Softmax
-from ..ops.reduce import Reduce
 from ..ops.registry import alias_sources
-from ..ops.shape import Alloc, Concatenate, Repeat, Stack, Tile
-from .driver import Pass, Rewrite
+from .driver import Rewrite
+from .pattern import P, rule
 from .shape_info import is_tensor, same_shape
-
-# Ops whose output is always a new array of their own (checked for the buffer's origin).
-_FRESH = (Elemwise, Composite, Dot, Matmul, Tensordot, Reduce, Alloc, Concatenate, Stack,
-          Repeat, Tile, Softmax, LogSoftmax, AdvancedSubtensor, IncSubtensor,
-          AdvancedIncSubtensor)
-
-
-def _origin(v: Variable) -> Variable | None:
-    """The variable whose own allocation v's buffer is: a node's output, or a leaf
-    (None: unknown or several)."""
-    for _ in range(1000):
-        if v.owner is None:
-            return v
-        src = alias_sources(v.owner, v.index)
-        if not src:
-            return v
-        if len(src) > 1:
-            return None
-        v = v.owner.inputs[src[0]]
-    return None
 
 
 class _Buffer:
@@ -115,10 +92,10 @@ def destroy_plan(fgraph: FunctionGraph, node: Apply, k: int) -> set[Apply] | Non
     v = node.inputs[k]
     if not is_tensor(v) or v.ndim == 0:
         return None
-    root = _origin(v)
+    root = buffer_origin(v)
     if root is None or root.owner is None:
         return None  # the caller's array, a constant's, or a shared variable's storage
-    if not isinstance(root.owner.op, _FRESH):
+    if not root.owner.op.fresh:
         return None  # a view into storage this graph did not allocate
     buf = _buffer(fgraph, root)
     if buf.visible or buf.readers.get(node) != {v}:
@@ -155,7 +132,7 @@ def _all_top_level(fgraph: FunctionGraph, nodes: set[Apply]) -> bool:
     if "_inplace_lazy" not in fgraph.__dict__:
         # Once per graph, not per revision (that scan was quadratic in the number of
         # in-place updates): rewrites never create ifelse nodes, they only remove them.
-        fgraph.__dict__["_inplace_lazy"] = any(getattr(n.op, "lazy", False)
+        fgraph.__dict__["_inplace_lazy"] = any(n.op.lazy
                                                for n in fgraph.apply_nodes)
     if not fgraph.__dict__["_inplace_lazy"]:
         return True
@@ -250,30 +227,26 @@ def _inplace_elemwise(fgraph: FunctionGraph, node: Apply) -> Any:
     return None
 
 
-def _inplace_composite(fgraph: FunctionGraph, node: Apply) -> Any:
-    """A fused kernel writes its result into a dead input's buffer."""
-    op = node.op
-    if not isinstance(op, Composite) or op.inplace is not None:
-        return None
+def _composite_into_input(fgraph: FunctionGraph, out: Variable) -> Variable | None:
+    """A fused kernel writing its result into a dead input's buffer."""
+    node, op = out.owner, out.owner.op
     for k in _targets(node):
         plan = destroy_plan(fgraph, node, k)
         if plan is not None:
             return _with_plan(fgraph, plan, Composite(op.nin, op.body, k,
-                                                      op.full_inputs)(*node.inputs))
+                                                      op.full_inputs)(*node.inputs))[0]
     return None
 
 
-def _gemm_inplace(fgraph: FunctionGraph, node: Apply) -> Any:
+def _gemm_into_z(fgraph: FunctionGraph, z: Variable, args: tuple[Variable, ...],
+                 out: Variable) -> Variable | None:
     """gemm(z, ...) -> gemm_inplace(z, ...) when z is dead after it (and not x or y)."""
-    if not isinstance(node.op, Gemm) or node.op.inplace:
+    if z in args or not same_shape(z, out):
         return None
-    z = node.inputs[0]
-    if z in node.inputs[1:] or not same_shape(z, node.outputs[0]):
-        return None
-    plan = destroy_plan(fgraph, node, 0)
+    plan = destroy_plan(fgraph, out.owner, 0)
     if plan is None:
         return None
-    return _with_plan(fgraph, plan, Gemm(inplace=True)(*node.inputs))
+    return _with_plan(fgraph, plan, Gemm(inplace=True)(z, *args))[0]
 
 
 def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
@@ -305,11 +278,13 @@ def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
     return [kernel(*node.inputs, UpdateBuffer()(shared))]
 
 
-PASS = Pass("inplace", [
+IN_PLACE = [
     Rewrite("inplace_elemwise", _inplace_elemwise, None, "op(a, b) -> op(a, b, out=a)"),
-    Rewrite("inplace_composite", _inplace_composite, ("composite",),
-            "fused(a, b) -> fused(a, b) written into a"),
-    Rewrite("gemm_inplace", _gemm_inplace, ("gemm",), "gemm(z, ...) -> gemm writing into z"),
+    rule("inplace_composite", P.composite(P.rest("ins"), inplace=None),
+         lambda fgraph, out, ins: _composite_into_input(fgraph, out),
+         doc="fused(a, b) -> fused(a, b) written into a"),
+    rule("gemm_inplace", P.gemm(P.var("z"), P.rest("args"), inplace=False), _gemm_into_z,
+         doc="gemm(z, ...) -> gemm writing into z"),
     Rewrite("update_into_spare", _update_into_spare, None,
             "S <- f(...) -> f(...) written into a private buffer S's old array becomes"),
-], doc="write results into the buffers of dead intermediate values")
+]

@@ -1,11 +1,14 @@
 """merge: identical subexpressions and equal constants become one node (common
-subexpression elimination). Random draws never merge: each is a fresh sample."""
+subexpression elimination). Random draws never merge: each is a fresh sample.
+
+What makes two nodes the same is `driver.merge_key`, the one key this sweep and the
+merging inside every fixpoint pass share."""
 
 from __future__ import annotations
 
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, Variable, format_trace
-from .driver import Pass, RewriteLog, RewriteRecord, expr_str
+from .driver import Pass, RewriteLog, RewriteRecord, expr_str, merge_key
 
 
 def merge_graph(fgraph: FunctionGraph, log: RewriteLog, pass_: Pass) -> None:
@@ -22,9 +25,9 @@ def merge_graph(fgraph: FunctionGraph, log: RewriteLog, pass_: Pass) -> None:
                     fgraph.replace(v, first, reason="merge.constants")
                     log.append(RewriteRecord(pass_.name, "merge_constants", expr_str(v),
                                              expr_str(first), format_trace(node.trace)))
-        if getattr(node.op, "nondeterministic", False):
+        key = merge_key(node)
+        if key is None:
             continue
-        key = (node.op, tuple(node.inputs))
         first = seen.setdefault(key, node)
         if first is node:
             continue

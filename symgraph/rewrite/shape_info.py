@@ -18,7 +18,8 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from ..graph import Apply, Constant, Variable, trace_as
-from ..ops.elemwise import Elemwise
+from ..ops.allocation import Alloc
+from ..ops.elemwise import Elemwise, cast
 from ..ops.shape import INT, Shape, ShapeI, Stack, shape_i
 from ..tensor import TensorType, constant
 
@@ -34,7 +35,7 @@ def is_tensor(v: Variable) -> bool:
 
 def is_elementwise(node: Apply) -> bool:
     """Elemwise rows and the kernels built from them (Composite, in-place variants)."""
-    return isinstance(node.op, Elemwise) or getattr(node.op, "elementwise", False)
+    return node.op.elementwise
 
 
 # ---------------------------------------------------------------- symbolic output dims
@@ -95,7 +96,6 @@ def output_dims(node: Apply, index: int = 0) -> list[Variable] | None:
         if d.ndim != 0 or d.dtype != INT:
             if d.ndim != 0 or not d.dtype.startswith(("int", "uint")):
                 return None
-            from ..ops.elemwise import cast
             d = cast(d, INT)
         dims.append(d)
     return dims
@@ -103,7 +103,6 @@ def output_dims(node: Apply, index: int = 0) -> list[Variable] | None:
 
 def zeros_of(node: Apply, index: int = 0) -> Variable | None:
     """An array of zeros shaped like `node.outputs[index]`, not computed from that output."""
-    from ..ops.shape import Alloc
     out = node.outputs[index]
     dims = output_dims(node, index)
     if dims is None:

@@ -23,13 +23,12 @@ from typing import Any
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Variable
 from ..ops import elemwise as ew
+from ..ops.allocation import alloc_like
 from ..ops.blas import Gemm
 from ..ops.linalg import Dot
-from ..ops.shape import alloc_like
 from ..tensor import constant
 from .canonicalize import absorbed_by_client, is_float, scalar_const, single_client
-from .constant_fold import constant_fold
-from .driver import Pass, Rewrite
+from .driver import Rewrite
 from .pattern import P, fit_to, rule
 from .shape_info import same_shape
 
@@ -45,13 +44,10 @@ def _int_power(v: Variable, n: int) -> Variable:
     return sq * v if n % 2 else sq
 
 
-def _pow_const(fgraph: FunctionGraph, node: Apply) -> Any:
+def _pow_const(x: Variable, c: Variable, out: Variable) -> Variable | None:
     """x ** c for constant c -> square / sqrt / reciprocal / products."""
-    v, e = node.inputs
-    c = scalar_const(e)
-    if c is None or c.size != 1:
-        return None
-    p = float(c.reshape(()))
+    v = x
+    p = float(c.data.reshape(()))
     fl = is_float(v)
     new: Variable | None = None
     if p == 0.5 and fl:
@@ -59,14 +55,12 @@ def _pow_const(fgraph: FunctionGraph, node: Apply) -> Any:
     elif p == -0.5 and fl:
         new = ew.reciprocal(ew.sqrt(v))
     elif p == 0:
-        new = alloc_like(1, v, node.outputs[0].dtype)
+        new = alloc_like(1, v, out.dtype)
     elif p == round(p) and 1 <= p <= _MAX_INT_POWER:
         new = _int_power(v, int(p))
     elif p == round(p) and -_MAX_INT_POWER <= p <= -1 and fl:
         new = ew.reciprocal(_int_power(v, int(-p)))
-    if new is None:
-        return None
-    return [fit_to(new, node.outputs[0])]
+    return new
 
 
 # ---------------------------------------------------------------- gemm
@@ -154,13 +148,11 @@ def _gemm(fgraph: FunctionGraph, node: Apply) -> Any:
     return [fit_to(acc, out)]
 
 
-PASS = Pass("specialize", [
-    *constant_fold.rewrites,
+SPECIAL_CASES = [
     rule("one_minus_sigmoid", 1 - P.sigmoid(P.var("x")),
          lambda x, out: ew.sigmoid(-ew.cast(x, out.dtype)),
          doc="1 - sigmoid(x) -> sigmoid(-x) (exact where 1 - s rounds to 0)"),
-    Rewrite("pow_const", _pow_const, ("pow",),
-            "x**2 -> square(x), x**0.5 -> sqrt(x), x**-1 -> reciprocal(x), x**3 -> x*x*x"),
+    rule("pow_const", P.var("x") ** P.const("c"), _pow_const,
+         doc="x**2 -> square(x), x**0.5 -> sqrt(x), x**-1 -> reciprocal(x), x**3 -> x*x*x"),
     Rewrite("gemm", _gemm, ("add", "sub"), "beta * z + alpha * dot(x, y) -> gemm"),
-], doc="special cases that run faster: small powers, BLAS gemm")
-
+]

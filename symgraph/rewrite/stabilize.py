@@ -28,10 +28,10 @@ from ..graph import Apply, Variable, clone_replace
 from ..ops import elemwise as ew
 from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Reduce
+from ..ops.reduce import sum as sum_
 from ..ops.shape import DimShuffle, dimshuffle
 from .canonicalize import is_zeros, root_product
-from .constant_fold import constant_fold
-from .driver import Pass, Rewrite
+from .driver import Rewrite
 from .pattern import P, fit_to, rule
 
 x = P.var("x")
@@ -55,22 +55,13 @@ def _is_softmax(v: Variable) -> bool:
     return _owner_is(v, Softmax)
 
 
-def _log_softmax(fgraph: FunctionGraph, node: Apply) -> Any:
-    """log(softmax(x)) -> log_softmax(x)."""
-    (sm,) = node.inputs
-    if not _is_softmax(sm):
-        return None
-    return [fit_to(LogSoftmax(sm.owner.op.axis)(sm.owner.inputs[0]), node.outputs[0])]
-
-
-def stable_logsumexp(v: Variable, axis: tuple[int, ...] | None, keepdims: bool) -> Variable:
+def stable_logsumexp(x: Variable, axis: tuple[int, ...] | None, keepdims: bool) -> Variable:
     """log(sum(exp(v), axis)) shifted by the max (a max of -inf or inf shifts by 0).
 
     The max starts at -inf, so an empty axis gives log(0) = -inf as the unshifted form
     does, instead of failing (NumPy's max has no value for an empty axis).
     """
-    from ..ops.reduce import sum as sum_
-    v = ew.cast(v, ew.output_dtype(ew.TABLE["exp"], [v.dtype]))  # ints: -inf is no int
+    v = ew.cast(x, ew.output_dtype(ew.TABLE["exp"], [x.dtype]))  # ints: -inf is no int
     m = Reduce("max", axis, True, None, -np.inf)(v)
     m = ew.switch(ew.isinf(m), 0, m)
     out = ew.log(sum_(ew.exp(v - m), axis, keepdims=True)) + m
@@ -98,15 +89,6 @@ def _is_max_shifted(v: Variable) -> bool:
     if ew.is_elemwise(m, "switch"):
         m = m.owner.inputs[2]
     return _owner_is(m, Reduce) and m.owner.op.kind == "max" and m.owner.inputs[0] is x
-
-
-def _logsumexp(fgraph: FunctionGraph, node: Apply) -> Any:
-    """log(sum(exp(x))) -> max(x) + log(sum(exp(x - max(x))))."""
-    found = _exp_sum(node.inputs[0])
-    if found is None or _is_max_shifted(found[0]):
-        return None
-    v, op = found
-    return [fit_to(stable_logsumexp(v, op.axis, op.keepdims), node.outputs[0])]
 
 
 def _peel_to(v: Variable, target: Any, depth: int = 6) -> Variable | None:
@@ -150,19 +132,6 @@ def _logsumexp_grad(fgraph: FunctionGraph, node: Apply) -> Any:
         (g_b,) = clone_replace([f], {div: div.owner.inputs[0]})
         lse = stable_logsumexp(xv, op.axis, keepdims=True)
         return [fit_to(g_b * ew.exp(xv - lse), node.outputs[0])]
-    return None
-
-
-def _softmax_grad(fgraph: FunctionGraph, node: Apply) -> Any:
-    """(g / sm - s) * sm -> g - s * sm (sm = softmax(x); the gradient of log(softmax))."""
-    for i in (0, 1):
-        sm, d = node.inputs[i], node.inputs[1 - i]
-        if not _is_softmax(sm) or not ew.is_elemwise(d, "sub"):
-            continue
-        q, s = d.owner.inputs
-        if ew.is_elemwise(q, "true_div") and q.owner.inputs[1] is sm:
-            g = q.owner.inputs[0]
-            return [fit_to(g - s * sm, node.outputs[0])]
     return None
 
 
@@ -236,7 +205,7 @@ def _exp_times_sigmoid(fgraph: FunctionGraph, node: Apply) -> Any:
             continue
         for j, sg in enumerate(num):
             if _is_sigmoid(sg) and _is_negation(sg.owner.inputs[0], e.owner.inputs[0]) and \
-                    not getattr(sg.owner.op, "nondeterministic", False):
+                    not sg.owner.op.nondeterministic:
                 rest = [v for k, v in enumerate(num) if k not in (i, j)]
                 return [_product([*rest, ew.sigmoid(e.owner.inputs[0])], den, sign,
                                  node.outputs[0])]
@@ -289,19 +258,22 @@ def _distribute(g: Variable, s: Variable, t: Variable) -> Variable | None:
     return acc if changed else None
 
 
-PASS = Pass("stabilize", [
-    *constant_fold.rewrites,
-    # The logistic function written out (Theano's tutorial): recognised, so the rules
-    # below make log(p) and log(1 - p) stable (PyTensor does the same).
+g, s, sm = P.var("g"), P.var("s"), P.var("sm")
+exp_sum = P.sum(P.exp(x), axis=P.var("axis"), keepdims=P.var("keepdims"), dtype=None)
+
+# The logistic function written out (Theano's tutorial): recognised, so the rules below
+# make log(p) and log(1 - p) stable (PyTensor does the same). Each replacement computes in
+# the replaced value's dtype `out`: log(1 + x) on bool x is a float64 log of an int64
+# sum, where log1p(x) alone would compute in float16.
+VALUES = [
     rule("sigmoid_written_out", 1 / (1 + P.exp(x)), lambda x, out: ew.sigmoid(
         _negated(ew.cast(x, out.dtype))), doc="1 / (1 + exp(x)) -> sigmoid(-x)"),
     rule("div_1p_exp", P.var("a") / (1 + P.exp(x)), lambda a, x, out: a * ew.sigmoid(
         _negated(ew.cast(x, out.dtype))), doc="a / (1 + exp(x)) -> a * sigmoid(-x)"),
     Rewrite("exp_times_sigmoid", _exp_times_sigmoid, ("mul",),
             "exp(x) * sigmoid(-x) -> sigmoid(x)"),
-    Rewrite("log_softmax", _log_softmax, ("log",), "log(softmax(x)) -> log_softmax(x)"),
-    # Each replacement computes in the replaced value's dtype `out`: log(1 + x) on bool x
-    # is a float64 log of an int64 sum, where log1p(x) alone would compute in float16.
+    rule("log_softmax", P.log(P.softmax(x, axis=P.var("axis"))),
+         lambda x, axis: LogSoftmax(axis)(x), doc="log(softmax(x)) -> log_softmax(x)"),
     rule("log_sigmoid", P.log(P.sigmoid(x)),
          lambda x, out: -ew.softplus(-ew.cast(x, out.dtype)),
          doc="log(sigmoid(x)) -> -softplus(-x)"),
@@ -314,10 +286,15 @@ PASS = Pass("stabilize", [
          doc="log(1 + x) -> log1p(x)"),
     rule("expm1", P.exp(x) - 1, lambda x, out: ew.expm1(ew.cast(x, out.dtype)),
          doc="exp(x) - 1 -> expm1(x)"),
-    Rewrite("logsumexp", _logsumexp, ("log",), "log(sum(exp(x))) -> logsumexp(x)"),
+    rule("logsumexp", P.log(exp_sum), stable_logsumexp, when=lambda x: not
+         _is_max_shifted(x), doc="log(sum(exp(x))) -> max(x) + log(sum(exp(x - max(x))))"),
+]
+
+GRADIENTS = [
     Rewrite("logsumexp_grad", _logsumexp_grad, ("mul",),
             "g / sum(exp(x)) * exp(x) -> g * exp(x - logsumexp(x))"),
-    Rewrite("softmax_grad", _softmax_grad, ("mul",), "(g / sm - s) * sm -> g - s * sm"),
+    rule("softmax_grad", (g / P.softmax(P.any).named("sm") - s) * sm, lambda g, s, sm: g - s * sm,
+         doc="(g / sm - s) * sm -> g - s * sm (sm = softmax(x); the gradient of log(softmax))"),
     Rewrite("sigmoid_grad", _sigmoid_grad, ("mul",),
             "(a / s - b / (1 - s)) * s * (1 - s) -> a * sigmoid(-z) - b * s, s = sigmoid(z)"),
-], doc="replace overflow-prone expressions by their stable forms")
+]

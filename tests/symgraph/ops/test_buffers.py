@@ -5,13 +5,13 @@ import json
 import numpy as np
 
 import symgraph as sg
-from symgraph.graph import Container, toposort
+from symgraph.graph import StorageCell, toposort
 from symgraph.ops.buffers import UpdateBuffer, take_spare
 
 
 def test_take_spare_reuses_only_a_private_array_of_the_right_kind():
     like = np.ones((2, 3))
-    slot = Container(np.zeros((2, 3)))
+    slot = StorageCell(np.zeros((2, 3)))
     spare_id = id(slot.value)
     assert id(take_spare(slot, like)) == spare_id
     held = slot.value  # someone else holds it now

@@ -337,3 +337,32 @@ def test_look_alikes_are_left_alone(name, build):
     f, g = canon([x, y], build(x, y))
     assert fired(f, name) == 0
     assert_same(f, g, np.abs(X) + 0.5, np.abs(X[::-1]) + 1.0)
+
+
+def test_mul_ones_drops_the_ones_a_gradient_leaves():
+    """The gradient of sum(x * w) is ones(shape) * w: with known shapes the ones go."""
+    x, w = sg.tensor("x", "float64", (2, 3)), sg.tensor("w", "float64", (2, 3))
+    gx, gw = sg.grad(sg.sum(x * w), [x, w])
+    f, g = canon([x, w], [gx, gw])
+    assert fired(f, "mul_ones") == 2
+    assert op_names(f) == []  # the gradients are w and x themselves
+    assert_same(f, g, X, 2 * X)
+    full = sg.function([x, w], [gx, gw])
+    assert "alloc" not in str(full) and "mul" not in str(full)
+
+
+def test_mul_ones_keeps_ones_that_broadcast_x():
+    x, m = sg.dvector("x"), sg.dmatrix("m")
+    f, g = canon([x, m], x * sg.ones_like(m))  # the ones give the result its rows
+    assert fired(f, "mul_ones") == 0
+    assert_same(f, g, X[0], X)
+
+
+def test_div_ones_and_zeros_sub():
+    x = sg.dmatrix("x")
+    f, g = canon([x], sg.exp(x) / sg.ones_like(x))
+    assert fired(f, "div_ones") == 1 and op_names(f) == ["exp"]
+    assert_same(f, g, X)
+    f, g = canon([x], sg.zeros_like(x) - sg.exp(x))
+    assert fired(f, "zeros_sub") == 1 and op_names(f) == ["exp", "neg"]
+    assert_same(f, g, X)
