@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.linalg.blas as blas
 
 from .. import dtypes
 from ..graph import Apply, Variable
@@ -33,7 +32,8 @@ from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
 from .registry import Op, RenderContext
 
-_GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
+# SciPy's BLAS routine per dtype, by name: scipy.linalg.blas is imported on the first call.
+_GEMM = {"float32": "sgemm", "float64": "dgemm"}
 
 
 def _blas_info(module: Any) -> tuple | None:
@@ -54,7 +54,8 @@ def scipy_blas_is_safe() -> bool:
     return ours is not None and ours == theirs
 
 
-USE_SCIPY_GEMM = scipy_blas_is_safe()
+# Decided on the first gemm call (None until then): deciding imports SciPy.
+USE_SCIPY_GEMM: bool | None = None
 
 
 def _operand(a: np.ndarray, want_transposed: bool) -> tuple[np.ndarray, int]:
@@ -75,6 +76,9 @@ def gemm(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
     """
     if z.shape != (x.shape[0], y.shape[1]):
         return np.asarray(beta * z + alpha * np.dot(x, y), dtype=z.dtype)
+    global USE_SCIPY_GEMM
+    if USE_SCIPY_GEMM is None:
+        USE_SCIPY_GEMM = scipy_blas_is_safe()
     if USE_SCIPY_GEMM:
         return gemm_blas(z, alpha, x, y, beta, overwrite)
     return gemm_numpy(z, alpha, x, y, beta, overwrite)
@@ -105,7 +109,8 @@ def gemm_blas(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any
     if x.shape[1] == 0:  # BLAS wants k >= 1; an empty product adds nothing
         out *= beta
         return out
-    fn = _GEMM[out.dtype.name]
+    import scipy.linalg.blas
+    fn = getattr(scipy.linalg.blas, _GEMM[out.dtype.name])
     if out.flags.c_contiguous:  # out.T (column-major) = alpha * y.T @ x.T + beta * out.T
         a, ta = _operand(y, True)
         b, tb = _operand(x, True)

@@ -25,18 +25,18 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..graph import Apply, Variable
+from ..lazy import LazyModule
 
 OPS: dict[str, type[Op]] = {}
+_SP, _SLA = LazyModule("scipy.special"), LazyModule("scipy.linalg")
 
 
 class RenderContext:
     """Names the objects generated code refers to, so the code reads `np.exp(x)`."""
 
     def __init__(self) -> None:
-        import scipy.linalg
-        import scipy.special
-        self.namespace: dict[str, Any] = {"np": np, "sp": scipy.special,
-                                          "sla": scipy.linalg}
+        # SciPy is imported when generated code first uses it (symgraph/lazy.py).
+        self.namespace: dict[str, Any] = {"np": np, "sp": _SP, "sla": _SLA}
         self._by_id: dict[int, str] = {}
         self._next: dict[str, int] = {}  # next suffix to try per label (2,000 kernels
         # named _fused, _fused1, ... must not each try every earlier suffix)
