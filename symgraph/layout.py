@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # folding.py builds the drawings; only its types are needed here
     import networkx as nx
+
     from .folding import DNode, Drawing
 
 # Text metrics shared with the SVG writer and the viewer (monospace, 12 px).
