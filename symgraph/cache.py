@@ -126,6 +126,15 @@ def write_bytes(kind: str, entry_key: str, data: bytes) -> Path:
     return store(kind, entry_key, ".bin", lambda p: p.write_bytes(data))
 
 
+def discard(kind: str, entry_key: str, suffix: str = ".bin") -> None:
+    """Remove every entry of a key (one that loaded but was refused by its reader)."""
+    try:
+        for path in _folder(kind).glob(f"{entry_key}-*{suffix}"):
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def info() -> dict[str, tuple[int, int]]:
     """{kind: (entries, bytes)} for every kind present."""
     out: dict[str, tuple[int, int]] = {}

@@ -116,16 +116,25 @@ class Function:
         # Compiling allocates many small objects and frees few: Python's cyclic collector
         # would rescan the growing heap again and again (a quadratic cost on big graphs).
         with _gc_paused():
-            fgraph = FunctionGraph(self.inputs, values)
-            fgraph.updates = {len(self.outputs) + j: s
-                              for j, (s, _) in enumerate(self.updates)}
-            checker = None
-            if check_rewrites:
-                from .rewrite.check import RewriteChecker
-                checker = RewriteChecker(self.inputs, values)
-            rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
-                          after_pass=checker)
-            self.fgraph = fgraph
+            def rewrite(skip: Sequence[str] = ()) -> FunctionGraph:
+                fgraph = FunctionGraph(self.inputs, values)
+                fgraph.updates = {len(self.outputs) + j: s
+                                  for j, (s, _) in enumerate(self.updates)}
+                checker = None
+                if check_rewrites:
+                    from .rewrite.check import RewriteChecker
+                    checker = RewriteChecker(self.inputs, values)
+                rewrite_graph(fgraph, rewrites, include, (*exclude, *skip),
+                              self.rewrite_log, after_pass=checker)
+                return fgraph
+
+            if check_rewrites or self.nan_guard is not None:
+                self.fgraph = rewrite()
+            else:  # a graph compiled before, in any process, skips rewriting
+                from . import function_cache  # here: `python -m symgraph.cache` runs it
+                self.fgraph = function_cache.rewritten(self, function_cache.Request(
+                    self.inputs, values, [s for s, _ in self.updates], rewrites, include,
+                    exclude, self.backend), rewrite)
             self._compile()
         if config.retain_memory:   # calls reuse freed memory instead of refaulting it
             retain_freed_memory()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +143,11 @@ class _Writer:
     """One id space for the graph and the step graphs nested in its ops (scan), so a
     variable used in both is written once and read back as one variable."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: Callable[[Variable, int], dict[str, Any]] | None = None
+                 ) -> None:
+        # How a leaf or variable is written (function_cache.py writes shared variables
+        # by position, without their values).
+        self.record = record or _var_record
         self.ids: dict[Variable, int] = {}
         self.subgraphs: list[dict[str, Any]] = []
         self._sub_ids: dict[int, int] = {}
@@ -155,7 +160,7 @@ class _Writer:
         def add(v: Variable) -> None:
             if v not in self.ids:
                 self.ids[v] = len(self.ids)
-                variables.append(_var_record(v, self.ids[v]))
+                variables.append(self.record(v, self.ids[v]))
 
         for v in extra:
             add(v)

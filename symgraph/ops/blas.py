@@ -20,6 +20,7 @@ NumPy's matmul and `out=` (one temporary for the product instead of NumPy's usua
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,34 @@ def scipy_blas_is_safe() -> bool:
 
 # Decided on the first gemm call (None until then): deciding imports SciPy.
 USE_SCIPY_GEMM: bool | None = None
+
+
+def _fblas() -> Any:
+    """SciPy's Fortran BLAS wrappers (`scipy.linalg._fblas`, what scipy.linalg.blas
+    re-exports), without running `scipy.linalg`'s package import (0.25 s, most of a
+    first call's time): the extension module is loaded from its file under its own name,
+    so a later `import scipy.linalg` finds and reuses it. Falls back to the import."""
+    name = "scipy.linalg._fblas"
+    mod = sys.modules.get(name)
+    if mod is not None:
+        return mod
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        import scipy
+        folder = os.path.join(os.path.dirname(scipy.__file__), "linalg")
+        path = next(p for p in (os.path.join(folder, "_fblas" + s)
+                                for s in importlib.machinery.EXTENSION_SUFFIXES)
+                    if os.path.exists(p))
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        sys.modules[name] = mod
+        return mod
+    except Exception:  # noqa: BLE001 -- another SciPy layout: the ordinary import
+        import scipy.linalg.blas
+        return scipy.linalg.blas
 
 
 def _operand(a: np.ndarray, want_transposed: bool) -> tuple[np.ndarray, int]:
@@ -109,8 +138,7 @@ def gemm_blas(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any
     if x.shape[1] == 0:  # BLAS wants k >= 1; an empty product adds nothing
         out *= beta
         return out
-    import scipy.linalg.blas
-    fn = getattr(scipy.linalg.blas, _GEMM[out.dtype.name])
+    fn = getattr(_fblas(), _GEMM[out.dtype.name])
     if out.flags.c_contiguous:  # out.T (column-major) = alpha * y.T @ x.T + beta * out.T
         a, ta = _operand(y, True)
         b, tb = _operand(x, True)
