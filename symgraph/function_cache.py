@@ -279,7 +279,8 @@ def _log(records: Any) -> list[RewriteRecord] | None:
         return None
     out = []
     for r in records:
-        if not (isinstance(r, list) and len(r) == 5 and all(isinstance(s, str) for s in r)):
+        if not (isinstance(r, list) and len(r) == 5 and all(
+                isinstance(s, str) and s.isprintable() for s in r)):
             return None
         out.append(RewriteRecord(*r))
     return out
