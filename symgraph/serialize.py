@@ -31,6 +31,9 @@ from .serialize_checks import decode_array as checked_array
 from .serialize_structure import check_document, parse_source
 
 FORMAT = "symgraph-graph"
+# Modules whose ops register when first imported (not by `import symgraph`).
+LAZY_OP_MODULES = ("symgraph.ops.conv", "symgraph.ops.pool", "symgraph.ops.scan",
+                   "symgraph.distributed")
 VERSION = 1
 
 
@@ -307,6 +310,11 @@ class _Reader:
         from .ops.registry import OPS
         cls_name = nrec["op"]
         cls = OPS.get(cls_name)
+        if cls is None:  # ops of the modules `import symgraph` leaves for later
+            import importlib
+            for module in LAZY_OP_MODULES:
+                importlib.import_module(module)
+            cls = OPS.get(cls_name)
         if cls is None:
             raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "
                                    f"not registered (is the module defining it imported?)")
