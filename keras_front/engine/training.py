@@ -292,11 +292,13 @@ class Model(Container):
 
     def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None,
                                class_weight: Any = None, check_batch_axis: bool = False,
-                               batch_size: int | None = None) -> tuple[list, list, list]:
-        """(inputs, targets, sample weights) as checked arrays in the functions' dtypes."""
+                               batch_size: int | None = None, lazy: bool = False
+                               ) -> tuple[list, list, list]:
+        """(inputs, targets, sample weights) as checked arrays in the functions' dtypes
+        (with `lazy`, HDF5 data stays on disk for the batch loops to read)."""
         self._check_compiled()
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes,
-                                   check_batch_axis, "model input", self._input_dtypes)
+                                   check_batch_axis, "model input", self._input_dtypes, lazy)
         feed = self._feed_indices
         if not feed:
             if y is not None and not (isinstance(y, (list, tuple, dict)) and not y):
@@ -317,7 +319,7 @@ class Model(Container):
                     shapes.append(None)  # custom losses decide what targets they take
             y_arrays = standardize_input_data(y, self._feed_output_names, shapes,
                                               check_batch_axis, "model target",
-                                              [K.dtype(t) for t in self.targets])
+                                              [K.dtype(t) for t in self.targets], lazy)
         sample_weights = standardize_sample_or_class_weights(
             sample_weight, self._feed_output_names, "sample_weight")
         class_weights = standardize_sample_or_class_weights(
@@ -366,7 +368,7 @@ class Model(Container):
         batch_size = 32 if batch_size is None else batch_size
         validation_split = check_validation_split(validation_split)
         x, y, weights = self._standardize_user_data(x, y, sample_weight, class_weight,
-                                                    batch_size=batch_size)
+                                                    batch_size=batch_size, lazy=True)
         self._check_training_data(x + y + weights, "fit")
         check_hyperparameters(self.optimizer, "fit")
         val_ins = None
@@ -379,7 +381,7 @@ class Model(Container):
             val_x, val_y, val_weights = self._standardize_user_data(
                 validation_data[0], validation_data[1],
                 validation_data[2] if len(validation_data) == 3 else None,
-                batch_size=batch_size)
+                batch_size=batch_size, lazy=True)
             val_ins = val_x + val_y + val_weights
         elif validation_split > 0.0:
             n = x[0].shape[0]
@@ -407,7 +409,7 @@ class Model(Container):
                  sample_weight: Any = None) -> Any:
         """The loss (and metrics) on data: a float, or a list in metrics_names order."""
         x, y, weights = self._standardize_user_data(x, y, sample_weight,
-                                                    batch_size=batch_size)
+                                                    batch_size=batch_size, lazy=True)
         self._make_test_function()
         outs = training_arrays.test_loop(unchecked(self.test_function), x + y + weights,
                                          self._phase_values(0), batch_size, verbose)
@@ -416,7 +418,7 @@ class Model(Container):
     def predict(self, x: Any, batch_size: int = 32, verbose: int = 0) -> Any:
         """The outputs for inputs x, batch by batch: an array (a list for several outputs)."""
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes, False,
-                                   "model input", self._input_dtypes)
+                                   "model input", self._input_dtypes, lazy=True)
         if self.stateful and x and x[0].shape[0] > batch_size and \
                 x[0].shape[0] % batch_size != 0:  # Keras 1.2.2: a single short batch is fine
             raise ValueError(f"In a stateful network, you should only pass inputs with a number "

@@ -19,6 +19,7 @@ from .. import callbacks as callbacks_module
 from ..callbacks.base import writes_output
 from ..utils.generic_utils import Progbar
 from .data_plan import DataPlan, plan_of
+from .lazy_rows import take
 from .training_utils import make_batches
 
 
@@ -34,10 +35,9 @@ def unchecked(function: Any) -> Callable[..., Any]:
 
 def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
           end: int) -> list[np.ndarray]:
-    """Rows start:end (a view) or the rows `ids` (shuffled order) of each array."""
-    if ids is None:
-        return [a[start:end] for a in arrays]
-    return [a[ids] for a in arrays]
+    """Rows start:end (a view) or the rows `ids` (shuffled order) of each array; a
+    LazyRows reads just those rows from disk."""
+    return [take(a, ids, start, end) for a in arrays]
 
 
 def configure_callbacks(model: Any, callbacks: Any, verbose: int, count_mode: str,

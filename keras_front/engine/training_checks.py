@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
+from .lazy_rows import LazyRows
 
 _SHOWN = 5  # bad values quoted in a message
 
@@ -61,6 +62,11 @@ def all_finite(array: np.ndarray) -> bool:
 def check_finite(arrays: Sequence[np.ndarray], names: Sequence[str], caller: str) -> None:
     """Raise ValueError naming the first array holding NaN or inf, and where."""
     for array, name in zip(arrays, names, strict=True):
+        if isinstance(array, LazyRows):  # on disk: walk it a block at a time
+            for first, block in array.chunks():
+                if not all_finite(block):
+                    check_finite([block], [f"{name} (rows {first}..)"], caller)
+            continue
         if all_finite(array):
             continue
         nan, inf = np.isnan(array), np.isinf(array)
@@ -76,6 +82,7 @@ def check_sparse_labels(labels: np.ndarray, classes: int | None, name: str,
     """Raise ValueError quoting the labels that are not integers in [0, classes)."""
     if labels.dtype.kind == "b":
         return
+    labels = np.asarray(labels)  # a LazyRows reads the labels, once
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]  # (samples, 1): one label per sample
     problems = []

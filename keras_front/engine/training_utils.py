@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
+from .lazy_rows import LazyRows, is_lazy_source
 
 
 def _describe(array: Any) -> str:
@@ -26,11 +27,13 @@ def _describe(array: Any) -> str:
 
 def standardize_input_data(data: Any, names: Sequence[str],
                            shapes: Sequence[Any] | None = None, check_batch_axis: bool = True,
-                           exception_prefix: str = "", dtypes: Sequence[str] | None = None
-                           ) -> list[np.ndarray]:
+                           exception_prefix: str = "", dtypes: Sequence[str] | None = None,
+                           lazy: bool = False) -> list[np.ndarray]:
     """User data -> one NumPy array per name, at least 2-d, shapes checked.
 
     With `dtypes`, arrays are converted once here so that batches need no conversion.
+    With `lazy` (the batch loops), an HDF5Matrix or h5py dataset stays on disk as a
+    LazyRows that batches read from (lazy_rows.py).
     """
     names = list(names)
     if data is None:
@@ -75,29 +78,41 @@ def standardize_input_data(data: Any, names: Sequence[str],
         arrays = [data]
     out = []
     for i, (name, array) in enumerate(zip(names, arrays, strict=True)):
+        if lazy and is_lazy_source(array):
+            array = LazyRows(array, dtypes[i] if dtypes is not None else None)
+            _check_shape(array, name, shapes[i] if shapes is not None else None,
+                         check_batch_axis, exception_prefix)
+            out.append(array)
+            continue
         array = np.asarray(array)
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim == 0:
             raise ValueError(f"Error when checking {exception_prefix}: {name} got a scalar "
                              f"({array!r}); expected an array with a batch axis")
-        if shapes is not None and shapes[i] is not None:
-            expected = tuple(shapes[i])
-            if array.ndim != len(expected):
-                raise ValueError(f"Error when checking {exception_prefix}: expected {name} to "
-                                 f"have {len(expected)} dimensions, but got array with shape "
-                                 f"{array.shape}")
-            for axis, (dim, ref) in enumerate(zip(array.shape, expected, strict=True)):
-                if axis == 0 and not check_batch_axis:
-                    continue
-                if ref is not None and ref != dim:
-                    raise ValueError(f"Error when checking {exception_prefix}: expected {name} "
-                                     f"to have shape {_shape_str(expected)} but got array with "
-                                     f"shape {array.shape}")
+        _check_shape(array, name, shapes[i] if shapes is not None else None,
+                     check_batch_axis, exception_prefix)
         if dtypes is not None and array.dtype != dtypes[i]:
             array = _convert(array, dtypes[i], name, exception_prefix)
         out.append(array)
     return out
+
+
+def _check_shape(array: Any, name: str, expected: Any, check_batch_axis: bool,
+                 prefix: str) -> None:
+    """Refuse an array whose rank or known dimensions differ from the model's."""
+    if expected is None:
+        return
+    expected = tuple(expected)
+    if array.ndim != len(expected):
+        raise ValueError(f"Error when checking {prefix}: expected {name} to have "
+                         f"{len(expected)} dimensions, but got array with shape {array.shape}")
+    for axis, (dim, ref) in enumerate(zip(array.shape, expected, strict=True)):
+        if axis == 0 and not check_batch_axis:
+            continue
+        if ref is not None and ref != dim:
+            raise ValueError(f"Error when checking {prefix}: expected {name} to have shape "
+                             f"{_shape_str(expected)} but got array with shape {array.shape}")
 
 
 def _shape_str(shape: Sequence[Any]) -> str:
@@ -170,6 +185,7 @@ def standardize_weights(y: np.ndarray, sample_weight: Any = None, class_weight: 
     if isinstance(class_weight, dict):
         if y.ndim > 2:
             raise ValueError("class_weight not supported for 3+ dimensional targets.")
+        y = np.asarray(y)  # reads a LazyRows: the labels, once
         classes = y.argmax(axis=1) if y.shape[1] > 1 else y.reshape(y.shape[0])
         missing = sorted({int(c) for c in np.unique(classes)} - {int(k) for k in class_weight})
         if missing:

@@ -142,12 +142,16 @@ def over_batch(n: int, work: int, fn: Callable[[slice], Any],
     call. The slices are shared out, in contiguous runs, over kernel_threads() threads
     when `work` (values computed for the whole batch) is big enough. BLAS runs
     single-threaded inside fn."""
+    # Threads first: small items (a 1-channel image's patches) fit many to a slice, and
+    # one slice per thread at least is what lets the threads share the batch.
+    threads = 1 if work < 2 * _MIN_WORK else min(kernel_threads(), n, work // _MIN_WORK)
     per_slice = max(1, _SLICE_BYTES // item_bytes) if item_bytes else n
+    per_slice = max(1, min(per_slice, -(-n // threads)))
     bounds = list(range(0, n, per_slice)) + [n]
     slices = [slice(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
     if work < 2 * _MIN_WORK:    # too small for BLAS to thread, or for a hand-off
         return [fn(s) for s in slices]
-    threads = min(kernel_threads(), len(slices), work // _MIN_WORK)
+    threads = min(threads, len(slices))
     with single_threaded_blas():
         if threads == 1:
             return [fn(s) for s in slices]

@@ -41,8 +41,12 @@ def test_over_batch_uses_the_configured_threads_for_big_work():
         assert threads.kernel_threads() == expected
         out = threads.over_batch(8, 10 ** 7, record, item_bytes=threads._SLICE_BYTES)
         small = threads.over_batch(8, 10, lambda s: threading.current_thread().name)
-    assert out == list(range(8))
-    assert len(names) == expected                     # the caller, and a worker
+        assert out == list(range(8))
+        assert len(names) == expected                 # the caller, and a worker
+        names.clear()  # items far smaller than a slice (1-channel images) still split
+        tiny_items = threads.over_batch(32, 10 ** 6, record, item_bytes=100)
+    assert tiny_items == [0, 16] if expected == 2 else tiny_items == [0]
+    assert len(names) == expected
     assert small == [threading.current_thread().name]  # too little work for a hand-off
 
 
