@@ -250,6 +250,9 @@ def main() -> None:
           f"{cold['first'] * 1e3:10.1f}{warm['first'] * 1e3:10.1f}{1:10.2f}{1:10.2f}")
     peers = None if args.no_peers else args.peers
     for label, module, script, env in PEERS:
+        if args.no_peers:
+            print(f"peer {label}: skipped (--no-peers)")
+            continue
         if not peers or not os.path.exists(peers) or subprocess.run(
                 [peers, "-c", f"import {module}"], capture_output=True).returncode:
             print(f"peer {label}: not installed")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -182,9 +183,10 @@ class _Writer:
 
     def params(self, op: Any) -> dict[str, Any]:
         params = op.to_json_params()
-        step_graph = _step_graph_class()
+        # A step graph exists only once scan's module is loaded (not by `import symgraph`).
+        scan = sys.modules.get("symgraph.ops.scan")
         for k, v in params.items():
-            if isinstance(v, step_graph):
+            if scan is not None and isinstance(v, scan.StepGraph):
                 params[k] = {"subgraph": self.subgraph(v)}
         try:
             json.dumps(params)

@@ -20,6 +20,10 @@ x = sg.vector("x", dtype="float64")
 f = sg.function([x], sg.exp(x) + 1)
 f(np.ones(3))
 seen["compile"] = [m for m in ("scipy", "networkx") if m in sys.modules]
+later = ("symgraph.printing", "symgraph.drawing", "symgraph.ops.scan", "symgraph.ops.conv",
+         "symgraph.ops.pool", "symgraph.distributed")
+seen["symgraph_later"] = [m for m in later if m in sys.modules]
+seen["conv"] = sg.nnet.conv2d.__module__
 g = sg.function([x], sg.erf(x) + sg.sigmoid(x))
 seen["erf"] = g(np.array([0.5, -1.0])).tolist()
 seen["after_erf"] = [m for m in ("scipy", "networkx") if m in sys.modules]
@@ -34,6 +38,8 @@ def test_import_and_a_plain_compile_do_not_import_scipy_or_networkx():
                          check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["import"] == [] and seen["compile"] == []
+    assert seen["symgraph_later"] == []  # printers, scan, conv, pool, MPI: on first use
+    assert seen["conv"] == "symgraph.ops.conv"
     x = np.array([0.5, -1.0])
     np.testing.assert_allclose(seen["erf"], scipy.special.erf(x) + scipy.special.expit(x),
                                rtol=1e-12)
