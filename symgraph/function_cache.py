@@ -130,7 +130,7 @@ def _key(req: Request) -> str:
                             if f.name not in _IGNORED_SETTINGS},
                  "inputs": len(req.inputs), "updates": len(req.updated)}
     return cache.key(FORMAT, str(VERSION), _fingerprint(),
-                     json.dumps(selection, sort_keys=True), json.dumps(doc))
+                     json.dumps(selection, sort_keys=True), json.dumps(doc, sort_keys=True))
 
 
 def _registry() -> list:
