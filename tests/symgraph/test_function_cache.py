@@ -259,3 +259,42 @@ def test_what_cannot_be_fingerprinted_or_checked_is_compiled_without_the_cache()
     sg.function([x], sg.exp(x) + 1, check_rewrites=True)
     sg.function([x], sg.exp(x) + 1, nan_guard=True)
     assert _entries() == [] and cache.STATS["function_misses"] == 0
+
+
+def _noisy(seed: int):
+    x = sg.vector("x", dtype="float64")
+    srng = sg.RandomStream(seed)
+    return sg.function([x], x + srng.uniform((3,), dtype="float64"))
+
+
+def test_a_hit_draws_from_the_callers_own_random_generators():
+    f1 = _noisy(5)
+    f2 = _noisy(7)  # same graph, another stream: a hit, with its own generator
+    assert cache.STATS["function_hits"] == 1
+    with sg.config.change(function_cache=False):
+        ref = _noisy(7)
+    x = np.zeros(3)
+    for _ in range(3):
+        np.testing.assert_array_equal(f2(x), ref(x))
+    assert not np.array_equal(f1(x), f2(x))
+
+
+_SAME = """
+import numpy as np, symgraph as sg
+from symgraph import cache
+x = sg.vector("x", dtype="float64")
+f = sg.function([x], sg.tanh(x) * 3 + sg.exp(-x))
+assert np.allclose(f(np.array([0.5])), np.tanh(0.5) * 3 + np.exp(-0.5))
+print(cache.STATS["function_hits"], cache.STATS["function_stores"])
+"""
+
+
+def test_processes_compiling_one_function_at_once_all_succeed(tmp_path):
+    env = {**os.environ, "SYMGRAPH_CACHE_DIR": str(tmp_path / "c")}
+    procs = [subprocess.Popen([sys.executable, "-c", _SAME], stdout=subprocess.PIPE,
+                              text=True, cwd=ROOT, env=env) for _ in range(6)]
+    outs = [p.communicate(timeout=300)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert all(o in (["0", "1"], ["1", "0"]) for o in outs), outs
+    entries = list((tmp_path / "c" / function_cache.KIND).iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")  # no temp files left
