@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,9 @@ from .engine.input_layer import InputLayer
 from .engine.network import _saving_hook
 from .engine.node import get_source_inputs
 from .engine.training import Model
+from .layers.merge import Merge
+from .utils.generic_utils import SafeModeScope, register_layer_classes
+from .utils.generic_utils import deserialize_layer as deserialize
 
 
 class Sequential(Model):
@@ -41,6 +45,12 @@ class Sequential(Model):
     def layers(self) -> list[Layer]:
         """The layers added, in order."""
         return list(self._seq_layers)
+
+    @property
+    def _summary_nodes(self) -> None:
+        """None: summaries and diagrams show every call of the layers (as Keras 1.2.2,
+        whose Sequential had no container_nodes)."""
+        return None
 
     @property
     def model(self) -> Sequential:
@@ -121,7 +131,6 @@ class Sequential(Model):
         """Class probabilities (predict, with a warning when outputs leave [0, 1])."""
         preds = self.predict(x, batch_size, verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:
-            import warnings
             warnings.warn("Network returning invalid probability values. The last layer might "
                           "not normalize predictions into probabilities (like softmax or "
                           "sigmoid would).", stacklevel=2)
@@ -136,7 +145,6 @@ class Sequential(Model):
 
     def get_config(self) -> list[dict[str, Any]]:  # type: ignore[override]
         """Keras 1.2's form: a list of {'class_name', 'config'}, one per layer."""
-        from .layers.merge import Merge
         config = []
         for i, layer in enumerate(self._seq_layers):
             layer_config = layer.get_config()
@@ -152,8 +160,6 @@ class Sequential(Model):
                     safe_mode: bool | None = None) -> Sequential:
         """A Sequential from get_config()'s list (or Keras 2.2's {'name', 'layers'});
         safe_mode=False lets Lambda / Merge bytecode load (trusted configs only)."""
-        from .layers import deserialize
-        from .layers.saved_functions import SafeModeScope
         name = None
         if isinstance(config, dict):
             name, config = config.get("name"), config.get("layers", [])
@@ -175,11 +181,13 @@ def _new_inputs_like(model: Model) -> Any:
     return inputs[0] if len(inputs) == 1 else inputs
 
 
+# Configs name models too: {'class_name': 'Sequential' | 'Model' | 'Container', ...}.
+register_layer_classes({"Sequential": Sequential, "Model": Model, "Container": Model})
+
+
 def model_from_config(config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
                       safe_mode: bool | None = None) -> Model:
     """The model described by {'class_name': 'Sequential' | 'Model', 'config': ...}."""
-    from .layers import deserialize
-    from .layers.saved_functions import SafeModeScope
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant "
                         "to use `Sequential.from_config(config)`?")

@@ -59,3 +59,147 @@ def test_symgraph_never_imports_keras_front():
     offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "symgraph").rglob("*.py"))
                  if "keras_front" in imported_packages(p)]
     assert not offenders, f"symgraph must not import keras_front: {offenders}"
+
+
+# ---------------------------------------------------------------- keras_front's imports
+# (helpers prefixed kf_: the symgraph checks have their own)
+
+
+def kf_modules() -> dict[str, Path]:
+    """{dotted module name: path} of every keras_front module (packages by their name)."""
+    modules = {}
+    for path in sorted((ROOT / "keras_front").rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def kf_imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
+                     known: dict[str, Path]) -> list[str]:
+    """The modules an import statement of `module` loads (relative imports resolved;
+    `from package import submodule` loads the submodule, other names the package)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        package = package[:len(package) - (node.level - 1)]
+        base = ".".join(package + ([node.module] if node.module else []))
+    subs = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in known]
+    return subs + ([base] if len(subs) < len(node.names) else [])
+
+
+def _kf_function_nodes(tree: ast.AST) -> set[int]:
+    inner: set[int] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner.update(id(n) for n in ast.walk(fn) if n is not fn)
+    return inner
+
+
+def _kf_is_dynamic_import(node: ast.AST) -> bool:
+    """A call of importlib.import_module / __import__ (always one of our own modules here)."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    return name in ("import_module", "__import__")
+
+
+def test_keras_front_imports_inside_functions_say_why():
+    """An import of keras_front.* or symgraph.* inside a function (or an import_module call)
+    hides a dependency; where one must stay (optional dependencies, loading on first use),
+    a comment on its line or the line above says why."""
+    known = kf_modules()
+    unexplained = []
+    for module, path in known.items():
+        source = path.read_text("utf-8")
+        lines = source.splitlines()
+        tree = ast.parse(source)
+        inner = _kf_function_nodes(tree)
+        for node in ast.walk(tree):
+            if id(node) not in inner:
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                ours = [m for m in kf_imported_modules(module, path, node, known)
+                        if m.split(".")[0] in ("keras_front", "symgraph")]
+            else:
+                ours = _kf_is_dynamic_import(node)
+            if not ours:
+                continue
+            here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+            if "#" not in here and not above.startswith("#"):
+                unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}: {here.strip()}")
+    assert not unexplained, ("imports inside functions without a reason comment (move them "
+                             "to the top, or say why they cannot be there):\n"
+                             + "\n".join(unexplained))
+
+
+def kf_import_graph() -> dict[str, set[str]]:
+    """{module: the keras_front modules its top-level imports load}: importing a.b.c also
+    runs the packages a and a.b, unless the importer is inside them (already running)."""
+    known = kf_modules()
+    graph: dict[str, set[str]] = {m: set() for m in known}
+    for module, path in known.items():
+        tree = ast.parse(path.read_text("utf-8"))
+        inner = _kf_function_nodes(tree)
+        own_packages = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)}
+        if path.name != "__init__.py":
+            own_packages.discard(module)
+        for node in ast.walk(tree):
+            if id(node) in inner or not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for target in kf_imported_modules(module, path, node, known):
+                parts = target.split(".")
+                for i in range(1, len(parts) + 1):
+                    loaded = ".".join(parts[:i])
+                    if loaded in known and loaded not in own_packages and loaded != module:
+                        graph[module].add(loaded)
+    return graph
+
+
+def kf_find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the directed graph (a list of nodes, first repeated last), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_find_cycle_finds_cycles_through_packages():
+    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    known = kf_modules()
+    module = "keras_front.engine.network"
+    node = ast.parse("from ..utils.layer_utils import print_summary").body[0]
+    assert kf_imported_modules(module, known[module], node, known) == \
+        ["keras_front.utils.layer_utils"]
+    graph = kf_import_graph()
+    # importing utils.generic_utils runs keras_front.utils (its __init__) first
+    assert {"keras_front.utils", "keras_front.utils.generic_utils"} <= \
+        graph["keras_front.engine.base_layer"]
+    assert "keras_front" not in graph["keras_front.engine.base_layer"]  # already running
+
+
+def test_keras_front_modules_import_one_way():
+    """keras_front's modules form one chain (utils -> engine -> layers -> models -> saving):
+    no cycle among their top-level imports, package __init__ files included."""
+    cycle = kf_find_cycle(kf_import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])

@@ -13,7 +13,7 @@ from .base import Callback
 
 def _notebook_display() -> Any:
     """IPython's `display` when running in a Jupyter kernel, else None."""
-    try:
+    try:  # IPython is optional: there only when running under Jupyter
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import load_model as _load_model
 from .callbacks import BroadcastGlobalVariablesCallback, MetricAverageCallback, broadcast_variables
 from .optimizer import DistributedOptimizer, distributed_class, distributed_custom_objects
 from .process import allreduce, broadcast, init, local_rank, local_size, rank, size
@@ -42,7 +43,6 @@ def load_model(filepath: str, custom_objects: dict[str, Any] | None = None,
     """keras_front's load_model, with the saved optimizer wrapped in DistributedOptimizer:
     resume from a checkpoint (written by rank 0) on any number of ranks. Every rank loads
     the file; add BroadcastGlobalVariablesCallback when only rank 0 can read it fresh."""
-    from ..saving import load_model as load  # noqa: PLC0415 (saving needs h5py, optional)
     if size() > 1 and compile:
         custom_objects = distributed_custom_objects(custom_objects)
-    return load(filepath, custom_objects=custom_objects, compile=compile)
+    return _load_model(filepath, custom_objects=custom_objects, compile=compile)

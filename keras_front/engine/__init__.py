@@ -10,6 +10,8 @@
     topology.py        the Keras 1 import path keras.engine.topology
 """
 
+import importlib
+
 from .base_layer import InputSpec, Layer
 from .input_layer import Input, InputLayer
 from .network import Container
@@ -18,9 +20,8 @@ from .training import Model
 
 
 def __getattr__(name: str) -> object:
-    # Keras 1.2.2 exports Merge and merge here too; they live in keras_front.layers.merge,
-    # which imports this package: loaded on first use.
     if name in ("Merge", "merge"):
-        import importlib  # (`keras_front.layers.merge` the attribute is the function)
+        # Keras 1.2.2 exports Merge and merge here too; they live in keras_front.layers.merge,
+        # above the engine: loaded on first use (by module path: `layers.merge` is the function).
         return getattr(importlib.import_module("keras_front.layers.merge"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ only those of the calls that belong to it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -77,6 +77,10 @@ def _shape_rule(cls: type) -> tuple[str, Any] | None:
 
 class Layer:
     """Base class of every layer: weights, the call graph, losses, updates and config."""
+
+    # What create_input_layer makes: InputLayer, a Layer, so input_layer.py (which imports
+    # this module) registers it here when imported.
+    _input_layer_class: ClassVar[type[Layer] | None] = None
 
     def __init__(self, **kwargs: Any):
         for kwarg in kwargs:
@@ -311,14 +315,14 @@ class Layer:
     def create_input_layer(self, batch_input_shape: Sequence[int | None],
                            input_dtype: str | None = None, name: str | None = None) -> None:
         """Keras 1.2: connect this layer to a new InputLayer (how Sequential starts)."""
-        from .input_layer import InputLayer
         if not name:
             prefix = type(self).__name__.lower() + "_input_"
             name = prefix + str(K.get_uid(prefix))
         self.batch_input_shape = tuple(batch_input_shape)
         self.input_dtype = input_dtype or K.floatx()
-        x = InputLayer(batch_input_shape=self.batch_input_shape, input_dtype=self.input_dtype,
-                       name=name).inbound_nodes[0].output_tensors[0]
+        layer = self._input_layer_class(batch_input_shape=self.batch_input_shape,
+                                        input_dtype=self.input_dtype, name=name)
+        x = layer.inbound_nodes[0].output_tensors[0]
         self(x)
 
     # ------------------------------------------------------------ weights

@@ -62,6 +62,9 @@ class InputLayer(Layer):
                 "sparse": self.sparse, "name": self.name}
 
 
+Layer._input_layer_class = InputLayer  # for Layer.create_input_layer (see there)
+
+
 def Input(shape: Sequence[int | None] | None = None,  # noqa: N802 (Keras's name)
           batch_shape: Sequence[int | None] | None = None, name: str | None = None,
           dtype: str | None = None, sparse: bool = False, tensor: Any = None,

@@ -10,6 +10,7 @@ Training lives in training.Model, a Container subclass; configs in network_confi
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,11 @@ from typing import Any
 import numpy as np
 
 from .. import backend as K
+from ..utils.generic_utils import SafeModeScope
+from ..utils.layer_utils import print_summary
+from ..utils.visualize_util import model_bundle
 from .base_layer import Layer, to_list, unpack
+from .network_config import container_config, container_from_config
 from .node import Node, keras_history
 
 
@@ -466,9 +471,28 @@ class Container(Layer):
 
     # ------------------------------------------------------------ config, summary, saving
 
+    def _kept_node_indices(self) -> dict[Node, int]:
+        """{node: its index among the layer's calls that belong to this model} (configs
+        renumber calls so; a container's own first node counts as call 0)."""
+        mapping: dict[Node, int] = {}
+        for layer in self._network_layers:
+            kept = 1 if isinstance(layer, Container) else 0
+            for node in layer.inbound_nodes:
+                if node in self._network_nodes:
+                    if isinstance(layer, Container) and node is layer.inbound_nodes[0]:
+                        mapping[node] = 0
+                        continue
+                    mapping[node] = kept
+                    kept += 1
+        return mapping
+
+    @property
+    def _summary_nodes(self) -> set[Node] | None:
+        """The calls whose connections summaries and diagrams show: this model's own."""
+        return self._network_nodes
+
     def get_config(self) -> dict[str, Any]:
         """{'name', 'layers' (with their inbound nodes), 'input_layers', 'output_layers'}."""
-        from .network_config import container_config
         return container_config(self)
 
     @classmethod
@@ -476,20 +500,16 @@ class Container(Layer):
                     safe_mode: bool | None = None) -> Container:
         """The model described by get_config()'s dict (layers rebuilt and called again);
         safe_mode=False lets Lambda / Merge bytecode load (trusted configs only)."""
-        from ..layers.saved_functions import SafeModeScope
-        from .network_config import container_from_config
         with SafeModeScope(safe_mode):
             return container_from_config(cls, config, custom_objects)
 
     def summary(self, line_length: int = 100, positions: Sequence[float] | None = None,
                 print_fn: Any = None) -> None:
         """Print the table of layers, output shapes, parameter counts and connections."""
-        from ..utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """Jupyter shows the summary table and a diagram of the layers."""
-        from ..utils.visualize_util import model_bundle  # utils imports the models
         return model_bundle(self)
 
     def to_json(self, **kwargs: Any) -> str:
@@ -502,9 +522,8 @@ class Container(Layer):
 
     def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Architecture, weights and optimizer state to one HDF5 file (keras_front saving)."""
-        from .. import models
-        models.save_model(self, filepath, overwrite=overwrite,
-                          include_optimizer=include_optimizer)
+        _saving_hook("save_model")(self, filepath, overwrite=overwrite,
+                                   include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
         """All weights to an HDF5 file in Keras's layout (keras_front saving)."""
@@ -522,8 +541,9 @@ _SAVING_EXTRA = {"h5py": "h5py", "yaml": "pyyaml"}
 def _saving_hook(name: str) -> Any:
     """The function `name` of keras_front.saving; ImportError saying what to install when
     the optional 'saving' dependencies (h5py, pyyaml) are missing."""
-    import importlib
-    try:  # by name, so sys.modules["h5py"] = None hides it even once imported
+    try:
+        # saving sits above the engine and needs h5py (optional): loaded on the first save
+        # or load, by name, so that sys.modules["h5py"] = None hides it even once imported.
         saving = importlib.import_module("keras_front.saving")
     except ImportError as e:
         missing = e.name if e.name in _SAVING_EXTRA else None

@@ -16,28 +16,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..utils.generic_utils import CustomObjectScope
-
-
-def _kept_node_indices(container: Any) -> dict[Any, int]:
-    """{node: its index among the layer's calls that belong to this model}."""
-    from .network import Container
-    mapping: dict[Any, int] = {}
-    for layer in container._network_layers:
-        kept = 1 if isinstance(layer, Container) else 0
-        for node in layer.inbound_nodes:
-            if node in container._network_nodes:
-                if isinstance(layer, Container) and node is layer.inbound_nodes[0]:
-                    mapping[node] = 0
-                    continue
-                mapping[node] = kept
-                kept += 1
-    return mapping
+from ..utils.generic_utils import CustomObjectScope, deserialize_layer
 
 
 def container_config(container: Any) -> dict[str, Any]:
     """The config dict of a functional model (see the module docstring)."""
-    mapping = _kept_node_indices(container)
+    mapping = container._kept_node_indices()
     layer_configs = []
     for layer in container._network_layers:
         inbound = []
@@ -75,7 +59,6 @@ def container_config(container: Any) -> dict[str, Any]:
 def container_from_config(cls: type, config: dict[str, Any],
                           custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuild the layers, call each on its recorded inputs, and wrap them in `cls`."""
-    from ..layers import deserialize as deserialize_layer
     if not isinstance(config, dict) or "layers" not in config:
         raise ValueError(f"{cls.__name__}.from_config expects a dict with 'layers', "
                          f"'input_layers' and 'output_layers'; got {str(config)[:200]}")

@@ -1,6 +1,7 @@
 """Keras 1's `keras.engine.topology` import path (`from keras.engine.topology import Layer`;
 Merge and merge too, as in Keras 1.2)."""
 
+import importlib
 from typing import Any
 
 from .base_layer import InputSpec, Layer, to_list
@@ -13,8 +14,8 @@ __all__ = ["Container", "Input", "InputLayer", "InputSpec", "Layer", "Node",
 
 
 def __getattr__(name: str) -> Any:
-    # Merge lives in keras_front.layers.merge, which imports this package: load on demand.
     if name in ("Merge", "merge"):
-        import importlib  # (`keras_front.layers.merge` the attribute is the function)
+        # Merge lives in keras_front.layers.merge, above the engine: loaded on first use (by
+        # module path: the attribute `layers.merge` is the function).
         return getattr(importlib.import_module("keras_front.layers.merge"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,7 @@ from .training_utils import (  # noqa: F401 (also Keras 1.2.2's keras.engine.tra
     check_array_lengths,
     check_loss_and_target_compatibility,
     collect_metrics,
+    dedupe_labels,
     make_batches,
     slice_arrays,
     standardize_input_data,
@@ -91,16 +92,6 @@ def resolve_epochs(nb_epoch: int | None, epochs: int | None, default: int) -> in
                         f"(Keras 2); got nb_epoch={nb_epoch} and epochs={epochs}")
     value = nb_epoch if nb_epoch is not None else epochs
     return default if value is None else int(value)
-
-
-def dedupe_labels(labels: Sequence[str]) -> list[str]:
-    """Metric names made unique ('acc', 'acc_2', ...) as Keras's fit does."""
-    out = []
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
-            label = f"{label}_{labels[:i].count(label) + 1}"
-        out.append(label)
-    return out
 
 
 class Model(Container):

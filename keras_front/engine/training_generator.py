@@ -23,6 +23,7 @@ import numpy as np
 
 from .data_plan import plan_of
 from .training_arrays import configure_callbacks, end_epoch, unchecked, validate
+from .training_utils import dedupe_labels
 
 _QUEUE_KWARGS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
 
@@ -111,7 +112,6 @@ def fit_generator(model: Any, generator: Any, samples: int | None, steps: int | 
             validation_data[0], validation_data[1],
             validation_data[2] if len(validation_data) == 3 else None)
         val_ins = val_x + val_y + val_w
-    from .training import dedupe_labels
     labels = dedupe_labels(model.metrics_names)
     cbks, callback_model = configure_callbacks(
         model, callbacks, verbose, kind, labels, do_validation,

@@ -326,3 +326,13 @@ def slice_arrays(arrays: list[np.ndarray], start: Any = None, stop: int | None =
     if isinstance(start, (list, np.ndarray)):
         return [a[start] for a in arrays]
     return [a[start:stop] for a in arrays]
+
+
+def dedupe_labels(labels: Sequence[str]) -> list[str]:
+    """Metric names made unique ('acc', 'acc_2', ...) as Keras's fit does."""
+    out = []
+    for i, label in enumerate(labels):
+        if labels.count(label) > 1:
+            label = f"{label}_{labels[:i].count(label) + 1}"
+        out.append(label)
+    return out

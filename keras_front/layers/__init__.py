@@ -11,7 +11,8 @@ from typing import Any
 
 from ..engine import Input, InputLayer, InputSpec, Layer
 from ..engine.base_layer import Layer as _Layer
-from ..utils.generic_utils import CustomObjectScope, get_custom_objects, has_arg
+from ..utils.generic_utils import deserialize_layer as deserialize
+from ..utils.generic_utils import register_layer_classes
 from .advanced_activations import (
     ELU,
     LeakyReLU,
@@ -122,37 +123,15 @@ from .resizing import (
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
-def _layer_classes() -> dict[str, Any]:
-    """Every layer class exported here (read at call time: later modules add theirs)."""
-    from .. import models
-    classes = {name: obj for name, obj in globals().items()
-               if isinstance(obj, type) and issubclass(obj, _Layer)}
-    classes.update(Sequential=models.Sequential, Model=models.Model, Container=models.Model)
-    return classes
-
-
 def serialize(layer: Layer) -> dict[str, Any]:
     """{'class_name': the layer's class name, 'config': layer.get_config()}."""
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Layer:
-    """The layer (or model) described by {'class_name', 'config'}; custom classes come from
-    custom_objects or the global custom objects."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; got "
-                         f"{str(config)[:200]}")
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or get_custom_objects().get(name) or \
-        _layer_classes().get(name)
-    if cls is None:
-        raise ValueError(f"Unknown layer: {name}. If it is a custom layer, pass it in "
-                         f"custom_objects={{'{name}': {name}}}")
-    with CustomObjectScope(custom_objects):
-        if has_arg(cls.from_config, "custom_objects"):
-            return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
-        return cls.from_config(config.get("config", {}))
+# deserialize({'class_name', 'config'}, custom_objects) finds these classes by name, and
+# Sequential / Model / Container, which keras_front.models registers.
+register_layer_classes({name: obj for name, obj in globals().items()
+                        if isinstance(obj, type) and issubclass(obj, _Layer)})
 
 
 __all__ = [

@@ -23,7 +23,7 @@ from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
 from ..utils.generic_utils import has_arg
-from ..utils.np_utils import conv_output_length
+from ..utils.np_utils import conv_output_length, flip_kernel, kernels_need_flip
 from .arguments import is_activation_name, renamed, serialize_initializer, serialize_object
 
 CONV_BORDER_MODES = ("valid", "same", "full")
@@ -196,9 +196,6 @@ class ConvLayer(Layer):
 
         Keras 2 files store kernels channels last; kernels from a correlating backend
         (TensorFlow, CNTK) get their spatial axes reversed."""
-        # Imported here: keras_front.saving needs h5py (an optional extra), and this hook
-        # only runs while loading a file, when it is there.
-        from ..saving.weights import kernels_need_flip
         weights = [np.asarray(w) for w in weights]
         keras2 = not str(keras_version).startswith("1")
         flip = kernels_need_flip(backend)
@@ -209,10 +206,7 @@ class ConvLayer(Layer):
             if keras2:
                 kernel = self._kernel_from_keras2(kernel)
             if flip:
-                index = [slice(None)] * kernel.ndim
-                for axis in self._spatial_kernel_axes(kernel):
-                    index[axis] = slice(None, None, -1)
-                kernel = np.ascontiguousarray(kernel[tuple(index)])
+                kernel = flip_kernel(kernel, self._spatial_kernel_axes(kernel))
             weights[i] = kernel
         return weights
 

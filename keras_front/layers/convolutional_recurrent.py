@@ -27,7 +27,7 @@ import symgraph as sg
 from .. import activations, initializers
 from .. import backend as K
 from ..engine.base_layer import InputSpec
-from ..utils.np_utils import conv_output_length
+from ..utils.np_utils import conv_output_length, flip_kernel, kernels_need_flip
 from .arguments import renamed, serialize_initializer
 from .recurrent_base import GatedRecurrent
 
@@ -219,14 +219,12 @@ class ConvLSTM2D(GatedRecurrent):
                               backend: Any = None) -> list[Any]:
         """Keras 2's fused kernels ('tf' layout) split per gate; kernels of files from a
         correlating backend (TensorFlow) flipped, as for every convolution."""
-        # keras_front.saving imports the layers package: imported when loading.
-        from ..saving.weights import convert_kernel, kernels_need_flip
         weights = list(weights)
         if len(weights) == 3 and self.dim_ordering == "tf":
             weights = super().convert_saved_weights(weights)
         if kernels_need_flip(backend):
             spatial = (2, 3) if self.dim_ordering == "th" else (0, 1)
-            weights = [convert_kernel(w, spatial) if w.ndim == 4 else w for w in weights]
+            weights = [flip_kernel(w, spatial) if w.ndim == 4 else w for w in weights]
         return weights
 
     def step(self, x: Any, states: list[Any]) -> tuple[Any, list[Any]]:

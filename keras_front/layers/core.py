@@ -25,8 +25,14 @@ from .arguments import (
 
 # Keras 1.2.2 has these in keras.layers.core too (F401: imported for that path).
 from .legacy import Highway, MaxoutDense, TimeDistributedDense  # noqa: F401
+from .merge import Merge, merge  # noqa: F401 (Keras 1.2.2 has them in keras.layers.core)
 from .noise import RateDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D  # noqa: F401
-from .saved_functions import SafeModeScope, dump_function, load_functions
+from .saved_functions import (
+    SafeModeScope,
+    dump_function,
+    load_functions,
+    register_bytecode_globals,
+)
 
 
 class Dense(Layer):
@@ -418,10 +424,5 @@ class Masking(Layer):
         return {**super().get_config(), "mask_value": self.mask_value}
 
 
-def __getattr__(name: str) -> Any:
-    # Keras 1.2.2 has Merge and merge in keras.layers.core; they live in .merge, which
-    # imports this module: resolved on first use.
-    if name in ("Merge", "merge"):
-        import importlib  # by module path: the package attribute `merge` is the function
-        return getattr(importlib.import_module(__package__ + ".merge"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded bytecode (safe_mode=False) runs in this module's globals, as in Keras 1.2.2.
+register_bytecode_globals(globals())

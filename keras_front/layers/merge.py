@@ -18,6 +18,8 @@ from symgraph.tensor import broadcast_shapes
 from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.node import keras_history
+from ..utils.generic_utils import deserialize_layer as deserialize
+from ..utils.generic_utils import has_arg
 from .saved_functions import SafeModeScope, dump_function, load_functions
 
 
@@ -382,7 +384,6 @@ class Merge(Layer):
         """The inputs combined by `mode` (a name, or a function of the list of inputs)."""
         if callable(self.mode):
             arguments = dict(self.arguments)
-            from ..utils.generic_utils import has_arg
             if has_arg(self.mode, "mask"):
                 arguments["mask"] = mask
             return self.mode(inputs, **arguments)
@@ -463,7 +464,6 @@ class Merge(Layer):
                                     custom_objects)
             config.pop("trainable", None)
             if config.get("layers"):
-                from . import deserialize
                 config["layers"] = [deserialize(c, custom_objects=custom_objects)
                                     for c in config["layers"]]
             return cls(**config)

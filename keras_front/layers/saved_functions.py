@@ -29,42 +29,32 @@ every nested from_config.
 
 from __future__ import annotations
 
-import contextvars
 import weakref
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
 
-from ..utils.generic_utils import func_dump, func_load, get_custom_objects
+from .. import activations
+from .. import backend as K
+from ..utils.generic_utils import (
+    SafeModeScope,  # noqa: F401 (re-exported: the layers and saving import it from here)
+    func_dump,
+    func_load,
+    get_custom_objects,
+    in_safe_mode,
+)
 
-_SAFE_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("keras_front_safe_mode",
-                                                                 default=True)
 # Functions dumped by this process, by their marshalled code.
 _DUMPED: dict[str, list[weakref.ref]] = {}
 MAIN_KEYS = ("function", "mode")  # a layer's main function: asked for by the layer's name
+# The globals bytecode from a config runs with (safe_mode=False): Keras 1.2.2's Lambda ran
+# in keras.layers.core's, so layers.core (which imports this module) registers its own.
+_BYTECODE_GLOBALS: dict[str, Any] = {}
 
 
-class SafeModeScope:
-    """`with SafeModeScope(False):` lets from_config load Python bytecode from configs
-    (None leaves the current setting)."""
-
-    def __init__(self, safe_mode: bool | None = True):
-        self.safe_mode = safe_mode
-        self._token: Any = None
-
-    def __enter__(self) -> SafeModeScope:
-        if self.safe_mode is not None:
-            self._token = _SAFE_MODE.set(bool(self.safe_mode))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._token is not None:
-            _SAFE_MODE.reset(self._token)
-
-
-def in_safe_mode() -> bool:
-    """True unless an enclosing SafeModeScope(False) lets bytecode load."""
-    return _SAFE_MODE.get()
+def register_bytecode_globals(namespace: dict[str, Any]) -> None:
+    """Use `namespace` as the globals of functions loaded from bytecode."""
+    _BYTECODE_GLOBALS.update(namespace)
 
 
 def dump_function(value: Any) -> tuple[Any, str]:
@@ -113,8 +103,6 @@ def _dumped_here(value: Any) -> Callable[..., Any] | None:
 
 
 def _by_name(name: Any, custom_objects: dict[str, Any] | None) -> Any:
-    from .. import activations
-    from .. import backend as K
     known = {**get_custom_objects(), **(custom_objects or {})}
     if isinstance(name, str) and name in known:
         return known[name]
@@ -157,8 +145,7 @@ def load_function(value: Any, kind: str, layer: str, key: str, cls: str,
     if here is not None:
         return here
     if not in_safe_mode():
-        from . import core
-        globs = {**vars(core), **(custom_objects or {})}
+        globs = {**_BYTECODE_GLOBALS, **(custom_objects or {})}
         return func_load(value, globs=globs)
     what = "its function" if key in MAIN_KEYS else f"its {key} function"
     if recorded:

@@ -18,6 +18,7 @@ import symgraph as sg
 
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
+from ..utils.generic_utils import deserialize_layer as deserialize
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -120,7 +121,6 @@ class Wrapper(Layer):
     def from_config(cls, config: dict[str, Any],
                     custom_objects: dict[str, Any] | None = None) -> Wrapper:
         """The wrapper and its layer, rebuilt from get_config()'s dict."""
-        from . import deserialize
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)

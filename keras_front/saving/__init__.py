@@ -10,7 +10,8 @@ code found in them.
 Modules, by concern:
     layout.py        Keras's file layout (the facts), string attributes, reading a
                      weights group with checks; SavedModelError
-    files.py         atomic writes, the overwrite prompt, opening files for reading
+    files.py         atomic writes (asking before overwriting: utils.io_utils), opening
+                     files for reading
     configs.py       to_json / to_yaml, and checked rebuilding from configs
     weights.py       save_weights / load_weights, matching weights to layers, the
                      convolution-kernel hook for files of other backends
@@ -21,11 +22,13 @@ Model.save / save_weights / load_weights / to_json / to_yaml and keras_front.mod
 functions call the functions exported here.
 """
 
+from ..utils.np_utils import flip_kernel as convert_kernel  # (kernel, spatial_axes)
+from ..utils.np_utils import kernels_need_flip
 from .configs import model_from_json, model_from_yaml, model_to_json, model_to_yaml
 from .files import ask_to_proceed_with_overwrite
 from .layout import SavedModelError
 from .model_file import load_model, save_model
-from .weights import convert_kernel, kernels_need_flip, load_weights, save_weights
+from .weights import load_weights, save_weights
 
 __all__ = ["SavedModelError", "ask_to_proceed_with_overwrite", "convert_kernel",
            "kernels_need_flip", "load_model", "load_weights", "model_from_json",

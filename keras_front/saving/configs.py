@@ -26,8 +26,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..layers.saved_functions import SafeModeScope
-from ..utils.generic_utils import get_custom_objects
+from ..engine.network import Container
+from ..layers import Lambda, Merge, deserialize
+from ..layers.saved_functions import SafeModeScope, load_function
+from ..models import Sequential, model_from_config
+from ..utils.generic_utils import layer_class as _layer_class
 from .layout import BACKEND, KERAS_VERSION, SavedModelError
 
 SIDE_KEY = "keras_front"  # top-level key of our extra, Keras-ignored facts
@@ -163,12 +166,6 @@ def parse_yaml(text: Any, source: str) -> Any:
 # ---------------------------------------------------------------- checks before building
 
 
-def _layer_class(name: str, custom_objects: dict[str, Any]) -> Any:
-    from ..layers import _layer_classes
-    return custom_objects.get(name) or get_custom_objects().get(name) or \
-        _layer_classes().get(name)
-
-
 def _entry_name(entry: dict[str, Any]) -> str:
     config = entry.get("config")
     name = entry.get("name") or (config.get("name") if isinstance(config, dict) else None)
@@ -185,9 +182,6 @@ def _check_entry(entry: Any, source: str, where: str) -> None:
 def _nesting(entry: dict[str, Any], custom_objects: dict[str, Any]) -> str:
     """How an entry holds other layers: 'sequential', 'model' (functional), 'merge'
     (Keras 1's Merge(layers=[models])) or 'layer' (a wrapper's 'layer' at most)."""
-    from ..engine.network import Container
-    from ..layers import Merge
-    from ..models import Sequential
     cls = _layer_class(entry["class_name"], custom_objects)
     if not isinstance(cls, type):
         return {"Sequential": "sequential", "Model": "model",
@@ -268,8 +262,6 @@ def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
     """Replace, in place, every saved function of Lambda / Merge configs with the function
     keras_front.layers.saved_functions finds for it (custom_objects, this process's own,
     or -- only with safe_mode=False -- the bytecode); its *_type becomes 'raw'."""
-    from ..layers import Lambda, Merge
-    from ..layers.saved_functions import load_function
     for sub in layer_entries(entry, source, custom_objects):
         cls = _layer_class(sub["class_name"], custom_objects)
         config = sub["config"]
@@ -295,7 +287,6 @@ def resolve_functions(entry: dict[str, Any], custom_objects: dict[str, Any],
 
 def _diagnose(entry: dict[str, Any], custom_objects: dict[str, Any], source: str) -> str:
     """Which layer fails to be made from its config, and why (after a failed build)."""
-    from ..layers import deserialize
     for sub in layer_entries(entry, source, custom_objects):
         if sub is entry or sub["class_name"] in ("Sequential", "Model", "Container"):
             continue
@@ -311,7 +302,6 @@ def _diagnose(entry: dict[str, Any], custom_objects: dict[str, Any], source: str
 def build_model(document: Any, custom_objects: dict[str, Any] | None, source: str) -> Any:
     """The model a {'class_name', 'config'} document describes, checked before building;
     failures raise SavedModelError naming the source and the layer."""
-    from ..models import model_from_config
     custom_objects = dict(custom_objects or {})
     if not isinstance(document, dict):
         raise SavedModelError(source, f"the model config should be a dict with 'class_name' "

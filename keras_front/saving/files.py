@@ -1,5 +1,5 @@
-"""Files: atomic HDF5 writes, Keras's overwrite prompt, and opening files for reading with
-errors that name the file.
+"""Files: atomic HDF5 writes, asking before overwriting (the prompt is utils.io_utils'), and
+opening files for reading with errors that name the file.
 
 Every save writes a temporary file in the target's directory, flushes and fsyncs it,
 then renames it over the target (atomic on POSIX): an exception or a kill during the
@@ -21,7 +21,6 @@ import errno as errno_codes
 import os
 import re
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,38 +33,8 @@ try:
 except ImportError:  # Windows: no flock; stale temporary files are then left alone
     fcntl = None  # type: ignore[assignment]
 
+from ..utils.io_utils import ask_to_proceed_with_overwrite
 from .layout import H5_ERRORS, SavedModelError
-
-
-def _stdin_is_terminal() -> bool:
-    stdin = sys.stdin
-    try:
-        return stdin is not None and stdin.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stdin
-        return False
-
-
-def ask_to_proceed_with_overwrite(filepath: str) -> bool:
-    """Keras's prompt: ask on the terminal whether to overwrite `filepath` (True: yes).
-
-    Without a terminal to ask on (scripts, notebooks, CI) it raises FileExistsError
-    instead of waiting for an answer that cannot come.
-    """
-    if not _stdin_is_terminal():
-        raise FileExistsError(f"{filepath} already exists and overwrite=False; not asking "
-                              f"whether to overwrite it because stdin is not a terminal. "
-                              f"Pass overwrite=True, or choose another path.")
-    try:
-        answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n]").strip()
-        while answer.lower() not in ("y", "n"):
-            answer = input('Enter "y" (overwrite) or "n" (cancel).').strip()
-    except EOFError:
-        raise FileExistsError(f"{filepath} already exists and overwrite=False; no answer "
-                              f"to the overwrite question (end of input)") from None
-    if answer.lower() == "n":
-        return False
-    print("[TIP] Next time specify overwrite=True!")
-    return True
 
 
 def may_write(filepath: str, overwrite: bool) -> bool:

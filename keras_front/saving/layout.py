@@ -62,8 +62,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from ..utils.np_utils import KERNEL_BACKEND
+
 KERAS_VERSION = "1.2.2"       # the Keras release whose API and file layout we follow
-BACKEND = "theano"            # whose conventions K follows (convolution flips kernels)
+BACKEND = KERNEL_BACKEND      # whose conventions K follows (convolution flips kernels)
 HDF5_OBJECT_HEADER_LIMIT = 64512  # bytes: bigger attributes are chunked (lists) or vlen
 
 # Errors h5py (and HDF5 underneath) raise on damaged files; reads wrap them.

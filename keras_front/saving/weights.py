@@ -15,7 +15,7 @@ Convolution kernels. Theano's conv2d flips the kernel (a true convolution); Tens
 and CNTK correlate. Keras therefore flips the spatial axes of convolution kernels when a
 file's `backend` attribute and the loading backend differ in this respect
 (keras/engine/saving.py, _need_convert_kernel; no flip when the file does not say).
-keras_front's K follows the Theano backend (layout.BACKEND), so kernels from
+keras_front's K follows the Theano backend (np_utils.KERNEL_BACKEND), so kernels from
 'tensorflow' or 'cntk' files need flipping. Keras 1 files ('th' dim ordering) also store
 kernels as (filters, channels, rows, cols) where Keras 2 uses (rows, cols, channels,
 filters). A layer holding kernels defines
@@ -43,9 +43,11 @@ import h5py
 import numpy as np
 
 from .. import backend as K
+from ..layers.merge import Merge
+from ..models import Sequential
+from ..utils.np_utils import kernels_need_flip
 from .files import atomic_h5_file, may_write, open_h5_for_reading, reading_errors
 from .layout import (
-    BACKEND,
     SavedModelError,
     SavedWeights,
     StoredArray,
@@ -64,33 +66,10 @@ CONV_LAYERS = frozenset({
     "Conv3D", "Conv2DTranspose", "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D",
     "DepthwiseConv2D", "ConvLSTM2D", "LocallyConnected1D", "LocallyConnected2D"})
 
-# Which backends correlate (no kernel flip) rather than convolve (Keras's table).
-_USES_CORRELATION = {"tensorflow": True, "cntk": True, "theano": False}
-
-
-def kernels_need_flip(file_backend: str | None) -> bool:
-    """True when kernels from a file of `file_backend` must be flipped for our K (Keras's
-    rule: only when both backends are known and one correlates, the other convolves)."""
-    if file_backend not in _USES_CORRELATION:
-        return False
-    return _USES_CORRELATION[file_backend] != _USES_CORRELATION[BACKEND]
-
-
-def convert_kernel(kernel: np.ndarray, spatial_axes: Sequence[int]) -> np.ndarray:
-    """The kernel with its spatial axes reversed: convolution <-> correlation
-    (Keras's conv_utils.convert_kernel, with the axes given explicitly)."""
-    index = [slice(None)] * kernel.ndim
-    for axis in spatial_axes:
-        index[axis] = slice(None, None, -1)
-    return np.copy(kernel[tuple(index)])
-
-
 def weight_layers(model: Any) -> list[Any]:
     """The layers whose weights a file lists, in order: model.layers, except that a Keras 1
     Sequential starting with Merge(layers=[models]) lists the merged models' layers in
     the Merge's place (Keras 1.2's flattened_layers, Keras 2's legacy_sequential_layers)."""
-    from ..layers.merge import Merge
-    from ..models import Sequential
     layers = list(model.layers)
     if not (isinstance(model, Sequential) and layers and isinstance(layers[0], Merge)
             and layers[0].layers):

@@ -1,10 +1,15 @@
 """Helpers shared by keras_front's modules: name lookup and (de)serialization of
 activations, initializers, regularizers, constraints, losses and metrics; custom objects;
-function (de)serialization for Lambda layers; and Keras's Progbar.
+the table of layer classes that layer configs name (and `deserialize_layer`); function
+(de)serialization for Lambda layers and the safe-mode scope that guards it; Keras's Progbar.
+
+This module sits below the engine, the layers and the models: they register their classes
+here when imported, so that rebuilding from configs never imports upwards.
 """
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import marshal
 import sys
@@ -148,6 +153,45 @@ def get_identifier(identifier: Any, module_objects: dict[str, Any], kind: str, *
     raise ValueError(f"Could not interpret {described or kind} identifier: {identifier!r}")
 
 
+# ---------------------------------------------------------------- layer classes
+
+
+# {class name: class} of the layers and models configs can name: keras_front.layers, the
+# engine and keras_front.models fill it when imported (register_layer_classes).
+_LAYER_CLASSES: dict[str, type] = {}
+
+
+def register_layer_classes(classes: dict[str, type]) -> None:
+    """Make layer (or model) classes known to deserialize_layer by these names."""
+    _LAYER_CLASSES.update(classes)
+
+
+def layer_class(name: str, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The class a config's 'class_name' means: custom_objects, then the global custom
+    objects, then keras_front's own layers and models; None when nobody provides it."""
+    return (custom_objects or {}).get(name) or get_custom_objects().get(name) or \
+        _LAYER_CLASSES.get(name)
+
+
+def deserialize_layer(config: dict[str, Any],
+                      custom_objects: dict[str, Any] | None = None) -> Any:
+    """The layer (or model) described by {'class_name', 'config'}; custom classes come from
+    custom_objects or the global custom objects (keras_front.layers.deserialize)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; got "
+                         f"{str(config)[:200]}")
+    name = config["class_name"]
+    custom_objects = custom_objects or {}
+    cls = layer_class(name, custom_objects)
+    if cls is None:
+        raise ValueError(f"Unknown layer: {name}. If it is a custom layer, pass it in "
+                         f"custom_objects={{'{name}': {name}}}")
+    with CustomObjectScope(custom_objects):
+        if has_arg(cls.from_config, "custom_objects"):
+            return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
+        return cls.from_config(config.get("config", {}))
+
+
 # ---------------------------------------------------------------- small helpers
 
 
@@ -187,6 +231,33 @@ def func_load(code: Any, defaults: Any = None, closure: Any = None,
     return types.FunctionType(raw, globs if globs is not None else globals(),
                               name=raw.co_name, argdefs=tuple(defaults) if defaults else None,
                               closure=cells)
+
+
+_SAFE_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("keras_front_safe_mode",
+                                                                 default=True)
+
+
+class SafeModeScope:
+    """`with SafeModeScope(False):` lets from_config load Python bytecode from configs
+    (None leaves the current setting); keras_front.layers.saved_functions reads it."""
+
+    def __init__(self, safe_mode: bool | None = True):
+        self.safe_mode = safe_mode
+        self._token: Any = None
+
+    def __enter__(self) -> SafeModeScope:
+        if self.safe_mode is not None:
+            self._token = _SAFE_MODE.set(bool(self.safe_mode))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._token is not None:
+            _SAFE_MODE.reset(self._token)
+
+
+def in_safe_mode() -> bool:
+    """True unless an enclosing SafeModeScope(False) lets bytecode load."""
+    return _SAFE_MODE.get()
 
 
 # ---------------------------------------------------------------- Progbar

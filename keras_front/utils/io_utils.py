@@ -3,6 +3,7 @@ HDF5 file used in place of a NumPy array, and Keras's overwrite prompt."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,12 +19,35 @@ def _h5py() -> Any:
     return h5py
 
 
+def _stdin_is_terminal() -> bool:
+    stdin = sys.stdin
+    try:
+        return stdin is not None and stdin.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdin
+        return False
+
+
 def ask_to_proceed_with_overwrite(filepath: str) -> bool:
-    """Keras's prompt: ask on the terminal whether to overwrite `filepath` (True: yes);
-    without a terminal, a FileExistsError (see keras_front.saving.files)."""
-    # keras_front.saving imports h5py, an optional extra: load it only when asked.
-    from ..saving.files import ask_to_proceed_with_overwrite as ask
-    return ask(filepath)
+    """Keras's prompt: ask on the terminal whether to overwrite `filepath` (True: yes).
+
+    Without a terminal to ask on (scripts, notebooks, CI) it raises FileExistsError
+    instead of waiting for an answer that cannot come.
+    """
+    if not _stdin_is_terminal():
+        raise FileExistsError(f"{filepath} already exists and overwrite=False; not asking "
+                              f"whether to overwrite it because stdin is not a terminal. "
+                              f"Pass overwrite=True, or choose another path.")
+    try:
+        answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n]").strip()
+        while answer.lower() not in ("y", "n"):
+            answer = input('Enter "y" (overwrite) or "n" (cancel).').strip()
+    except EOFError:
+        raise FileExistsError(f"{filepath} already exists and overwrite=False; no answer "
+                              f"to the overwrite question (end of input)") from None
+    if answer.lower() == "n":
+        return False
+    print("[TIP] Next time specify overwrite=True!")
+    return True
 
 
 class HDF5Matrix:

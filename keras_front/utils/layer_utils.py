@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import backend as K
+from .generic_utils import deserialize_layer
 
 _HEADER = ("Layer (type)", "Output Shape", "Param #", "Connected to")
 
@@ -54,8 +55,7 @@ def print_summary(model: Any, line_length: int = 100,
         cols = [int(line_length * p) for p in fractions]
     else:
         cols = [int(p) for p in fractions]
-    from ..models import Sequential
-    nodes = None if isinstance(model, Sequential) else model._network_nodes
+    nodes = model._summary_nodes
     print_fn("_" * line_length)
     print_fn(_row(_HEADER, cols))
     print_fn("=" * line_length)
@@ -78,5 +78,4 @@ def print_summary(model: Any, line_length: int = 100,
 def layer_from_config(config: dict[str, Any],
                       custom_objects: dict[str, Any] | None = None) -> Any:
     """Keras 1: the layer (or model) of a {'class_name', 'config'} dict."""
-    from ..layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    return deserialize_layer(config, custom_objects=custom_objects)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from ..backend import normalize_dim_ordering
+
+# Theano's conv2d flips the kernel (a true convolution); TensorFlow and CNTK correlate.
+# keras_front's K follows Theano: the backend its saved files name.
+KERNEL_BACKEND = "theano"
+_USES_CORRELATION = {"tensorflow": True, "cntk": True, "theano": False}
 
 
 def to_categorical(y: Any, num_classes: int | None = None, nb_classes: int | None = None,
@@ -59,18 +67,32 @@ def probas_to_classes(y_pred: Any) -> np.ndarray:
     return np.array([1 if p > 0.5 else 0 for p in y_pred.ravel()])
 
 
+def flip_kernel(kernel: np.ndarray, spatial_axes: Sequence[int]) -> np.ndarray:
+    """A copy of the kernel with its spatial axes reversed: convolution <-> correlation
+    (Keras's conv_utils.convert_kernel, with the axes given explicitly)."""
+    kernel = np.asarray(kernel)
+    index = [slice(None)] * kernel.ndim
+    for axis in spatial_axes:
+        index[axis] = slice(None, None, -1)
+    return np.copy(kernel[tuple(index)])
+
+
 def convert_kernel(kernel: np.ndarray, dim_ordering: str = "default") -> np.ndarray:
     """Flip a convolution kernel's spatial axes (Theano convolution <-> correlation)."""
-    from ..backend import normalize_dim_ordering
     kernel = np.asarray(kernel)
     ordering = normalize_dim_ordering(dim_ordering)
     if kernel.ndim not in (3, 4, 5):
         raise ValueError(f"convert_kernel: expected a 3-, 4- or 5-d kernel, got {kernel.ndim}-d")
     n = kernel.ndim - 2
-    spatial = range(2, 2 + n) if ordering == "th" else range(n)
-    index = tuple(slice(None, None, -1) if i in spatial else slice(None)
-                  for i in range(kernel.ndim))
-    return np.copy(kernel[index])
+    return flip_kernel(kernel, range(2, 2 + n) if ordering == "th" else range(n))
+
+
+def kernels_need_flip(file_backend: str | None) -> bool:
+    """True when kernels from a file of `file_backend` must be flipped for our K (Keras's
+    rule: only when both backends are known and one correlates, the other convolves)."""
+    if file_backend not in _USES_CORRELATION:
+        return False
+    return _USES_CORRELATION[file_backend] != _USES_CORRELATION[KERNEL_BACKEND]
 
 
 def conv_output_length(input_length: int | None, filter_size: int, border_mode: str,

@@ -8,7 +8,8 @@ layer_test builds the layer from kwargs and checks, on random inputs: the output
 and shape against the layer's own shape rule (functional API and as the first layer of
 a Sequential); `weights=` given to the constructor are the weights it gets; the config
 round trip (Model.from_config, layer.from_config, JSON) computes the same outputs;
-saving and loading the model (HDF5, when h5py is installed) keeps them too; and, with
+saving and loading the model and its weights (HDF5, when h5py is installed) keeps them
+too; and, with
 `check_gradients`, the gradients of a scalar function of the output with respect to the
 weights (and to float inputs) agree with central finite differences, computed in
 float64 in the test phase.
@@ -30,6 +31,7 @@ import symgraph as sg
 from .. import backend as K
 from ..engine.input_layer import Input
 from ..engine.training import Model
+from ..models import Sequential, load_model, model_from_json
 from .generic_utils import has_arg
 
 
@@ -101,11 +103,12 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
                expected_output_dtype: str | None = None, fixed_batch_size: bool = False,
                *, check_gradients: bool = True, check_saving: bool = True,
                expected_trainable: int | None = None, custom_objects: dict[str, Any] | None
-               = None, rtol: float = 1e-5, atol: float = 1e-6) -> np.ndarray:
+               = None, rtol: float = 1e-5, atol: float = 1e-6,
+               gradient_probes: int = 4) -> np.ndarray:
     """Test a layer (see the module docstring); returns its output on the test input (the
     Sequential model's, for one input). For a layer taking several inputs give lists:
-    input_shape=[(2, 3), (2, 3)] or input_data=[a, b] (no Sequential check then)."""
-    from ..models import Sequential, model_from_json
+    input_shape=[(2, 3), (2, 3)] or input_data=[a, b] (no Sequential check then).
+    gradient_probes: entries of each weight and input checked by finite differences."""
     kwargs = dict(kwargs or {})
     # The class under test is known by name when configs are read back (custom layers).
     custom_objects = {layer_cls.__name__: layer_cls, **(custom_objects or {})}
@@ -172,7 +175,8 @@ def layer_test(layer_cls: type, kwargs: dict[str, Any] | None = None,
     if check_saving:
         _check_save_load(model, feed, output, custom_objects, rtol, atol)
     if check_gradients:
-        check_layer_gradients(layer_cls, config, feed, weights, custom_objects)
+        check_layer_gradients(layer_cls, config, feed, weights, custom_objects,
+                              n_probes=gradient_probes)
     if multi:
         return output
 
@@ -203,18 +207,24 @@ def _from_config(layer_cls: type, config: dict[str, Any],
 
 def _check_save_load(model: Any, feed: Any, output: np.ndarray,
                      custom_objects: dict[str, Any] | None, rtol: float, atol: float) -> None:
-    """save_model / load_model keep the predictions (skipped without h5py)."""
+    """save_model / load_model, and save_weights / load_weights into the model rebuilt from
+    its config, keep the predictions (skipped without h5py)."""
     try:
-        import h5py  # noqa: F401
+        import h5py  # noqa: F401 (optional dependency: without it, saving is not checked)
     except ImportError:
         return
-    from ..models import load_model
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "layer_test.h5")
         model.save(path)
         loaded = load_model(path, custom_objects=custom_objects)
+        weights = os.path.join(folder, "layer_test_weights.h5")
+        model.save_weights(weights)
+        twin = Model.from_config(model.get_config(), custom_objects=custom_objects)
+        twin.load_weights(weights)
     assert_allclose(loaded.predict(feed), output, rtol=rtol, atol=atol,
                     err_msg="predictions after save_model / load_model")
+    assert_allclose(twin.predict(feed), output, rtol=rtol, atol=atol,
+                    err_msg="predictions after save_weights / load_weights")
 
 
 def check_layer_gradients(layer_cls: type, config: dict[str, Any], input_data: Any,

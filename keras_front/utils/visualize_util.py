@@ -21,14 +21,15 @@ from symgraph.drawing import dot_text, run_dot, svg_of, write_atomic
 from symgraph.folding import DNode, Drawing
 from symgraph.layout import PAGE_WIDTH, place
 
+from .layer_utils import print_summary
+
 __all__ = ["ModelDot", "model_bundle", "model_to_dot", "plot", "plot_model"]
 
 
 def _layers_and_links(model: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """The model's layers (input layers included, as Keras 1.2 draws a Sequential) and
     the (from, to) layer pairs of its connections."""
-    from ..models import Sequential  # models imports the engine, which displays models
-    nodes = None if isinstance(model, Sequential) else getattr(model, "_network_nodes", None)
+    nodes = getattr(model, "_summary_nodes", None)
     layers: list[Any] = []
     links: list[tuple[Any, Any]] = []
     seen: set[int] = set()
@@ -167,7 +168,6 @@ def plot(model: Any, to_file: str | os.PathLike = "model.png", show_shapes: bool
 
 def model_bundle(model: Any) -> dict[str, str]:
     """Jupyter's view of a model: the summary table (as text and HTML) and its diagram."""
-    from .layer_utils import print_summary
     lines: list[str] = []
     print_summary(model, print_fn=lines.append)
     text = "\n".join(lines)

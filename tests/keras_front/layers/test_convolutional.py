@@ -33,7 +33,7 @@ from keras_front.layers import (
 from keras_front.models import Model, Sequential
 from keras_front.utils.np_utils import conv_input_length
 from tests.keras_front import conv_reference as ref
-from tests.keras_front.layers.conv_checks import full_layer_test
+from tests.keras_front.helpers import layer_test
 
 RNG = np.random.default_rng(5)
 MODES = ["valid", "same", "full"]
@@ -59,7 +59,7 @@ def test_convolution1d(mode, stride, rate):
               "subsample_length": stride, "activation": "tanh"}
     if rate != 1:
         kwargs["atrous_rate"] = rate
-    full_layer_test(cls, kwargs, input_shape=(2, 8, 2))
+    layer_test(cls, kwargs, input_shape=(2, 8, 2), gradient_probes=12)
     data = RNG.normal(size=(2, 9, 2)).astype("float32")
     layer = cls(**kwargs)
     out = predict(layer, data)
@@ -81,8 +81,8 @@ def test_convolution1d_keras2_spelling_and_causal_padding():
                   "valid", dilation=(2, 1))
     np.testing.assert_allclose(out, th[..., 0].transpose(0, 2, 1), rtol=1e-5, atol=1e-5)
     assert layer.compute_output_shape((None, 7, 3)) == (None, 7, 2)
-    full_layer_test(Conv1D, {"filters": 2, "kernel_size": 2, "padding": "causal"},
-                    input_shape=(2, 5, 3))
+    layer_test(Conv1D, {"filters": 2, "kernel_size": 2, "padding": "causal"},
+               input_shape=(2, 5, 3), gradient_probes=12)
 
 
 def test_convolution1d_input_dim_and_length_and_config():
@@ -123,15 +123,15 @@ def test_convolution2d_matches_the_direct_loop(mode, subsample, ordering):
 @pytest.mark.parametrize("mode", MODES)
 def test_convolution2d_layer_test(mode, ordering):
     shape = (2, 3, 6, 5) if ordering == "th" else (2, 6, 5, 3)
-    full_layer_test(Convolution2D, {"nb_filter": 2, "nb_row": 3, "nb_col": 2,
-                                    "border_mode": mode, "dim_ordering": ordering,
-                                    "W_regularizer": "l2", "b_regularizer": "l1",
-                                    "activity_regularizer": "activity_l2"},
-                    input_shape=shape)
-    full_layer_test(Convolution2D, {"nb_filter": 2, "nb_row": 2, "nb_col": 2, "bias": False,
-                                    "subsample": (2, 2), "border_mode": mode,
-                                    "dim_ordering": ordering}, input_shape=shape,
-                    expected_trainable=1)
+    layer_test(Convolution2D, {"nb_filter": 2, "nb_row": 3, "nb_col": 2,
+                               "border_mode": mode, "dim_ordering": ordering,
+                               "W_regularizer": "l2", "b_regularizer": "l1",
+                               "activity_regularizer": "activity_l2"},
+               input_shape=shape, gradient_probes=12)
+    layer_test(Convolution2D, {"nb_filter": 2, "nb_row": 2, "nb_col": 2, "bias": False,
+                               "subsample": (2, 2), "border_mode": mode,
+                               "dim_ordering": ordering}, input_shape=shape,
+               expected_trainable=1, gradient_probes=12)
 
 
 def test_convolution2d_default_ordering_is_the_global_one():
@@ -183,9 +183,9 @@ def test_dilated_conv2d_keras2_and_atrous():
         np.testing.assert_allclose(out, ref.to_tf(expected), rtol=1e-4, atol=1e-5)
     assert AtrousConv2D(2, 3, 3, atrous_rate=(2, 2)).get_config()["atrous_rate"] == (2, 2)
     assert Conv2D(2, 3, dilation_rate=2).get_config()["dilation_rate"] == (2, 2)
-    full_layer_test(AtrousConvolution2D, {"nb_filter": 2, "nb_row": 3, "nb_col": 3,
-                                          "atrous_rate": (2, 2), "border_mode": "full"},
-                    input_shape=(1, 7, 6, 2))
+    layer_test(AtrousConvolution2D, {"nb_filter": 2, "nb_row": 3, "nb_col": 3,
+                                     "atrous_rate": (2, 2), "border_mode": "full"},
+               input_shape=(1, 7, 6, 2), gradient_probes=12)
 
 
 def test_convolution2d_config_is_keras_122s():
@@ -270,8 +270,8 @@ def test_deconvolution2d(mode, subsample, ordering):
     expected = ref.deconv(data.astype("float32").astype("float64"), w_th, (rows, cols), mode,
                           subsample) + b[:, None, None]
     np.testing.assert_allclose(out, layout(expected, ordering), rtol=1e-4, atol=1e-5)
-    full_layer_test(Deconvolution2D, kwargs, input_shape=layout(data, ordering).shape,
-                    fixed_batch_size=True)
+    layer_test(Deconvolution2D, kwargs, input_shape=layout(data, ordering).shape,
+               fixed_batch_size=True, gradient_probes=12)
 
 
 def test_conv2d_transpose_computes_its_output_shape():
@@ -306,11 +306,11 @@ def test_separable_convolution2d(mode, subsample, multiplier, ordering):
                          for c in range(3)], axis=1)
     expected = ref.conv(dw, point) + b[:, None, None]
     np.testing.assert_allclose(out, layout(expected, ordering), rtol=1e-4, atol=1e-5)
-    full_layer_test(SeparableConvolution2D, {**kwargs, "depthwise_regularizer": "l2",
-                                             "pointwise_regularizer": "l1",
-                                             "pointwise_constraint": "unitnorm",
-                                             "depthwise_constraint": "unitnorm"},
-                    input_shape=layout(data, ordering).shape)
+    layer_test(SeparableConvolution2D, {**kwargs, "depthwise_regularizer": "l2",
+                                        "pointwise_regularizer": "l1",
+                                        "pointwise_constraint": "unitnorm",
+                                        "depthwise_constraint": "unitnorm"},
+               input_shape=layout(data, ordering).shape, gradient_probes=12)
 
 
 def test_separable_config_saves_the_pointwise_regularizer_it_was_given():
@@ -342,8 +342,8 @@ def test_convolution3d(mode, subsample, ordering):
     expected = ref.conv(data.astype("float32").astype("float64"), w_th, mode, subsample) + \
         b[:, None, None, None]
     np.testing.assert_allclose(out, layout(expected, ordering), rtol=1e-4, atol=1e-5)
-    full_layer_test(Convolution3D, {**kwargs, "W_regularizer": "l2"},
-                    input_shape=layout(data, ordering).shape)
+    layer_test(Convolution3D, {**kwargs, "W_regularizer": "l2"},
+               input_shape=layout(data, ordering).shape, gradient_probes=12)
 
 
 def test_convolution3d_keras2_spelling():

@@ -12,7 +12,7 @@ import pytest
 from keras_front.engine import Input
 from keras_front.layers import LocallyConnected1D, LocallyConnected2D
 from keras_front.models import Model
-from tests.keras_front.layers.conv_checks import full_layer_test
+from tests.keras_front.helpers import layer_test
 
 RNG = np.random.default_rng(13)
 
@@ -35,11 +35,11 @@ def test_locally_connected1d_matches_the_position_loop(stride):
         patch = data[:, i * stride:i * stride + 3, :].reshape(3, -1)   # (steps, input_dim)
         expected[:, i] = patch @ w[i] + b[i]
     np.testing.assert_allclose(out, np.tanh(expected), rtol=1e-5, atol=1e-6)
-    full_layer_test(LocallyConnected1D, {"nb_filter": 2, "filter_length": 3,
-                                         "subsample_length": stride, "W_regularizer": "l2",
-                                         "b_regularizer": "l2",
-                                         "activity_regularizer": "activity_l2"},
-                    input_shape=(2, 7, 3))
+    layer_test(LocallyConnected1D, {"nb_filter": 2, "filter_length": 3,
+                                    "subsample_length": stride, "W_regularizer": "l2",
+                                    "b_regularizer": "l2",
+                                    "activity_regularizer": "activity_l2"},
+               input_shape=(2, 7, 3), gradient_probes=12)
 
 
 @pytest.mark.parametrize("ordering", ["th", "tf"])
@@ -62,10 +62,10 @@ def test_locally_connected2d_matches_the_position_loop(subsample, ordering):
     if ordering == "tf":
         expected = expected.transpose(0, 2, 3, 1)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
-    full_layer_test(LocallyConnected2D, {"nb_filter": 2, "nb_row": 2, "nb_col": 2,
-                                         "subsample": subsample, "dim_ordering": ordering,
-                                         "W_regularizer": "l2"},
-                    input_shape=(2, 5, 6, 3) if ordering == "tf" else (2, 3, 5, 6))
+    layer_test(LocallyConnected2D, {"nb_filter": 2, "nb_row": 2, "nb_col": 2,
+                                    "subsample": subsample, "dim_ordering": ordering,
+                                    "W_regularizer": "l2"},
+               input_shape=(2, 5, 6, 3) if ordering == "tf" else (2, 3, 5, 6), gradient_probes=12)
 
 
 def test_configs_and_keras2_spellings():

@@ -31,7 +31,7 @@ from keras_front.layers import (
 )
 from keras_front.models import Model
 from tests.keras_front import conv_reference as ref
-from tests.keras_front.layers.conv_checks import full_layer_test
+from tests.keras_front.helpers import layer_test
 
 RNG = np.random.default_rng(7)
 
@@ -55,8 +55,8 @@ def test_pooling1d(cls, how, mode, stride):
     th = ref.pool(data.transpose(0, 2, 1)[..., None].astype("float64"), (3, 1),
                   (stride or 3, 1), mode, how)
     np.testing.assert_allclose(out, th[..., 0].transpose(0, 2, 1), rtol=1e-6, atol=1e-6)
-    full_layer_test(cls, {"pool_length": 2, "stride": stride, "border_mode": mode},
-                    input_shape=(3, 5, 4))
+    layer_test(cls, {"pool_length": 2, "stride": stride, "border_mode": mode},
+               input_shape=(3, 5, 4), gradient_probes=12)
 
 
 def test_pooling1d_config_and_keras2_names():
@@ -81,8 +81,8 @@ def test_pooling2d(cls, how, mode, ordering):
         np.testing.assert_allclose(out, layout(expected, ordering), rtol=1e-5, atol=1e-6)
         assert layer.compute_output_shape(layout(data, ordering).shape) == out.shape
     shape = layout(np.zeros((2, 2, 5, 6)), ordering).shape
-    full_layer_test(cls, {"pool_size": (2, 3), "strides": (1, 2), "border_mode": mode,
-                          "dim_ordering": ordering}, input_shape=shape)
+    layer_test(cls, {"pool_size": (2, 3), "strides": (1, 2), "border_mode": mode,
+                     "dim_ordering": ordering}, input_shape=shape, gradient_probes=12)
 
 
 def test_pooling2d_config_and_keras2_spellings():
@@ -108,9 +108,9 @@ def test_pooling3d(cls, how, ordering):
         expected = ref.pool(data.astype("float32").astype("float64"), pool_size,
                             strides or pool_size, mode, how)
         np.testing.assert_allclose(out, layout(expected, ordering), rtol=1e-5, atol=1e-6)
-    full_layer_test(cls, {"pool_size": (2, 2, 2), "strides": (1, 1, 1),
-                          "dim_ordering": ordering},
-                    input_shape=layout(np.zeros((1, 2, 3, 4, 3)), ordering).shape)
+    layer_test(cls, {"pool_size": (2, 2, 2), "strides": (1, 1, 1),
+                     "dim_ordering": ordering},
+               input_shape=layout(np.zeros((1, 2, 3, 4, 3)), ordering).shape, gradient_probes=12)
 
 
 @pytest.mark.parametrize("cls,reduce", [(GlobalMaxPooling1D, np.max),
@@ -118,7 +118,7 @@ def test_pooling3d(cls, how, ordering):
 def test_global_pooling1d(cls, reduce):
     data = RNG.normal(size=(3, 4, 5)).astype("float32")
     np.testing.assert_allclose(predict(cls(), data), reduce(data, axis=1), rtol=1e-6)
-    full_layer_test(cls, {}, input_shape=(3, 4, 5))
+    layer_test(cls, {}, input_shape=(3, 4, 5), gradient_probes=12)
     assert "dim_ordering" not in cls().get_config()
 
 
@@ -134,7 +134,7 @@ def test_global_pooling(cls, reduce, rank, ordering):
     np.testing.assert_allclose(out, reduce(data.astype("float32"),
                                            axis=tuple(range(2, 2 + rank))), rtol=1e-5)
     assert cls(dim_ordering=ordering).get_config()["dim_ordering"] == ordering
-    full_layer_test(cls, {"dim_ordering": ordering}, input_shape=x.shape)
+    layer_test(cls, {"dim_ordering": ordering}, input_shape=x.shape, gradient_probes=12)
 
 
 def test_global_pooling_keras2_alias_and_default_ordering():

@@ -9,6 +9,7 @@ from keras_front import layers
 from keras_front.engine import Input, Layer
 from keras_front.models import Model, Sequential
 from keras_front.saving import SavedModelError, convert_kernel, kernels_need_flip
+from keras_front.utils import np_utils
 
 from .reference_files import (
     KERAS1_SEQUENTIAL,
@@ -224,17 +225,9 @@ def test_a_file_that_is_neither_weights_nor_model(tmp_path):
 # ---------------------------------------------------------------- convolution kernels
 
 
-def test_kernels_need_a_flip_only_between_convolving_and_correlating_backends():
-    assert kernels_need_flip("tensorflow") and kernels_need_flip("cntk")
-    assert not kernels_need_flip("theano")
-    assert not kernels_need_flip(None) and not kernels_need_flip("mxnet")  # unknown: as Keras
-
-
-def test_convert_kernel_reverses_the_spatial_axes():
-    kernel = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
-    flipped = convert_kernel(kernel, spatial_axes=(2, 3))
-    np.testing.assert_array_equal(flipped, kernel[:, :, ::-1, ::-1])
-    np.testing.assert_array_equal(convert_kernel(flipped, (2, 3)), kernel)
+def test_saving_names_the_kernel_helpers_of_np_utils():
+    assert convert_kernel is np_utils.flip_kernel
+    assert kernels_need_flip is np_utils.kernels_need_flip
 
 
 class Conv2D(Layer):

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from keras_front import layers, models
 from keras_front.utils import generic_utils
 from keras_front.utils.generic_utils import Progbar
 
@@ -47,6 +48,41 @@ def test_serialize_and_deserialize_keras_2_rules():
                                                printable_module_name="layer")
     with pytest.raises(ValueError, match="Improper config format"):
         generic_utils.deserialize_keras_object({"config": {}}, MODULE)
+
+
+def test_layer_classes_known_by_name_include_the_models():
+    """keras_front.layers, the engine and keras_front.models register their classes, so a
+    config naming any of them deserializes without importing upwards."""
+    assert generic_utils.layer_class("Dense") is layers.Dense
+    assert generic_utils.layer_class("InputLayer") is layers.InputLayer
+    assert generic_utils.layer_class("Sequential") is models.Sequential
+    assert generic_utils.layer_class("Model") is generic_utils.layer_class("Container") \
+        is models.Model
+    assert generic_utils.layer_class("NoSuchLayer") is None
+    # custom objects first, then the global ones, then ours
+    assert generic_utils.layer_class("Dense", {"Dense": Thing}) is Thing
+    with generic_utils.CustomObjectScope({"Dense": square}):
+        assert generic_utils.layer_class("Dense") is square
+    dense = generic_utils.deserialize_layer({"class_name": "Dense",
+                                             "config": {"output_dim": 3, "input_dim": 2}})
+    assert isinstance(dense, layers.Dense) and dense.output_dim == 3
+    with pytest.raises(ValueError, match=r"Unknown layer: Mystery\. If it is a custom layer, "
+                                         r"pass it in custom_objects=\{'Mystery': Mystery\}"):
+        generic_utils.deserialize_layer({"class_name": "Mystery", "config": {}})
+    with pytest.raises(ValueError, match="A layer config must be a dict with 'class_name'"):
+        generic_utils.deserialize_layer(["Dense"])
+
+
+def test_safe_mode_scope_nests_and_restores():
+    assert generic_utils.in_safe_mode()
+    with generic_utils.SafeModeScope(False):
+        assert not generic_utils.in_safe_mode()
+        with generic_utils.SafeModeScope(None):  # None: leaves the setting alone
+            assert not generic_utils.in_safe_mode()
+        with generic_utils.SafeModeScope(True):
+            assert generic_utils.in_safe_mode()
+        assert not generic_utils.in_safe_mode()
+    assert generic_utils.in_safe_mode()
 
 
 def make_square():

@@ -72,3 +72,20 @@ def test_convert_kernel_flips_the_spatial_axes():
     k = np.arange(2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
     np.testing.assert_array_equal(np_utils.convert_kernel(k, "th"), k[:, :, ::-1, ::-1])
     np.testing.assert_array_equal(np_utils.convert_kernel(k, "tf"), k[::-1, ::-1])
+
+
+def test_kernels_need_a_flip_only_between_convolving_and_correlating_backends():
+    assert np_utils.kernels_need_flip("tensorflow") and np_utils.kernels_need_flip("cntk")
+    assert not np_utils.kernels_need_flip("theano")
+    # unknown or unsaid backends: no flip, as Keras
+    assert not np_utils.kernels_need_flip(None) and not np_utils.kernels_need_flip("mxnet")
+
+
+def test_flip_kernel_reverses_the_given_axes_and_copies():
+    kernel = np.arange(2 * 3 * 4 * 5, dtype="float32").reshape(2, 3, 4, 5)
+    flipped = np_utils.flip_kernel(kernel, spatial_axes=(2, 3))
+    np.testing.assert_array_equal(flipped, kernel[:, :, ::-1, ::-1])
+    np.testing.assert_array_equal(np_utils.flip_kernel(flipped, (2, 3)), kernel)
+    np.testing.assert_array_equal(np_utils.flip_kernel(kernel, (0,)), kernel[::-1])
+    flipped[0, 0, 0, 0] = -1
+    assert kernel[0, 0, 3, 4] == 19  # a copy, not a view

@@ -1,5 +1,5 @@
 """keras_front/utils/test_utils.py: layer_test catches broken layers (gradient, config,
-shape rule, weights), get_test_data draws Keras 1.2.2's kind of data, keras_test
+shape rule, weights, saving), get_test_data draws Keras 1.2.2's kind of data, keras_test
 cleans up after a test."""
 
 import numpy as np
@@ -30,6 +30,10 @@ class Scale(Layer):
             return input_shape[:-1] + (input_shape[-1] + 1,)
         return input_shape
 
+    def convert_saved_weights(self, weights, keras_version="1", backend=None):
+        """The loading hook: broken, it doubles what the file holds."""
+        return [2 * np.asarray(w) for w in weights] if self.broken == "saving" else weights
+
     def get_config(self):
         config = {**super().get_config(), "broken": self.broken}
         if self.broken != "config":
@@ -51,6 +55,7 @@ def test_a_correct_layer_passes_and_returns_its_output():
     ("shape", r"Scale \(functional\): output shape \(3, 4\) does not match the layer's "
               r"shape rule \(3, 5\)"),
     ("config", "Scale: Model.from_config"),
+    ("saving", "predictions after save_model / load_model"),
 ])
 def test_broken_layers_are_caught(broken, message):
     with pytest.raises(AssertionError, match=message):
