@@ -12,7 +12,7 @@ import gc
 import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,8 +31,10 @@ from .graph import (
 )
 from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
-from .rewrite import RewriteLog, rewrite_graph
 from .tensor import TensorType, as_tensor, is_masked
+
+if TYPE_CHECKING:
+    from .rewrite import RewriteLog
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
@@ -110,6 +112,8 @@ class Function:
         self._check_used(values, on_unused_input)
         self.original = (list(self.inputs), list(values))
 
+        # The rewrite passes load with the first compile, not with `import symgraph`.
+        from .rewrite import RewriteLog, rewrite_graph
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
         self.backend = self._choose_backend(backend)

@@ -16,6 +16,7 @@ import json, sys
 import numpy as np
 import symgraph as sg
 seen = {"import": [m for m in ("scipy", "networkx") if m in sys.modules]}
+seen["rewrite_at_import"] = "symgraph.rewrite" in sys.modules
 x = sg.vector("x", dtype="float64")
 f = sg.function([x], sg.exp(x) + 1)
 f(np.ones(3))
@@ -39,6 +40,7 @@ def test_import_and_a_plain_compile_do_not_import_scipy_or_networkx():
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["import"] == [] and seen["compile"] == []
     assert seen["symgraph_later"] == []  # printers, scan, conv, pool, MPI: on first use
+    assert seen["rewrite_at_import"] is False  # the passes load with the first compile
     assert seen["conv"] == "symgraph.ops.conv"
     x = np.array([0.5, -1.0])
     np.testing.assert_allclose(seen["erf"], scipy.special.erf(x) + scipy.special.expit(x),
