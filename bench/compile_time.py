@@ -10,6 +10,9 @@ and JAX; then pass by pass, and how the time grows with the graph.
   graph building to that step's loss. cold: `$SYMGRAPH_CACHE_DIR` is an empty folder;
   warm: the folder a previous process filled (the whole-function cache skips the rewrite
   passes; symgraph/function_cache.py). Best of --runs processes.
+- the same with the C backend (`SYMGRAPH_FLAGS=backend=c`): cold includes running the C
+  compiler; warm finds the function's rewritten graph and its compiled library in the
+  cache. The ratio columns are each row's time over the NumPy backend row's.
 - peers (their own environment, --peers, default $BENCH_PEERS_PYTHON or
   /work/scratch/peers/bin/python; a missing one prints "peer X: not installed"): the same
   step in PyTensor (C backend; cold = empty compiledir), torch.compile (inductor; cold =
@@ -62,7 +65,11 @@ t0 = time.perf_counter()
 import numpy as np
 import symgraph as sg
 from symgraph import cache
-t1, c1 = time.perf_counter(), time.process_time()
+import os
+def cpu():  # this process's CPU time and its children's (the C compiler)
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+t1, c1 = time.perf_counter(), cpu()
 from bench.compile_time import BATCH, train_step_graph
 ins, outs, ups = train_step_graph()
 f = sg.function(ins, outs, updates=ups)
@@ -70,7 +77,7 @@ rng = np.random.default_rng(0)
 x = rng.random((BATCH, 784), dtype=np.float32)
 y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, BATCH)]
 loss = f(x, y)
-t2, c2 = time.perf_counter(), time.process_time()
+t2, c2 = time.perf_counter(), cpu()
 import json
 print(json.dumps({"import": t1 - t0, "first": t2 - t1, "cpu": c2 - c1, "loss": float(loss[0]),
                   "hits": cache.STATS["function_hits"]}))
@@ -179,7 +186,7 @@ def _run(python: str, script: str, env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def fresh_process(python: str, script: str, cache_env: str, runs: int
+def fresh_process(python: str, script: str, cache_env: str, runs: int, flags: str = ""
                   ) -> tuple[dict, dict]:
     """Best (cold, warm) results of `runs` fresh processes each: cold with an empty cache
     folder every time, warm with the folder a first process filled."""
@@ -187,7 +194,7 @@ def fresh_process(python: str, script: str, cache_env: str, runs: int
         if cache_env == "PYTENSOR_FLAGS":
             return {cache_env: f"base_compiledir={folder},floatX=float32"}
         if cache_env == "SYMGRAPH_CACHE_DIR":
-            return {cache_env: folder, "SYMGRAPH_FLAGS": ""}
+            return {cache_env: folder, "SYMGRAPH_FLAGS": flags}
         return {cache_env: folder}
 
     def best(a: dict | None, b: dict) -> dict:
@@ -244,11 +251,21 @@ def main() -> None:
           f"best of {args.runs}")
     print(f"{'':28}{'import ms':>10}{'cold ms':>10}{'warm ms':>10}{'cold/ours':>10}"
           f"{'warm/ours':>10}")
-    cold, warm = fresh_process(sys.executable, _OURS, "SYMGRAPH_CACHE_DIR", args.runs)
+    cold, warm = fresh_process(sys.executable, _OURS, "SYMGRAPH_CACHE_DIR", args.runs,
+                               "backend=numpy")
     assert warm["hits"] == 1 and cold["hits"] == 0, (cold, warm)
     print(f"{'symgraph (numpy backend)':28}{cold['import'] * 1e3:10.0f}"
           f"{cold['first'] * 1e3:10.1f}{warm['first'] * 1e3:10.1f}{1:10.2f}{1:10.2f}"
           f"   (CPU: cold {cold['cpu'] * 1e3:.1f}, warm {warm['cpu'] * 1e3:.1f} ms)")
+    try:
+        cc, cw = fresh_process(sys.executable, _OURS, "SYMGRAPH_CACHE_DIR", args.runs,
+                               "backend=c")
+        print(f"{'symgraph (C backend)':28}{cc['import'] * 1e3:10.0f}"
+              f"{cc['first'] * 1e3:10.1f}{cw['first'] * 1e3:10.1f}"
+              f"{cc['first'] / cold['first']:10.2f}{cw['first'] / warm['first']:10.2f}"
+              f"   (CPU: cold {cc['cpu'] * 1e3:.1f}, warm {cw['cpu'] * 1e3:.1f} ms)")
+    except RuntimeError as e:
+        print(f"symgraph (C backend): not available ({e})")
     peers = None if args.no_peers else args.peers
     for label, module, script, env in PEERS:
         if args.no_peers:
