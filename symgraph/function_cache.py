@@ -22,7 +22,8 @@ or rewrites defined outside symgraph (their code cannot be fingerprinted), graph
 scan step graphs, and graphs whose ops have no JSON form. `sg.config.function_cache =
 False` (or `SYMGRAPH_FLAGS=function_cache=0`) turns it off. `cache.STATS` counts
 `function_hits`, `function_misses`, `function_stores`, `function_rejected` (an entry
-refused by the checks, then rebuilt) and `function_uncacheable`.
+refused by the checks, then rebuilt) and `function_uncacheable` (not cacheable, or the
+cache folder not writable: the function compiles as if there were no cache).
 """
 
 from __future__ import annotations

@@ -298,3 +298,12 @@ def test_processes_compiling_one_function_at_once_all_succeed(tmp_path):
     assert all(o in (["0", "1"], ["1", "0"]) for o in outs), outs
     entries = list((tmp_path / "c" / function_cache.KIND).iterdir())
     assert len(entries) == 1 and not entries[0].name.startswith(".")  # no temp files left
+
+
+def test_an_unusable_cache_folder_only_costs_the_cache(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SYMGRAPH_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    f = _fused()
+    np.testing.assert_allclose(f(np.array([0.0, 1.0])), [2.5, 2.5 * np.e + np.tanh(1.0)])
+    assert cache.STATS["function_misses"] == 1 and cache.STATS["function_uncacheable"] == 1
