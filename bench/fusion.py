@@ -1,4 +1,5 @@
-"""A chain of 8 elementwise ops, fused into one kernel, against plain NumPy.
+"""A chain of 8 elementwise ops, fused into one kernel, against plain NumPy; and the
+issue-9 chain on the C backend against every peer.
 
     python -m bench.fusion
 
@@ -10,10 +11,20 @@ the compiled function without fusion (8 NumPy calls, the in-place pass reusing b
 and NumPy written by hand with `out=` (the best one can do from Python). Time is the
 best of several interleaved repeats; peak memory is what `tracemalloc` sees NumPy
 allocate during one call (the inputs exist before, the output is counted).
+
+Second table (issue 9): exp(-x*x)*tanh(y) + 1/(1+exp(-x*y)) - log1p(x*x) on 10^7
+float64, plain NumPy against symgraph's NumPy backend, its C backend (one C loop, SIMD
+math, both cores), and the peers run in a subprocess with $BENCH_PEERS_PYTHON (default
+/work/scratch/peers/bin/python): JAX jit, torch.compile, numexpr, PyTensor (C backend).
+Times are best-of-7 per call, ratios are NumPy's time over the row's (higher = faster).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import timeit
 import tracemalloc
 from collections.abc import Callable
@@ -69,7 +80,100 @@ def best_times(fns: list[Callable[[], object]], repeats: int = REPEATS) -> list[
     return best
 
 
+CHAIN_N = 10 ** 7
+PEERS = os.environ.get("BENCH_PEERS_PYTHON", "/work/scratch/peers/bin/python")
+_PEER_SCRIPT = r"""
+import json, sys, time, timeit
+import numpy as np
+n = int(sys.argv[1])
+r = np.random.default_rng(0)
+x, y = r.normal(size=n), r.normal(size=n)
+def best(fn):
+    fn(); return min(timeit.repeat(fn, number=1, repeat=7))
+out = {}
+try:
+    import jax, jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    f = jax.jit(lambda x, y: jnp.exp(-x*x)*jnp.tanh(y) + 1/(1+jnp.exp(-x*y)) - jnp.log1p(x*x))
+    jx, jy = jnp.asarray(x), jnp.asarray(y)
+    out["JAX jit"] = best(lambda: f(jx, jy).block_until_ready())
+except Exception as e:
+    out["JAX jit"] = repr(e)
+try:
+    import torch
+    tf = torch.compile(lambda x, y: torch.exp(-x*x)*torch.tanh(y) + 1/(1+torch.exp(-x*y))
+                       - torch.log1p(x*x))
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    out["torch.compile"] = best(lambda: tf(tx, ty))
+except Exception as e:
+    out["torch.compile"] = repr(e)
+try:
+    import numexpr
+    out["numexpr"] = best(lambda: numexpr.evaluate(
+        "exp(-x*x)*tanh(y) + 1/(1+exp(-x*y)) - log1p(x*x)"))
+except Exception as e:
+    out["numexpr"] = repr(e)
+try:
+    import pytensor, pytensor.tensor as pt
+    a, b = pt.dvector("a"), pt.dvector("b")
+    pf = pytensor.function([a, b], pt.exp(-a*a)*pt.tanh(b) + 1/(1+pt.exp(-a*b)) - pt.log1p(a*a))
+    out["PyTensor (C)"] = best(lambda: pf(x, y))
+except Exception as e:
+    out["PyTensor (C)"] = repr(e)
+print(json.dumps(out))
+"""
+
+
+def issue_chain(x, y):
+    """exp(-x*x)*tanh(y) + 1/(1+exp(-x*y)) - log1p(x*x), for symbolic or NumPy arrays."""
+    return np.exp(-x * x) * np.tanh(y) + 1 / (1 + np.exp(-x * y)) - np.log1p(x * x)
+
+
+def peer_times(n: int) -> dict[str, float | str]:
+    """{peer: seconds per call, or why it is missing}, measured in the peers' Python."""
+    if not os.path.exists(PEERS):
+        return {p: "not installed" for p in ("JAX jit", "torch.compile", "numexpr",
+                                               "PyTensor (C)")}
+    res = subprocess.run([PEERS, "-c", _PEER_SCRIPT, str(n)], capture_output=True,
+                         text=True, timeout=1800)
+    if res.returncode != 0:
+        return {"peers": f"failed: {res.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def chain_table() -> None:
+    """The issue-9 chain: NumPy, symgraph's two backends, the peers (one run)."""
+    xs, ys = sg.dvector("x"), sg.dvector("y")
+    on_numpy = sg.function([xs, ys], issue_chain(xs, ys), backend="numpy")
+    on_c = sg.function([xs, ys], issue_chain(xs, ys), backend="c")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=CHAIN_N), rng.normal(size=CHAIN_N)
+    np.testing.assert_allclose(on_c(x, y), issue_chain(x, y), rtol=1e-9, atol=1e-12)
+    rows = [("NumPy", lambda: issue_chain(x, y)),
+            ("symgraph, NumPy backend", lambda: on_numpy(x, y)),
+            ("symgraph, C backend", lambda: on_c(x, y))]
+    times = best_times([fn for _, fn in rows])
+    results: list[tuple[str, float | str]] = list(zip([r for r, _ in rows], times,
+                                                      strict=True))
+    results += list(peer_times(CHAIN_N).items())
+    print(f"exp(-x*x)*tanh(y) + 1/(1+exp(-x*y)) - log1p(x*x), {CHAIN_N:.0e} float64, "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'variant':<28}{'ms':>9}{'speed-up vs NumPy':>20}")
+    for label, t in results:
+        if isinstance(t, str):
+            print(f"{label:<28}{'':>9}  {t}")
+        else:
+            print(f"{label:<28}{t * 1e3:9.2f}{times[0] / t:20.2f}")
+
+
 def main() -> None:
+    if "--chain" not in sys.argv:
+        eight_op_table()
+        print()
+    chain_table()
+
+
+def eight_op_table() -> None:
     xs, ys = sg.dvector("x"), sg.dvector("y")
     fused = sg.function([xs, ys], chain8(xs, ys))
     unfused = sg.function([xs, ys], chain8(xs, ys), exclude=["fusion"])

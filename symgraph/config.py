@@ -63,7 +63,9 @@ class Config:
     # Keep rewritten graphs of compiled functions in the cache (function_cache.py), so a
     # new process compiling the same graph skips the rewrite passes.
     function_cache: bool = True
+    # The C backend's compiler command, and flags added to its own (codegen/cbuild.py).
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
+    cflags: str = ""
 
     def __post_init__(self) -> None:
         # Settings made by `change()`: per thread and per asyncio task (a context variable),

@@ -38,6 +38,19 @@ if TYPE_CHECKING:
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
+# backend='auto' uses the C backend when a C compiler works.
+AUTO_USES_C = False
+_WARNED: set[str] = set()
+
+
+def _fall_back(reason: str) -> None:
+    """backend='auto' without a working C compiler: the NumPy backend, one warning."""
+    if reason in _WARNED:
+        return
+    _WARNED.add(reason)
+    import warnings
+    warnings.warn(f"symgraph: backend='auto' uses the NumPy backend: {reason}",
+                  RuntimeWarning, stacklevel=4)
 
 
 class SymgraphRuntimeError(RuntimeError):
@@ -116,6 +129,7 @@ class Function:
         from .rewrite import RewriteLog, rewrite_graph
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
+        self._requested_backend = backend
         self.backend = self._choose_backend(backend)
         # Compiling allocates many small objects and frees few: Python's cyclic collector
         # would rescan the growing heap again and again (a quadratic cost on big graphs).
@@ -216,17 +230,38 @@ class Function:
 
     @staticmethod
     def _choose_backend(backend: str) -> str:
+        """'numpy' or 'c': 'auto' is C when a C compiler works (probed once per process)."""
         if backend not in ("auto", "numpy", "c"):
             raise ValueError(f"backend must be 'auto', 'numpy' or 'c', got {backend!r}")
-        if backend == "c":
-            raise NotImplementedError("backend='c': the C backend is not available in this "
-                                      "version; use backend='numpy' (or 'auto')")
-        return "numpy"
+        if backend == "numpy" or (backend == "auto" and not AUTO_USES_C):
+            return "numpy"
+        from .codegen import cbuild
+        try:
+            cbuild.compiler()
+        except cbuild.CompileError as e:
+            if backend == "c":
+                raise
+            _fall_back(str(e))
+            return "numpy"
+        return "c"
 
     def _compile(self) -> None:
         from .codegen.numpy_backend import generate
-        gen = generate(self.fgraph, len(self.outputs), [s for s, _ in self.updates],
-                       self.name, self.single)
+        args = (self.fgraph, len(self.outputs), [s for s, _ in self.updates], self.name,
+                self.single)
+        self._c_source = ""
+        if self.backend == "c":
+            from .codegen import c_backend, cbuild
+            try:
+                gen, self._c_source = c_backend.compile_c(*args)
+            except cbuild.CompileError as e:
+                if self._requested_backend == "c":
+                    raise
+                _fall_back(str(e))
+                self.backend = "numpy"
+                gen = generate(*args)
+        else:
+            gen = generate(*args)
         self._gen = gen
         self._fn = gen.fn
         updated = sorted((s.container for s, _ in self.updates), key=lambda c: c.uid)
@@ -245,9 +280,13 @@ class Function:
     # ---- public views
     @property
     def source(self) -> str:
-        """The generated Python source (fused kernels first, then the function)."""
-        kernels = [getattr(v, "__symgraph_source__", None) for v in self._fn.__globals__.values()]
-        return "".join(k + "\n" for k in kernels if isinstance(k, str)) + self._gen.source
+        """The generated source: the C module (C backend), the fused NumPy kernels, then
+        the Python function calling them."""
+        kernels = [getattr(v, "__symgraph_source__", None)
+                   for v in self._gen.fn.__globals__.values()]
+        c = f"/* C module */\n{self._c_source}\n# Python driver\n" if self._c_source else ""
+        return c + "".join(k + "\n" for k in kernels if isinstance(k, str)) + \
+            self._gen.source
 
     @property
     def graph(self) -> FunctionGraph:

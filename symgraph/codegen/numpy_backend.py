@@ -21,7 +21,7 @@ import itertools
 import keyword
 import linecache
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..fgraph import FunctionGraph
 from ..graph import Apply, Constant, SharedVariable, Variable
 from ..ops.buffers import UpdateBuffer
 from ..ops.control import Region, branch_regions, is_lazy
-from ..ops.registry import RenderContext, alias_sources
+from ..ops.registry import FreshNames, RenderContext, alias_sources
 from ..tensor import TensorType
 
 _counter = itertools.count()
@@ -78,16 +78,15 @@ def constant_literal(c: Constant) -> str | None:
 
 
 class _Namer:
+    """Local names of the generated function (registry.FreshNames: `x`, `x_1`, ...)."""
+
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.names: dict[Variable, str] = {}
-        self._next: dict[str, int] = {}  # a name given to 2,000 variables: no rescans
+        self._fresh = FreshNames(self.used, "_")
 
     def fresh(self, base: str) -> str:
-        name, n = base, self._next.get(base, 1)
-        while name in self.used:
-            name, n = f"{base}_{n}", n + 1
-        self._next[base] = n
+        name = self._fresh.fresh(base)
         self.used.add(name)
         return name
 
@@ -95,9 +94,17 @@ class _Namer:
         return self.names[v]
 
 
+Renderer = Callable[[RenderContext, Apply, Sequence[str]], "str | None"]
+
+
 def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVariable],
-             name: str = "f", single: bool = True) -> Generated:
-    """Source for `fgraph` (outputs, then one value per update) and the compiled function."""
+             name: str = "f", single: bool = True,
+             renderers: Mapping[type, Renderer] | None = None) -> Generated:
+    """Source for `fgraph` (outputs, then one value per update) and the compiled function.
+
+    `renderers` is a backend: {op type: renderer(ctx, node, input names) -> expression,
+    or None to keep the op's own NumPy `render`} (the C backend's table,
+    codegen/c_backend.py); without it every node renders as NumPy."""
     ctx = RenderContext()
     namer = _Namer()
     names = namer.names
@@ -166,7 +173,10 @@ def generate(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVari
                 body.append((indent + 1, f"{outs}{',' if n > 1 else ''} = "
                              f"{', '.join(ins[1 + n:])}", node))
                 continue
-            expr = node.op.render(ctx, node, ins)
+            render = renderers.get(type(node.op)) if renderers else None
+            expr = render(ctx, node, ins) if render is not None else None
+            if expr is None:
+                expr = node.op.render(ctx, node, ins)
             body.append((indent, f"{outs} = {expr}", node))
 
     emit(None, 1)

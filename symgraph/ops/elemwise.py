@@ -9,8 +9,11 @@ Dtype rules: None = NumPy's own promotion for the function (probed once per dtyp
 float64, int16 -> float32, int8/bool -> float16), inputs cast to it before the call;
 'bool' = a predicate; 'switch' = the common dtype of the two branches; a dtype name = a cast.
 
-C expressions see their inputs already converted to the computation dtype (tgmath.h makes
-`exp` generic); `sg_*` helpers are defined by the C backend's preamble.
+C expressions see their inputs already converted to the computation dtype (`c_expr`):
+the output dtype, except for casts and predicates (their input's dtype) and switch's
+condition; tgmath.h makes `exp` generic, `sg_*` helpers are defined by the C backend's
+preamble (codegen/c_backend.py). A row whose C form depends on the dtype says so in
+`c_for` ({dtype name or kind ('b', 'i', 'u', 'f'): template}; None = NumPy only).
 
 Gradient rules take (*inputs, out, g) and return one gradient per input (None = no
 gradient flows to that input). They build graph nodes, never arrays; undoing
@@ -48,6 +51,7 @@ class ScalarOp:
     commutative: bool = False
     associative: bool = False
     identity: float | None = None
+    c_for: dict[str, str | None] | None = None  # C templates by dtype (module docstring)
 
     def to_json_ref(self) -> dict[str, str]:
         return {"scalar_op": self.name}
@@ -112,18 +116,9 @@ class Elemwise(Op):
         return Apply(self, xs, [TensorType(out_dtype, shape)])
 
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
-        row, out_dtype = self.scalar, node.outputs[0].dtype
-        if row.dtype == "float":
-            ins = [a if v.dtype == out_dtype else f"{a}.astype(np.{out_dtype})"
-                   for a, v in zip(ins, node.inputs, strict=True)]
-        if row.py == "@":  # a helper function, not an expression
-            expr = f"{ctx.ref(row.fn, row.name)}({', '.join(ins)})"
-        else:
-            expr = row.py.format(*ins)
-        if row.dtype == "float" and natural_dtype(row, out_dtype) != out_dtype:
-            # SciPy's special functions have no float16 loop: erf(f16) computes in f32/f64.
-            return f"({expr}).astype(np.{out_dtype})"
-        return expr
+        from ..codegen.kernels import plain_call
+        return plain_call(ctx, self.scalar, ins, [v.dtype for v in node.inputs],
+                          node.outputs[0].dtype)
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable | None]) -> list[Variable | None]:
@@ -144,9 +139,17 @@ class Elemwise(Op):
             out.append(gx if gx.dtype == x.dtype else cast(gx, x.dtype))
         return out
 
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]):
-        from .shape import broadcast_shape_symbolic
-        return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                    ) -> list[list[Variable]]:
+        return broadcast_infer_shape(node, input_shapes)
+
+
+def broadcast_infer_shape(node: Apply, input_shapes: Sequence[Sequence[Variable]]
+                          ) -> list[list[Variable]]:
+    """The output shape of an elementwise node (Elemwise, Composite, InplaceElemwise):
+    its inputs' shapes broadcast."""
+    from .shape import broadcast_shape_symbolic
+    return [broadcast_shape_symbolic(node.inputs, input_shapes, node.outputs[0])]
 
 
 _DTYPE_CACHE: dict[tuple, str] = {}
@@ -235,16 +238,23 @@ mul = row("mul", 2, np.multiply, "{0} * {1}", "({0} * {1})", None,
           lambda x, y, out, g: (g * y, g * x), commutative=True, associative=True, identity=1)
 true_div = row("true_div", 2, np.true_divide, "{0} / {1}", "({0} / {1})", None,
                lambda x, y, out, g: (g / y, -g * out / y))
-floor_div = row("floor_div", 2, np.floor_divide, "{0} // {1}", "sg_floordiv({0}, {1})", None,
-                lambda x, y, out, g: (zeros_like(x), zeros_like(y)))
-mod = row("mod", 2, np.remainder, "{0} % {1}", "sg_mod({0}, {1})", None,
-          lambda x, y, out, g: (g, -g * floor_div(x, y)))
+floor_div = row("floor_div", 2, np.floor_divide, "{0} // {1}", "sg_floordiv_i({0}, {1})",
+                None,
+                lambda x, y, out, g: (zeros_like(x), zeros_like(y)),
+                c_for={"float64": "sg_floordiv_d({0}, {1})",
+                       "float32": "sg_floordiv_f({0}, {1})", "u": "sg_div_u({0}, {1})"})
+mod = row("mod", 2, np.remainder, "{0} % {1}", "sg_mod_i({0}, {1})", None,
+          lambda x, y, out, g: (g, -g * floor_div(x, y)),
+          c_for={"float64": "sg_mod_d({0}, {1})", "float32": "sg_mod_f({0}, {1})",
+                 "u": "sg_mod_u({0}, {1})"})
 pow = row("pow", 2, np.power, "{0} ** {1}", "pow({0}, {1})", None,
           # d/dy x^y = x^y log x, which tends to 0 where x^y = 0 (not 0 * -inf = nan at x = 0)
-          lambda x, y, out, g: (g * y * pow(x, y - 1), g * switch(eq(out, 0), 0, out * log(x))))
+          lambda x, y, out, g: (g * y * pow(x, y - 1), g * switch(eq(out, 0), 0, out * log(x))),
+          c_for={"b": None, "i": None, "u": None})  # integer powers stay on NumPy
 neg = row("neg", 1, np.negative, "-{0}", "(-{0})", None, lambda x, out, g: -g)
-abs = row("abs", 1, np.absolute, "np.abs({0})", "fabs({0})", None,
-          lambda x, out, g: g * sign(x))  # d|x|/dx = 0 at 0, as NumPy's sign and Theano
+# d|x|/dx = 0 at 0, as NumPy's sign and Theano
+abs = row("abs", 1, np.absolute, "np.abs({0})", "({0} < 0 ? -{0} : {0})", None,
+          lambda x, out, g: g * sign(x), c_for={"f": "fabs({0})"})
 reciprocal = row("reciprocal", 1, np.reciprocal, "np.reciprocal({0})", "(1 / {0})", "float",
                  lambda x, out, g: -g * out * out)
 square = row("square", 1, np.square, "np.square({0})", "({0} * {0})", None,
@@ -310,14 +320,15 @@ relu = row("relu", 1, _relu, "np.maximum({0}, 0)", "sg_max({0}, 0)", None,
            lambda x, out, g: g * gt(out, 0))  # out > 0 iff x > 0; x itself can then die
 
 # rounding: piecewise constant, so the gradient is zero almost everywhere
-sign = row("sign", 1, np.sign, "np.sign({0})", "sg_sign({0})", None,
-           lambda x, out, g: zeros_like(x))
+sign = row("sign", 1, np.sign, "np.sign({0})", "(({0} > 0) - ({0} < 0))", None,
+           lambda x, out, g: zeros_like(x),
+           c_for={"f": "({0} != {0} ? {0} : ({0} > 0) - ({0} < 0))"})  # sign(nan) = nan
 floor = row("floor", 1, np.floor, "np.floor({0})", "floor({0})", None,
             lambda x, out, g: zeros_like(x))
 ceil = row("ceil", 1, np.ceil, "np.ceil({0})", "ceil({0})", None,
            lambda x, out, g: zeros_like(x))
 round = row("round", 1, np.round, "np.round({0})", "nearbyint({0})", None,  # half to even
-            lambda x, out, g: zeros_like(x))
+            lambda x, out, g: zeros_like(x), c_for={"b": "{0}", "i": "{0}", "u": "{0}"})
 
 # comparisons and logic: bool results carry no gradient
 eq = row("eq", 2, np.equal, "{0} == {1}", "({0} == {1})", "bool", commutative=True)
@@ -331,10 +342,12 @@ and_ = row("and_", 2, np.bitwise_and, "{0} & {1}", "({0} & {1})", None,
 or_ = row("or_", 2, np.bitwise_or, "{0} | {1}", "({0} | {1})", None,
           commutative=True, associative=True)
 xor = row("xor", 2, np.bitwise_xor, "{0} ^ {1}", "({0} ^ {1})", None, commutative=True)
-invert = row("invert", 1, np.invert, "~{0}", "sg_invert({0})", None)
+invert = row("invert", 1, np.invert, "~{0}", "(~{0})", None, c_for={"b": "(!{0})"})
 not_ = row("not_", 1, np.logical_not, "np.logical_not({0})", "(!{0})", "bool")
-isnan = row("isnan", 1, np.isnan, "np.isnan({0})", "isnan({0})", "bool")
-isinf = row("isinf", 1, np.isinf, "np.isinf({0})", "isinf({0})", "bool")
+isnan = row("isnan", 1, np.isnan, "np.isnan({0})", "isnan({0})", "bool",
+            c_for={"b": "0", "i": "0", "u": "0"})
+isinf = row("isinf", 1, np.isinf, "np.isinf({0})", "isinf({0})", "bool",
+            c_for={"b": "0", "i": "0", "u": "0"})
 
 # selection
 switch = row("switch", 3, _switch, "np.where({0}, {1}, {2})", "({0} ? {1} : {2})", "switch",
@@ -351,9 +364,9 @@ def cast_op(dtype: str) -> Elemwise:
     """The cast row for one target dtype (rows are made on first use)."""
     dtype = dtypes.as_dtype(dtype)
     if dtype not in _CAST_ROWS:
+        c = "({0} != 0)" if dtype == "bool" else f"(({dtypes_c(dtype)}){{0}})"
         scalar = ScalarOp(f"cast{{{dtype}}}", 1, lambda x, _d=dtype: np.asarray(x).astype(_d),
-                          f"{{0}}.astype(np.{dtype})", f"(({dtypes_c(dtype)}){{0}})", dtype,
-                          lambda x, out, g: g)
+                          f"{{0}}.astype(np.{dtype})", c, dtype, lambda x, out, g: g)
         TABLE[scalar.name] = scalar
         _CAST_ROWS[dtype] = Elemwise(scalar)
     return _CAST_ROWS[dtype]
@@ -365,6 +378,49 @@ def dtypes_c(dtype: str) -> str:
             "int64": "npy_int64", "uint8": "npy_uint8", "uint16": "npy_uint16",
             "uint32": "npy_uint32", "uint64": "npy_uint64", "float16": "npy_half",
             "float32": "npy_float32", "float64": "npy_float64"}.get(dtype, dtype)
+
+
+# dtypes the C backend computes in (float16 and complex stay on NumPy)
+C_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+            "float32", "float64")
+
+
+def c_expr(row: ScalarOp, args: Sequence[str], arg_dtypes: Sequence[str],
+           out_dtype: str) -> str | None:
+    """The C expression of `row` on C expressions `args` (None: no C form for these
+    dtypes). Arguments are converted to the computation dtype first (see the module
+    docstring): `true_div` on integers divides in float64, as NumPy does."""
+    if out_dtype not in C_DTYPES or any(d not in C_DTYPES for d in arg_dtypes):
+        return None
+    if row.name.startswith("cast{") or row.dtype == "bool":
+        compute = dtypes.upcast(*arg_dtypes)
+        texts = list(args)
+    else:
+        compute = out_dtype
+        texts = [a if i == 0 and row.dtype == "switch" else c_convert(a, d, compute)
+                 for i, (a, d) in enumerate(zip(args, arg_dtypes, strict=True))]
+    template = row.c
+    if row.c_for:
+        kind = np.dtype(compute).kind
+        template = row.c_for.get(compute, row.c_for.get(kind, template))
+    if template is None:
+        return None
+    return template.format(*texts)
+
+
+def c_temp(dtype: str) -> str:
+    """The C type of a computed value: bool values are `int` in registers (a char among
+    floats keeps GCC from vectorizing the loop), arrays keep npy_bool."""
+    return "int" if dtype == "bool" else dtypes_c(dtype)
+
+
+def c_convert(text: str, dtype: str, to: str) -> str:
+    """C expression converting `text` of `dtype` to `to` (to bool: nonzero, as NumPy)."""
+    if dtype == to:
+        return text
+    if to == "bool":
+        return f"({text} != 0)"
+    return f"(({dtypes_c(to)}){text})"
 
 
 def cast(x: Any, dtype: Any) -> Variable:

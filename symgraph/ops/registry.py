@@ -31,6 +31,24 @@ OPS: dict[str, type[Op]] = {}
 _SP, _SLA = LazyModule("scipy.special"), LazyModule("scipy.linalg")
 
 
+class FreshNames:
+    """Hands out names not taken yet: `base`, then `base<sep>1`, `base<sep>2`, ... One
+    counter per base, so the 2,000th kernel named _fused does not retry 1,999 names.
+    `taken` is the collection to check (a namespace dict, a set of used names)."""
+
+    def __init__(self, taken: Any, sep: str = "") -> None:
+        self.taken = taken
+        self.sep = sep
+        self._next: dict[str, int] = {}
+
+    def fresh(self, base: str) -> str:
+        name, n = base, self._next.get(base, 1)
+        while name in self.taken:
+            name, n = f"{base}{self.sep}{n}", n + 1
+        self._next[base] = n
+        return name
+
+
 class RenderContext:
     """Names the objects generated code refers to, so the code reads `np.exp(x)`."""
 
@@ -38,8 +56,7 @@ class RenderContext:
         # SciPy is imported when generated code first uses it (symgraph/lazy.py).
         self.namespace: dict[str, Any] = {"np": np, "sp": _SP, "sla": _SLA}
         self._by_id: dict[int, str] = {}
-        self._next: dict[str, int] = {}  # next suffix to try per label (2,000 kernels
-        # named _fused, _fused1, ... must not each try every earlier suffix)
+        self._names = FreshNames(self.namespace)
 
     def ref(self, obj: Any, hint: str = "obj") -> str:
         """A name bound to `obj` in the generated code's globals."""
@@ -55,11 +72,7 @@ class RenderContext:
         key = id(obj)
         if key in self._by_id:
             return self._by_id[key]
-        base = "_" + "".join(c if c.isalnum() else "_" for c in hint)
-        label, n = base, self._next.get(base, 1)
-        while label in self.namespace:
-            label, n = f"{base}{n}", n + 1
-        self._next[base] = n
+        label = self._names.fresh("_" + "".join(c if c.isalnum() else "_" for c in hint))
         self.namespace[label] = obj
         self._by_id[key] = label
         return label

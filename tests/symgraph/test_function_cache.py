@@ -307,3 +307,47 @@ def test_an_unusable_cache_folder_only_costs_the_cache(tmp_path, monkeypatch):
     f = _fused()
     np.testing.assert_allclose(f(np.array([0.0, 1.0])), [2.5, 2.5 * np.e + np.tanh(1.0)])
     assert cache.STATS["function_misses"] == 1 and cache.STATS["function_uncacheable"] == 1
+
+
+_C_STEP = """
+import json
+import numpy as np
+import symgraph as sg
+from symgraph import cache
+from symgraph.codegen import cbuild
+from symgraph.examples import init_mlp, mlp_sgd_graph
+g = mlp_sgd_graph(init_mlp((6, 5, 3), seed=1), lr=0.1)
+f = sg.function(g.inputs, g.loss, updates=g.updates, backend="c")
+rng = np.random.default_rng(2)
+x = rng.random((4, 6)); y = np.eye(3)[rng.integers(0, 3, 4)]
+losses = [float(f(x, y)) for _ in range(3)]
+print(json.dumps({"stats": dict(cache.STATS), "c": dict(cbuild.STATS), "losses": losses,
+                  "weights": [w.get_value().tolist() for w in g.weights],
+                  "backend": f.backend}))
+"""
+
+
+def test_a_c_backend_function_skips_rewriting_and_the_c_compiler_in_a_second_process(
+        tmp_path):
+    from symgraph.codegen import cbuild
+    try:
+        cbuild.compiler()
+    except cbuild.CompileError as e:
+        pytest.skip(f"no working C compiler here: {e}")
+    env = {**os.environ, "SYMGRAPH_CACHE_DIR": str(tmp_path / "c"), "SYMGRAPH_FLAGS": ""}
+
+    def run() -> dict:
+        out = subprocess.run([sys.executable, "-c", _C_STEP], capture_output=True,
+                             text=True, check=True, cwd=ROOT, env=env)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first, second = run(), run()
+    assert first["backend"] == second["backend"] == "c"
+    assert first["stats"].get("function_stores") == 1 and first["c"].get("compiles", 0) >= 1
+    assert second["stats"].get("function_hits") == 1
+    assert second["c"].get("compiles", 0) == 0  # the library was found by its source hash
+    numpy_run = _run_step(tmp_path / "np")
+    np.testing.assert_allclose(second["losses"], first["losses"], rtol=0, atol=0)
+    np.testing.assert_allclose(second["losses"], numpy_run["losses"], rtol=1e-12)
+    for a, b in zip(second["weights"], numpy_run["weights"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
