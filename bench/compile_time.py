@@ -1,24 +1,41 @@
-"""How long compiling takes: the MLP train step, cold and warm, pass by pass; and how the
-time grows with the graph.
+"""How long compiling takes: the MLP train step from graph building to first result, in a
+fresh process, with an empty and with a filled cache, next to PyTensor, torch.compile
+and JAX; then pass by pass, and how the time grows with the graph.
 
-    python -m bench.compile_time
+    python -m bench.compile_time [--runs 3] [--peers /path/to/python] [--no-peers]
 
-- cold: a fresh Python process imports symgraph, builds the 784-512-512-10 train step
-  graph (relu, softmax + categorical cross-entropy, SGD updates) and compiles it; best of
-  3 processes, import time shown apart;
-- warm: the same graph compiled again in one process (best of 7), split into the rewrite
-  passes and code generation, with the graph size before and after rewriting;
+- fresh process: a new Python imports symgraph (shown apart), builds the 784-512-512-10
+  train step graph (relu, softmax + categorical cross-entropy, SGD updates, float32),
+  compiles it and computes one step on a batch of 128 -- "first result" is the time from
+  graph building to that step's loss. cold: `$SYMGRAPH_CACHE_DIR` is an empty folder;
+  warm: the folder a previous process filled (the whole-function cache skips the rewrite
+  passes; symgraph/function_cache.py). Best of --runs processes.
+- the same with the C backend (`SYMGRAPH_FLAGS=backend=c`): cold includes running the C
+  compiler; warm finds the function's rewritten graph and its compiled library in the
+  cache. The ratio columns are each row's time over the NumPy backend row's.
+- peers (their own environment, --peers, default $BENCH_PEERS_PYTHON or
+  /work/scratch/peers/bin/python; a missing one prints "peer X: not installed"): the same
+  step in PyTensor (C backend; cold = empty compiledir), torch.compile (inductor; cold =
+  empty TORCHINDUCTOR_CACHE_DIR) and JAX jit (cold = empty persistent compilation cache,
+  warm = that cache filled).
+- in one process: the same graph compiled again with the function cache off (best of
+  7), split into the rewrite passes and code generation, with the graph size before
+  and after rewriting;
 - scaling: train steps of deeper MLPs (more layers, so more nodes): milliseconds per
   compile and microseconds per node, which should stay flat if the passes are linear.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import symgraph as sg
 from symgraph.examples import init_mlp, mlp_sgd_graph
@@ -27,6 +44,9 @@ from symgraph.graph import toposort
 from symgraph.rewrite import rewrite_graph
 
 SIZES = (784, 512, 512, 10)
+BATCH = 128
+DEFAULT_PEERS = "/work/scratch/peers/bin/python"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def train_step_graph(sizes: Sequence[int] = SIZES):
@@ -37,40 +57,170 @@ def train_step_graph(sizes: Sequence[int] = SIZES):
     return g.inputs, [g.loss], g.updates
 
 
-_COLD = """
+# Every script prints one JSON line: {"import": s, "first": s} (first = graph building
+# to the first step's loss), and "hits" where the framework can say.
+_OURS = """
 import time
 t0 = time.perf_counter()
+import numpy as np
 import symgraph as sg
-t1 = time.perf_counter()
-from bench.compile_time import train_step_graph
+from symgraph import cache
+import os
+def cpu():  # this process's CPU time and its children's (the C compiler)
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+t1, c1 = time.perf_counter(), cpu()
+from bench.compile_time import BATCH, train_step_graph
 ins, outs, ups = train_step_graph()
-t2 = time.perf_counter()
-sg.function(ins, outs, updates=ups)
-t3 = time.perf_counter()
+f = sg.function(ins, outs, updates=ups)
+rng = np.random.default_rng(0)
+x = rng.random((BATCH, 784), dtype=np.float32)
+y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, BATCH)]
+loss = f(x, y)
+t2, c2 = time.perf_counter(), cpu()
 import json
-print(json.dumps({"import": t1 - t0, "build": t2 - t1, "compile": t3 - t2}))
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "cpu": c2 - c1, "loss": float(loss[0]),
+                  "hits": cache.STATS["function_hits"]}))
 """
 
+_DATA = """
+def data():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    sizes = (784, 512, 512, 10)
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        lim = np.sqrt(6.0 / (a + b))
+        params += [rng.uniform(-lim, lim, (a, b)).astype(np.float32),
+                   np.zeros(b, np.float32)]
+    x = rng.random((128, 784), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 128)]
+    return params, x, y
+"""
 
-def cold(runs: int = 3) -> dict[str, float]:
-    """Best times of a fresh process: import, graph building, first compile."""
-    best: dict[str, float] = {}
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _COLD], capture_output=True, text=True,
-                             check=True)
-        for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items():
-            best[k] = min(best.get(k, float("inf")), v)
-    return best
+_PYTENSOR = _DATA + """
+import time, json
+t0 = time.perf_counter()
+import pytensor
+import pytensor.tensor as pt
+t1 = time.perf_counter()
+params, xv, yv = data()
+x, y = pt.matrix("x", dtype="float32"), pt.matrix("y", dtype="float32")
+shared = [pytensor.shared(p) for p in params]
+h = x
+for k in range(3):
+    z = pt.dot(h, shared[2 * k]) + shared[2 * k + 1]
+    h = pt.special.softmax(z, axis=1) if k == 2 else pt.maximum(z, 0)
+loss = pt.mean(pt.nnet.categorical_crossentropy(h, y)) if hasattr(pt, "nnet") else \\
+    -pt.mean(pt.sum(y * pt.log(h), axis=1))
+grads = pytensor.grad(loss, shared)
+f = pytensor.function([x, y], loss, updates=[(p, p - 0.01 * g) for p, g in zip(shared, grads)])
+out = f(xv, yv)
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": float(out),
+                  "linker": str(f.maker.linker)[:40]}))
+"""
+
+_TORCH = _DATA + """
+import time, json
+t0 = time.perf_counter()
+import torch
+t1 = time.perf_counter()
+params, xv, yv = data()
+ps = [torch.tensor(p, requires_grad=True) for p in params]
+def loss_fn(x, y, *ps):
+    h = x
+    for k in range(3):
+        z = h @ ps[2 * k] + ps[2 * k + 1]
+        h = torch.log_softmax(z, dim=1) if k == 2 else torch.relu(z)
+    return -(y * h).sum(dim=1).mean()
+step = torch.compile(loss_fn)
+x, y = torch.from_numpy(xv), torch.from_numpy(yv)
+loss = step(x, y, *ps)
+loss.backward()
+with torch.no_grad():
+    for p in ps:
+        p -= 0.01 * p.grad
+out = float(loss)
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": out}))
+"""
+
+_JAX = _DATA + """
+import time, json, os
+t0 = time.perf_counter()
+import jax
+import jax.numpy as jnp
+jax.config.update("jax_compilation_cache_dir", os.environ["BENCH_JAX_CACHE"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+t1 = time.perf_counter()
+params, xv, yv = data()
+def loss_fn(ps, x, y):
+    h = x
+    for k in range(3):
+        z = h @ ps[2 * k] + ps[2 * k + 1]
+        h = jax.nn.log_softmax(z, axis=1) if k == 2 else jax.nn.relu(z)
+    return -(y * h).sum(axis=1).mean()
+@jax.jit
+def step(ps, x, y):
+    loss, g = jax.value_and_grad(loss_fn)(ps, x, y)
+    return loss, [p - 0.01 * d for p, d in zip(ps, g)]
+loss, ps = step([jnp.asarray(p) for p in params], jnp.asarray(xv), jnp.asarray(yv))
+out = float(loss)
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": out}))
+"""
+
+# name, script, {env var: the cache folder}
+PEERS = [("PyTensor (C)", "pytensor", _PYTENSOR, "PYTENSOR_FLAGS"),
+         ("torch.compile", "torch", _TORCH, "TORCHINDUCTOR_CACHE_DIR"),
+         ("JAX jit", "jax", _JAX, "BENCH_JAX_CACHE")]
 
 
-def warm(ins, outs, ups, repeats: int = 7) -> tuple[float, dict[str, float], int, int]:
-    """Best whole-compile time, best time per pass, nodes before and after rewriting."""
+def _run(python: str, script: str, env: dict[str, str]) -> dict:
+    out = subprocess.run([python, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, **env}, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fresh_process(python: str, script: str, cache_env: str, runs: int, flags: str = ""
+                  ) -> tuple[dict, dict]:
+    """Best (cold, warm) results of `runs` fresh processes each: cold with an empty cache
+    folder every time, warm with the folder a first process filled."""
+    def env_for(folder: str) -> dict[str, str]:
+        if cache_env == "PYTENSOR_FLAGS":
+            return {cache_env: f"base_compiledir={folder},floatX=float32"}
+        if cache_env == "SYMGRAPH_CACHE_DIR":
+            return {cache_env: folder, "SYMGRAPH_FLAGS": flags}
+        return {cache_env: folder}
+
+    def best(a: dict | None, b: dict) -> dict:
+        return b if a is None or b["first"] < a["first"] else a
+
+    cold = warm = None
+    with tempfile.TemporaryDirectory(prefix="bench-compile-") as tmp:
+        for k in range(runs):
+            cold = best(cold, _run(python, script, env_for(os.path.join(tmp, f"cold{k}"))))
+        filled = os.path.join(tmp, "warm")
+        _run(python, script, env_for(filled))
+        for _ in range(runs):
+            warm = best(warm, _run(python, script, env_for(filled)))
+    return cold, warm  # type: ignore[return-value]
+
+
+def in_process(ins, outs, ups, repeats: int = 7) -> tuple[float, dict[str, float], int, int]:
+    """Best whole-compile time (function cache off), best time per pass, nodes before
+    and after rewriting."""
     best_total = float("inf")
     per_pass: dict[str, float] = {}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        f = sg.function(ins, outs, updates=ups)
-        best_total = min(best_total, time.perf_counter() - t0)
+        with sg.config.change(function_cache=False):
+            t0 = time.perf_counter()
+            f = sg.function(ins, outs, updates=ups)
+            best_total = min(best_total, time.perf_counter() - t0)
         values = list(f.original[1])
         fgraph = FunctionGraph(ins, values)
         marks = [time.perf_counter()]
@@ -88,28 +238,70 @@ def warm(ins, outs, ups, repeats: int = 7) -> tuple[float, dict[str, float], int
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
+                                                          DEFAULT_PEERS))
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(f"Compile time of the MLP 784-512-512-10 SGD train step, batch {BATCH}, float32 "
+          f"(load average {load:.2f} at start)")
+    print("fresh process, graph building to first result (import shown apart), "
+          f"best of {args.runs}")
+    print(f"{'':28}{'import ms':>10}{'cold ms':>10}{'warm ms':>10}{'cold/ours':>10}"
+          f"{'warm/ours':>10}")
+    cold, warm = fresh_process(sys.executable, _OURS, "SYMGRAPH_CACHE_DIR", args.runs,
+                               "backend=numpy")
+    assert warm["hits"] == 1 and cold["hits"] == 0, (cold, warm)
+    print(f"{'symgraph (numpy backend)':28}{cold['import'] * 1e3:10.0f}"
+          f"{cold['first'] * 1e3:10.1f}{warm['first'] * 1e3:10.1f}{1:10.2f}{1:10.2f}"
+          f"   (CPU: cold {cold['cpu'] * 1e3:.1f}, warm {warm['cpu'] * 1e3:.1f} ms)")
+    try:
+        cc, cw = fresh_process(sys.executable, _OURS, "SYMGRAPH_CACHE_DIR", args.runs,
+                               "backend=c")
+        print(f"{'symgraph (C backend)':28}{cc['import'] * 1e3:10.0f}"
+              f"{cc['first'] * 1e3:10.1f}{cw['first'] * 1e3:10.1f}"
+              f"{cc['first'] / cold['first']:10.2f}{cw['first'] / warm['first']:10.2f}"
+              f"   (CPU: cold {cc['cpu'] * 1e3:.1f}, warm {cw['cpu'] * 1e3:.1f} ms)")
+    except RuntimeError as e:
+        print(f"symgraph (C backend): not available ({e})")
+    peers = None if args.no_peers else args.peers
+    for label, module, script, env in PEERS:
+        if args.no_peers:
+            print(f"peer {label}: skipped (--no-peers)")
+            continue
+        if not peers or not os.path.exists(peers) or subprocess.run(
+                [peers, "-c", f"import {module}"], capture_output=True).returncode:
+            print(f"peer {label}: not installed")
+            continue
+        try:
+            pc, pw = fresh_process(peers, script, env, max(1, args.runs - 1))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            print(f"peer {label}: failed ({e})")
+            continue
+        print(f"{label:28}{pc['import'] * 1e3:10.0f}{pc['first'] * 1e3:10.1f}"
+              f"{pw['first'] * 1e3:10.1f}{pc['first'] / cold['first']:10.2f}"
+              f"{pw['first'] / warm['first']:10.2f}")
+    print()
     ins, outs, ups = train_step_graph()
-    c = cold()
-    total, per_pass, before, after = warm(ins, outs, ups)
+    total, per_pass, before, after = in_process(ins, outs, ups)
     rewrite_total = sum(per_pass.values())
-    print("Compile time of the MLP 784-512-512-10 SGD train step (one function, updates)")
+    print("In one process, function cache off (best of 7)")
     print(f"{'':40}{'ms':>10}")
-    print(f"{'cold: import symgraph':40}{c['import'] * 1e3:10.1f}")
-    print(f"{'cold: build the graph (incl. grad)':40}{c['build'] * 1e3:10.1f}")
-    print(f"{'cold: first compile':40}{c['compile'] * 1e3:10.1f}")
-    print(f"{'warm: compile':40}{total * 1e3:10.1f}")
+    print(f"{'compile':40}{total * 1e3:10.1f}")
     for name, t in per_pass.items():
         print(f"{'  pass ' + name:40}{t * 1e3:10.2f}")
     print(f"{'  clone, code generation, checks':40}{(total - rewrite_total) * 1e3:10.2f}")
     print(f"graph size: {before} nodes before rewriting, {after} after")
     print()
-    print("Scaling: train steps of deeper MLPs (hidden layers of 64)")
+    print("Scaling: train steps of deeper MLPs (hidden layers of 64), function cache off")
     print(f"{'hidden layers':>14}{'nodes before':>14}{'nodes after':>13}{'compile ms':>12}"
           f"{'us / node':>11}")
     for depth in (2, 8, 32, 128):
         sizes = (32,) + (64,) * depth + (10,)
         ins, outs, ups = train_step_graph(sizes)
-        t, _, n0, n1 = warm(ins, outs, ups, repeats=3)
+        t, _, n0, n1 = in_process(ins, outs, ups, repeats=3)
         print(f"{depth:14d}{n0:14d}{n1:13d}{t * 1e3:12.1f}{t / n0 * 1e6:11.1f}")
 
 

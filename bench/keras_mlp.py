@@ -1,6 +1,6 @@
 """Training the seeds' MNIST-shaped MLP with keras_front vs the same loop in NumPy.
 
-    python -m bench.keras_mlp [--samples 60000] [--repeats 2]
+    python -m bench.keras_mlp [--samples 60000] [--repeats 2] [--peers PYTHON]
 
 The model of seed 003 (tf.keras): Flatten(28x28) -> Dense(128, relu) -> Dropout(0.5)
 x3 -> Dense(10, softmax), Adam(lr=0.001), categorical cross-entropy, metrics=['acc'],
@@ -14,18 +14,34 @@ The last column is the part of our time per batch spent in fit's own loop around
 compiled step (gathering the shuffled rows, callbacks, bookkeeping), measured by running
 the epoch with the step replaced by a no-op.
 BLAS runs on one thread (bench/__init__.py).
+
+Keras 3 with the JAX backend runs the same model side by side (a subprocess with the
+peers' interpreter, --peers, default $BENCH_PEERS_PYTHON or /work/scratch/peers/bin/python;
+"peer keras+jax: not installed" without one): seconds per epoch after a warm-up fit that
+compiled every batch shape, and its time to first batch (model, compile, first
+train_on_batch). keras_front's time to first batch is measured the same way, in a fresh
+process, with an empty symgraph cache (cold) and with the cache a previous process filled
+(warm: the whole-function cache skips the rewrite passes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 HIDDEN, CLASSES, KEEP = 128, 10, 0.5
+DEFAULT_PEERS = "/work/scratch/peers/bin/python"
+ROOT = Path(__file__).resolve().parents[1]
 LR, BETA1, BETA2, EPS = 0.001, 0.9, 0.999, 1e-8
 
 
@@ -159,13 +175,108 @@ def loop_alone(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> flo
         model.train_function = compiled
 
 
+# Keras 3 + JAX: the same model and data; prints {"import", "first", "epoch"} (seconds).
+_KERAS = """
+import json, sys, time
+t0 = time.perf_counter()
+import keras
+t1 = time.perf_counter()
+import numpy as np
+from bench.keras_mlp import CLASSES, HIDDEN, KEEP, LR, synthetic_data
+samples, batch, repeats = (int(a) for a in sys.argv[1:4])
+x, y = synthetic_data(samples)
+t2 = time.perf_counter()
+layers = [keras.Input((28, 28)), keras.layers.Flatten()]
+for _ in range(3):
+    layers += [keras.layers.Dense(HIDDEN, activation="relu"), keras.layers.Dropout(1 - KEEP)]
+model = keras.Sequential(layers + [keras.layers.Dense(CLASSES, activation="softmax")])
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=LR),
+              loss="categorical_crossentropy", metrics=["acc"])
+model.train_on_batch(x[:32], y[:32])
+t3 = time.perf_counter()
+warm = 2 * batch + samples % batch  # every batch shape of the epoch compiled once
+model.fit(x[:warm], y[:warm], batch_size=batch, epochs=1, verbose=0)
+best = float("inf")
+for _ in range(repeats):
+    s = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    best = min(best, time.perf_counter() - s)
+print(json.dumps({"import": t1 - t0, "first": t3 - t2, "epoch": best,
+                  "backend": keras.backend.backend(), "version": keras.__version__}))
+"""
+
+# keras_front in a fresh process: {"import", "first"} (model, compile, first batch).
+_FIRST = """
+import json, time
+t0 = time.perf_counter()
+import keras_front
+t1 = time.perf_counter()
+from bench.keras_mlp import build_keras_model, synthetic_data
+x, y = synthetic_data(32)
+t2, c2 = time.perf_counter(), time.process_time()
+model = build_keras_model()
+model.train_on_batch(x, y)
+t3, c3 = time.perf_counter(), time.process_time()
+from symgraph import cache
+print(json.dumps({"import": t1 - t0, "first": t3 - t2, "cpu": c3 - c2,
+                  "hits": cache.STATS["function_hits"]}))
+"""
+
+
+def _json_run(python: str, args: list[str], env: dict[str, str]) -> dict:
+    out = subprocess.run([python, *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, **env}, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError((out.stderr.strip().splitlines() or ["failed"])[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def first_batch_fresh(runs: int = 3) -> tuple[dict, dict]:
+    """keras_front's best (cold, warm) time to first batch in fresh processes."""
+    def best(a: dict | None, b: dict) -> dict:
+        return b if a is None or b["first"] < a["first"] else a
+
+    cold = warm = None
+    with tempfile.TemporaryDirectory(prefix="bench-keras-") as tmp:
+        for k in range(runs):
+            cold = best(cold, _json_run(sys.executable, ["-c", _FIRST], {
+                "SYMGRAPH_CACHE_DIR": os.path.join(tmp, f"cold{k}")}))
+        env = {"SYMGRAPH_CACHE_DIR": os.path.join(tmp, "warm")}
+        _json_run(sys.executable, ["-c", _FIRST], env)
+        for _ in range(runs):
+            warm = best(warm, _json_run(sys.executable, ["-c", _FIRST], env))
+    return cold, warm  # type: ignore[return-value]
+
+
+def keras_jax(peers: str | None, samples: int, batch: int, repeats: int) -> dict | str:
+    """Keras 3 + JAX's epoch and first-batch times, or why there are none."""
+    if not peers or not os.path.exists(peers) or subprocess.run(
+            [peers, "-c", "import keras, jax"], capture_output=True,
+            env={**os.environ, "KERAS_BACKEND": "jax"}).returncode:
+        return "peer keras+jax: not installed"
+    try:
+        return _json_run(peers, ["-c", _KERAS, str(samples), str(batch), str(repeats)],
+                         {"KERAS_BACKEND": "jax"})
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return f"peer keras+jax: failed ({e})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
+                                                          DEFAULT_PEERS))
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f} at start")
+    cold, warm = first_batch_fresh()
+    print(f"keras_front time to first batch, fresh process (best of 3; import keras_front "
+          f"{cold['import'] * 1e3:.0f} ms apart): cold cache {cold['first'] * 1e3:.1f} ms "
+          f"(CPU {cold['cpu'] * 1e3:.1f} ms), warm cache {warm['first'] * 1e3:.1f} ms (CPU "
+          f"{warm['cpu'] * 1e3:.1f} ms; {warm['hits']} functions from the cache)")
     x, y = synthetic_data(args.samples)
 
+    import keras_front  # noqa: F401 -- imported before the clock starts, as in _FIRST
     import symgraph
     start = time.perf_counter()
     model = build_keras_model()
@@ -180,7 +291,9 @@ def main() -> None:
     print(f"time to first batch: model + compile() {built * 1e3:.1f} ms, first train_on_batch "
           f"(optimizer graph, gradient, compiling the train function) {first * 1e3:.1f} ms")
     print(f"{'batch':>5} {'keras_front s/epoch':>20} {'NumPy s/epoch':>14} {'ratio':>6} "
-          f"{'us/batch (ours)':>16} {'of it fit loop':>15}")
+          f"{'us/batch (ours)':>16} {'of it fit loop':>15} {'Keras+JAX s/epoch':>18} "
+          f"{'ours/Keras':>11}")
+    notes = []
     rng = np.random.default_rng(2)
     for batch_size in (32, 128):
         np.random.seed(0)
@@ -195,8 +308,23 @@ def main() -> None:
             loop = min(loop, loop_alone(model, x, y, batch_size))
             theirs = min(theirs, best_of(lambda bs=batch_size, p=params, a=adam: numpy_epoch(
                 p, a, x, y, bs, rng), 1))
+        peer = keras_jax(args.peers, args.samples, batch_size, args.repeats)
+        if isinstance(peer, str):
+            kj = ratio = "-"
+            if peer not in notes:
+                notes.append(peer)
+        else:
+            kj, ratio = f"{peer['epoch']:.2f}", f"{ours / peer['epoch']:.2f}"
+            note = (f"Keras {peer['version']} ({peer['backend']}): time to first batch "
+                    f"{peer['first'] * 1e3:.0f} ms (import keras {peer['import'] * 1e3:.0f} "
+                    f"ms apart)")
+            if batch_size == 32:
+                notes.append(note)
         print(f"{batch_size:>5} {ours:>20.2f} {theirs:>14.2f} {ours / theirs:>6.2f} "
-              f"{ours / n_batches * 1e6:>16.0f} {loop / n_batches * 1e6:>15.0f}")
+              f"{ours / n_batches * 1e6:>16.0f} {loop / n_batches * 1e6:>15.0f} {kj:>18} "
+              f"{ratio:>11}")
+    for note in notes:
+        print(note)
 
 if __name__ == "__main__":
     main()

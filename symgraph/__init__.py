@@ -5,7 +5,6 @@
     f = sg.function([x], sg.sum(x * w))
 """
 
-from . import distributed  # collectives over MPI (mpi4py imported only on demand)
 from . import linalg_api as linalg
 from .config import config
 from .function import Function, function
@@ -26,17 +25,6 @@ from .nan_guard import NanGuard, NanGuardError
 from .ops import *  # noqa: F403  (the math namespace)
 from .ops import ifelse
 from .ops.random import RandomStream
-from .ops.scan import scan
-from .printing import (
-    debugprint,
-    from_json,
-    pprint,
-    render,
-    to_dot,
-    to_json,
-    to_networkx,
-)
-from .serialize_checks import GraphFormatError
 from .tensor import (
     TensorConstant,
     TensorSharedVariable,
@@ -78,3 +66,25 @@ from .tensor import (
 as_tensor_variable = as_tensor
 RandomStreams = RandomStream
 __version__ = "0.1.0"
+
+# Imported on first use (`import symgraph` stays quick): the printers, pictures and JSON
+# (printing.py, drawing.py, serialize.py), scan and the collectives (symgraph.distributed).
+_LAZY = {"debugprint": "printing", "from_json": "printing", "pprint": "printing",
+         "render": "printing", "to_dot": "printing", "to_json": "printing",
+         "to_networkx": "printing", "GraphFormatError": "serialize_checks",
+         "scan": "ops.scan", "distributed": None}
+
+
+def __getattr__(name: str):
+    """`sg.debugprint`, `sg.to_json`, `sg.distributed`, ...: imported when first used."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'symgraph' has no attribute {name!r}")
+    import importlib
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -13,8 +13,9 @@ corrupted entry is found, removed and rebuilt, never loaded.
 
 Callers choose the key: a hash (`key(...)`) of everything the entry depends on (for a C
 library: the source, compiler identity and version, flags, Python/NumPy ABI and CPU).
-`STATS` counts hits, builds and corrupt entries in this process, so tests can assert that
-a second process loaded without compiling.
+`STATS` counts hits, builds and corrupt entries in this process, in all and per kind
+('c_hits', 'functions_builds', ...), so tests can assert that a second process loaded
+without compiling.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def _digest(path: Path) -> str:
     return h.hexdigest()[:_DIGEST_LEN]
 
 
+def _count(event: str, kind: str) -> None:
+    """STATS[event] over all kinds, and STATS['<kind>_<event>'] (e.g. 'c_hits')."""
+    STATS[event] += 1
+    STATS[f"{kind}_{event}"] += 1
+
+
 def _folder(kind: str) -> Path:
     if not kind.isidentifier():
         raise ValueError(f"cache: kind must be an identifier, got {kind!r}")
@@ -77,9 +84,9 @@ def lookup(kind: str, entry_key: str, suffix: str) -> Path | None:
         except OSError:
             continue
         if ok:
-            STATS["hits"] += 1
+            _count("hits", kind)
             return path
-        STATS["corrupt"] += 1
+        _count("corrupt", kind)
         try:
             path.unlink()
         except OSError:
@@ -102,7 +109,7 @@ def store(kind: str, entry_key: str, suffix: str, build: Callable[[Path], None])
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    STATS["builds"] += 1
+    _count("builds", kind)
     return final
 
 
@@ -124,6 +131,15 @@ def read_bytes(kind: str, entry_key: str) -> bytes | None:
 def write_bytes(kind: str, entry_key: str, data: bytes) -> Path:
     """Store `data` as a `.bin` entry."""
     return store(kind, entry_key, ".bin", lambda p: p.write_bytes(data))
+
+
+def discard(kind: str, entry_key: str, suffix: str = ".bin") -> None:
+    """Remove every entry of a key (one that loaded but was refused by its reader)."""
+    try:
+        for path in _folder(kind).glob(f"{entry_key}-*{suffix}"):
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def info() -> dict[str, tuple[int, int]]:

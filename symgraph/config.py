@@ -60,6 +60,9 @@ class Config:
     # Keep freed array memory in the process for the next call (glibc), instead of
     # returning it to the system and faulting it in again. See memory.py.
     retain_memory: bool = True
+    # Keep rewritten graphs of compiled functions in the cache (function_cache.py), so a
+    # new process compiling the same graph skips the rewrite passes.
+    function_cache: bool = True
     # The C backend's compiler command, and flags added to its own (codegen/cbuild.py).
     cxx: str = field(default_factory=lambda: os.environ.get("CC", "cc"))
     cflags: str = ""

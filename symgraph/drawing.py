@@ -17,9 +17,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .folding import Drawing, drawing_of
 from .graph import Variable, toposort
@@ -33,6 +31,9 @@ from .graph_view import (
     view_of,
 )
 from .layout import LINE_H, PAGE_WIDTH, Placed, layout, place
+
+if TYPE_CHECKING:  # networkx is imported by to_networkx, when first needed
+    import networkx as nx
 
 __all__ = ["COLOURS", "Drawing", "drawing_of", "layout", "render", "svg", "svg_of",
            "to_dot", "to_networkx", "write_atomic"]
@@ -55,6 +56,7 @@ def to_networkx(obj: Any) -> nx.DiGraph:
     `index` = the input position (into an op) or the output position (out of an op).
     """
     view = view_of(obj, "to_networkx")
+    import networkx as nx  # imported when first needed, not by `import symgraph`
     g = nx.DiGraph()
     vkey: dict[Variable, str] = {}
     roots = set(view.roots)

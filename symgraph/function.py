@@ -12,7 +12,7 @@ import gc
 import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,9 +32,10 @@ from .graph import (
 )
 from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
-from .rewrite import RewriteLog, rewrite_graph
-from .rewrite.check import RewriteChecker
 from .tensor import TensorType, as_tensor, is_masked
+
+if TYPE_CHECKING:
+    from .rewrite import RewriteLog
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
@@ -125,6 +126,8 @@ class Function:
         self._check_used(values, on_unused_input)
         self.original = (list(self.inputs), list(values))
 
+        # The rewrite passes load with the first compile, not with `import symgraph`.
+        from .rewrite import RewriteLog, rewrite_graph
         self.rewrite_log: RewriteLog = RewriteLog()
         self.rewrites = rewrites
         self._requested_backend = backend
@@ -132,15 +135,25 @@ class Function:
         # Compiling allocates many small objects and frees few: Python's cyclic collector
         # would rescan the growing heap again and again (a quadratic cost on big graphs).
         with _gc_paused():
-            fgraph = FunctionGraph(self.inputs, values)
-            fgraph.updates = {len(self.outputs) + j: s
-                              for j, (s, _) in enumerate(self.updates)}
-            checker = None
-            if check_rewrites:
-                checker = RewriteChecker(self.inputs, values)
-            rewrite_graph(fgraph, rewrites, include, exclude, self.rewrite_log,
-                          after_pass=checker)
-            self.fgraph = fgraph
+            def rewrite(skip: Sequence[str] = ()) -> FunctionGraph:
+                fgraph = FunctionGraph(self.inputs, values)
+                fgraph.updates = {len(self.outputs) + j: s
+                                  for j, (s, _) in enumerate(self.updates)}
+                checker = None
+                if check_rewrites:
+                    from .rewrite.check import RewriteChecker  # loaded only when asked for
+                    checker = RewriteChecker(self.inputs, values)
+                rewrite_graph(fgraph, rewrites, include, (*exclude, *skip),
+                              self.rewrite_log, after_pass=checker)
+                return fgraph
+
+            if check_rewrites or self.nan_guard is not None:
+                self.fgraph = rewrite()
+            else:  # a graph compiled before, in any process, skips rewriting
+                from . import function_cache  # here: `python -m symgraph.cache` runs it
+                self.fgraph = function_cache.rewritten(self, function_cache.Request(
+                    self.inputs, values, [s for s, _ in self.updates], rewrites, include,
+                    exclude, self.backend), rewrite)
             self._compile()
         if config.retain_memory:   # calls reuse freed memory instead of refaulting it
             retain_freed_memory()

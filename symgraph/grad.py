@@ -30,7 +30,6 @@ from .ops.grad_ops import disconnected_grad as disconnected_grad
 from .ops.grad_ops import stop_gradient as stop_gradient
 from .ops.grad_ops import sum_to_shape_of as sum_to_shape_of
 from .ops.reduce import sum as sum_
-from .ops.scan import scan
 from .ops.shape import flatten, reshape, shape_i, stack
 from .tensor import TensorType, as_tensor, constant
 
@@ -218,6 +217,7 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Any = None,
             rows = [grad(yf[i], w, consider_constant, disconnected_inputs) for i in range(n)]
             j = stack(rows) if rows else reshape(w, [0] + [shape_i(w, k) for k in range(w.ndim)])
         else:
+            from .ops.scan import scan  # scan loads on first use (import symgraph stays quick)
             j, _ = scan(lambda i, yf_, w_: grad(yf_[i], w_, consider_constant,
                                                  disconnected_inputs),
                         sequences=[arange(shape_i(yf, 0))], non_sequences=[yf, w])

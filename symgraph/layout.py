@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 if TYPE_CHECKING:  # folding.py builds the drawings; only its types are needed here
+    import networkx as nx
+
     from .folding import DNode, Drawing
 
 # Text metrics shared with the SVG writer and the viewer (monospace, 12 px).
@@ -104,6 +104,7 @@ def _layers(g: nx.DiGraph, keys: list[str], width: dict[str, float],
     """Layer per node: longest path from the sources; leaves just above their first use;
     with a budget, a layer whose nodes would be wider than it pushes the rest down."""
     layer: dict[str, int] = {}
+    import networkx as nx
     for i, gen in enumerate(nx.topological_generations(g)):
         for k in gen:
             layer[k] = i
@@ -146,6 +147,7 @@ def layout(keys: list[str], edges: list[tuple[str, str]],
     With `max_width`, layers are filled up to that width (tried again narrower if dummy
     nodes of long edges still make the picture too wide).
     """
+    import networkx as nx  # imported when first needed, not by `import symgraph`
     g = nx.DiGraph()
     g.add_nodes_from(keys)
     g.add_edges_from(edges)

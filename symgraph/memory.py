@@ -22,7 +22,6 @@ most 256 MB of freed memory at the heap's top) instead of shrinking between call
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 _M_TRIM_THRESHOLD = -1   # glibc's mallopt parameters (malloc.h)
@@ -44,8 +43,9 @@ def _apply() -> bool:
     if any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
         return False        # the user chose their own
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # The process's own symbols (libc's among them): ctypes.util.find_library would
+        # run `ldconfig -p` in a subprocess, ~6 ms of every process's first compile.
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False        # not glibc
     mallopt.restype, mallopt.argtypes = ctypes.c_int, [ctypes.c_int, ctypes.c_int]

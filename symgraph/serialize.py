@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,13 +29,15 @@ from .graph import Constant, SharedVariable, Variable, ancestors, toposort, trac
 from .graph_view import leaf_kind, source_of, type_parts, view_of
 from .ops.random import RNG_TYPE, RandomGeneratorVariable
 from .ops.registry import find_op_class, op_key
-from .ops.scan import StepGraph
 from .serialize_checks import GraphFormatError, check_dict, op_from_json
 from .serialize_checks import decode_array as checked_array
 from .serialize_structure import check_document, parse_source
 from .tensor import TensorConstant, TensorSharedVariable, TensorType
 
 FORMAT = "symgraph-graph"
+# Modules whose ops register when first imported (not by `import symgraph`).
+LAZY_OP_MODULES = ("symgraph.ops.conv", "symgraph.ops.pool", "symgraph.ops.scan",
+                   "symgraph.distributed")
 VERSION = 1
 
 
@@ -113,6 +117,7 @@ def _decode_generator(d: Any, where: str) -> np.random.Generator:
 
 
 def _step_graph_class() -> type:
+    from .ops.scan import StepGraph  # scan loads on first use (import symgraph stays quick)
     return StepGraph
 
 
@@ -145,7 +150,11 @@ class _Writer:
     """One id space for the graph and the step graphs nested in its ops (scan), so a
     variable used in both is written once and read back as one variable."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: Callable[[Variable, int], dict[str, Any]] | None = None
+                 ) -> None:
+        # How a leaf or variable is written (function_cache.py writes shared variables
+        # by position, without their values).
+        self.record = record or _var_record
         self.ids: dict[Variable, int] = {}
         self.subgraphs: list[dict[str, Any]] = []
         self._sub_ids: dict[int, int] = {}
@@ -158,7 +167,7 @@ class _Writer:
         def add(v: Variable) -> None:
             if v not in self.ids:
                 self.ids[v] = len(self.ids)
-                variables.append(_var_record(v, self.ids[v]))
+                variables.append(self.record(v, self.ids[v]))
 
         for v in extra:
             add(v)
@@ -177,9 +186,10 @@ class _Writer:
 
     def params(self, op: Any) -> dict[str, Any]:
         params = op.to_json_params()
-        step_graph = _step_graph_class()
+        # A step graph exists only once scan's module is loaded (not by `import symgraph`).
+        scan = sys.modules.get("symgraph.ops.scan")
         for k, v in params.items():
-            if isinstance(v, step_graph):
+            if scan is not None and isinstance(v, scan.StepGraph):
                 params[k] = {"subgraph": self.subgraph(v)}
         try:
             json.dumps(params)
@@ -303,6 +313,11 @@ class _Reader:
     def node(self, where: str, nrec: dict[str, Any]) -> None:
         cls_name = nrec["op"]
         cls = find_op_class(cls_name)
+        if cls is None:  # ops of the modules `import symgraph` leaves for later
+            import importlib
+            for module in LAZY_OP_MODULES:
+                importlib.import_module(module)
+            cls = find_op_class(cls_name)
         if cls is None:
             raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "
                                    f"not registered (is the module defining it imported?)")

@@ -20,12 +20,12 @@ NumPy's matmul and `out=` (one temporary for the product instead of NumPy's usua
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.linalg.blas as blas
 
 from .. import dtypes
 from ..graph import Apply, Variable
@@ -37,7 +37,8 @@ from .reduce import sum as sum_
 from .registry import Op, RenderContext
 from .shape import broadcast_shape_symbolic, transpose
 
-_GEMM = {"float32": blas.sgemm, "float64": blas.dgemm}
+# SciPy's BLAS routine per dtype, by name: scipy.linalg.blas is imported on the first call.
+_GEMM = {"float32": "sgemm", "float64": "dgemm"}
 
 
 def _blas_info(module: Any) -> tuple | None:
@@ -58,7 +59,36 @@ def scipy_blas_is_safe() -> bool:
     return ours is not None and ours == theirs
 
 
-USE_SCIPY_GEMM = scipy_blas_is_safe()
+# Decided on the first gemm call (None until then): deciding imports SciPy.
+USE_SCIPY_GEMM: bool | None = None
+
+
+def _fblas() -> Any:
+    """SciPy's Fortran BLAS wrappers (`scipy.linalg._fblas`, what scipy.linalg.blas
+    re-exports), without running `scipy.linalg`'s package import (0.25 s, most of a
+    first call's time): the extension module is loaded from its file under its own name,
+    so a later `import scipy.linalg` finds and reuses it. Falls back to the import."""
+    name = "scipy.linalg._fblas"
+    mod = sys.modules.get(name)
+    if mod is not None:
+        return mod
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        import scipy
+        folder = os.path.join(os.path.dirname(scipy.__file__), "linalg")
+        path = next(p for p in (os.path.join(folder, "_fblas" + s)
+                                for s in importlib.machinery.EXTENSION_SUFFIXES)
+                    if os.path.exists(p))
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        sys.modules[name] = mod
+        return mod
+    except Exception:  # noqa: BLE001 -- another SciPy layout: the ordinary import
+        import scipy.linalg.blas
+        return scipy.linalg.blas
 
 
 def _operand(a: np.ndarray, want_transposed: bool) -> tuple[np.ndarray, int]:
@@ -79,6 +109,9 @@ def gemm(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
     """
     if z.shape != (x.shape[0], y.shape[1]):
         return np.asarray(beta * z + alpha * np.dot(x, y), dtype=z.dtype)
+    global USE_SCIPY_GEMM
+    if USE_SCIPY_GEMM is None:
+        USE_SCIPY_GEMM = scipy_blas_is_safe()
     if USE_SCIPY_GEMM:
         return gemm_blas(z, alpha, x, y, beta, overwrite)
     return gemm_numpy(z, alpha, x, y, beta, overwrite)
@@ -109,7 +142,7 @@ def gemm_blas(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any
     if x.shape[1] == 0:  # BLAS wants k >= 1; an empty product adds nothing
         out *= beta
         return out
-    fn = _GEMM[out.dtype.name]
+    fn = getattr(_fblas(), _GEMM[out.dtype.name])
     if out.flags.c_contiguous:  # out.T (column-major) = alpha * y.T @ x.T + beta * out.T
         a, ta = _operand(y, True)
         b, tb = _operand(x, True)

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.special
 
 from .. import dtypes
 from ..graph import Apply, Variable
+from ..lazy import LazyFunction
 from ..tensor import TensorType, as_operand, as_tensor, broadcast_shapes
 from .allocation import zeros_like
 from .grad_ops import sum_to_shape_of
@@ -61,6 +61,20 @@ class ScalarOp:
     def __str__(self) -> str:
         return self.name
 
+
+def _row_fn(self: ScalarOp) -> Callable[..., Any]:
+    fn = self.__dict__["fn"]
+    if isinstance(fn, LazyFunction):  # a SciPy row: imported on first use, then kept
+        fn = self.__dict__["fn"] = fn.resolve()
+    return fn
+
+
+def _set_row_fn(self: ScalarOp, fn: Callable[..., Any]) -> None:
+    self.__dict__["fn"] = fn
+
+
+# `fn` may be declared as LazyFunction('scipy.special', 'erf'): reading it imports SciPy.
+ScalarOp.fn = property(_row_fn, _set_row_fn)  # type: ignore[assignment]
 
 TABLE: dict[str, ScalarOp] = {}
 _FLOAT_OF_INT = np.float16  # result_type(int, float16) is NumPy's int -> float rule
@@ -290,11 +304,15 @@ tanh = row("tanh", 1, np.tanh, "np.tanh({0})", "tanh({0})", "float",
            lambda x, out, g: g * (1 - square(out)))
 
 # special functions and activations
-erf = row("erf", 1, scipy.special.erf, "sp.erf({0})", "erf({0})", "float",
+def _special(name: str) -> Any:
+    return LazyFunction("scipy.special", name)
+
+
+erf = row("erf", 1, _special("erf"), "sp.erf({0})", "erf({0})", "float",
           lambda x, out, g: g * _TWO_OVER_SQRT_PI * exp(-square(x)))
-erfc = row("erfc", 1, scipy.special.erfc, "sp.erfc({0})", "erfc({0})", "float",
+erfc = row("erfc", 1, _special("erfc"), "sp.erfc({0})", "erfc({0})", "float",
            lambda x, out, g: -g * _TWO_OVER_SQRT_PI * exp(-square(x)))
-sigmoid = row("sigmoid", 1, scipy.special.expit, "sp.expit({0})", "sg_sigmoid({0})", "float",
+sigmoid = row("sigmoid", 1, _special("expit"), "sp.expit({0})", "sg_sigmoid({0})", "float",
               lambda x, out, g: g * out * (1 - out))
 softplus = row("softplus", 1, _softplus, "@", "sg_softplus({0})", "float",
                lambda x, out, g: g * sigmoid(x))  # log(1 + e^x), stable for |x| = 1000
@@ -447,4 +465,8 @@ def is_elemwise(var_or_node: Any, name: str | None = None) -> bool:
 
 def rows_by_ufunc() -> dict[Any, ScalarOp]:
     """NumPy function -> row, for the NumPy protocol (np.exp(x) on a symbolic x)."""
-    return {r.fn: r for r in TABLE.values() if isinstance(r.fn, np.ufunc)}
+    import sys
+    # A SciPy row can only be asked for once SciPy is imported (scipy.special.erf(x)).
+    rows = [r for r in TABLE.values() if not isinstance(r.__dict__["fn"], LazyFunction)
+            or r.__dict__["fn"].module in sys.modules]
+    return {r.fn: r for r in rows if isinstance(r.fn, np.ufunc)}

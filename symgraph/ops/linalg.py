@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.linalg
 
 from .. import dtypes
 from ..graph import Apply, Variable
@@ -343,6 +342,3 @@ def solve(a: Any, b: Any) -> Variable:
 def det(a: Any) -> Variable:
     """Determinant."""
     return Det()(a)
-
-
-_ = scipy.linalg  # the generated code calls it as `sla`

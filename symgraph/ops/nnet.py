@@ -20,14 +20,28 @@ from ..graph import Apply, Variable
 from ..tensor import as_tensor
 from . import elemwise as ew
 from .allocation import arange
-from .conv import conv1d, conv2d, conv2d_grad_wrt_inputs, conv3d, conv3d_grad_wrt_inputs
 from .elemwise import relu as _relu_row
 from .elemwise import sigmoid, softplus, softsign
 from .indexing import getitem
-from .pool import avg_pool2d, max_pool2d, pool_2d, pool_3d
 from .reduce import sum as _sum
 from .registry import Op, RenderContext, keep_input_shape, normalize_axis
 from .shape import shape_i
+
+# Convolution and pooling load on first use (`import symgraph` stays quick).
+_ELSEWHERE = {name: "conv" for name in ("conv1d", "conv2d", "conv2d_grad_wrt_inputs",
+                                        "conv3d", "conv3d_grad_wrt_inputs")}
+_ELSEWHERE.update({name: "pool" for name in ("avg_pool2d", "max_pool2d", "pool_2d",
+                                             "pool_3d")})
+
+
+def __getattr__(name: str) -> Any:
+    """`sg.nnet.conv2d`, `sg.nnet.pool_2d`, ...: their modules are imported when first used."""
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f"{__package__}.{_ELSEWHERE[name]}"), name)
+    globals()[name] = value
+    return value
 
 
 # Array methods, not np.max/np.sum: they skip NumPy's dispatch layer (~3 us a call).
@@ -205,6 +219,4 @@ def batch_normalization(inputs: Any, gamma: Any, beta: Any, mean: Any, std: Any)
 __all__ = ["softmax", "log_softmax", "sigmoid", "relu", "elu", "selu", "hard_sigmoid",
            "softplus", "softsign", "categorical_crossentropy", "binary_crossentropy",
            "sigmoid_binary_crossentropy", "softmax_categorical_crossentropy",
-           "batch_normalization", "Softmax", "LogSoftmax", "conv2d", "conv1d", "pool_2d",
-           "max_pool2d", "avg_pool2d", "conv3d", "conv2d_grad_wrt_inputs",
-           "conv3d_grad_wrt_inputs", "pool_3d"]
+           "batch_normalization", "Softmax", "LogSoftmax", *_ELSEWHERE]

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from .. import dtypes
 from ..graph import Apply, Variable
@@ -41,6 +40,11 @@ from .elemwise import cast
 from .indexing import getitem
 from .registry import Op
 from .shape import transpose
+
+
+def _expit(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    from scipy import special  # imported when first needed, not by `import symgraph`
+    return special.expit(z, out=out)
 
 
 def _hard_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -59,7 +63,7 @@ def _linear(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 # name -> (activation (z, out=None) -> out, derivative from the activation's OUTPUT)
 _ACTS = {
     "tanh": (np.tanh, lambda y: 1 - y * y),
-    "sigmoid": (special.expit, lambda y: y * (1 - y)),
+    "sigmoid": (_expit, lambda y: y * (1 - y)),
     "hard_sigmoid": (_hard_sigmoid, lambda y: ((y > 0) & (y < 1)) * y.dtype.type(0.2)),
     "relu": (lambda z, out=None: np.maximum(z, 0, out=out),
              lambda y: (y > 0).astype(y.dtype)),

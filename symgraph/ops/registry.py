@@ -25,9 +25,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..graph import Apply, Variable
+from ..lazy import LazyModule
 
 # Op classes by the name graph documents use (`op_key`): from_json rebuilds ops from it.
 OPS: dict[str, type[Op]] = {}
+_SP, _SLA = LazyModule("scipy.special"), LazyModule("scipy.linalg")
 
 
 def op_key(cls: type) -> str:
@@ -71,10 +73,8 @@ class RenderContext:
     """Names the objects generated code refers to, so the code reads `np.exp(x)`."""
 
     def __init__(self) -> None:
-        import scipy.linalg
-        import scipy.special
-        self.namespace: dict[str, Any] = {"np": np, "sp": scipy.special,
-                                          "sla": scipy.linalg}
+        # SciPy is imported when generated code first uses it (symgraph/lazy.py).
+        self.namespace: dict[str, Any] = {"np": np, "sp": _SP, "sla": _SLA}
         self._by_id: dict[int, str] = {}
         self._names = FreshNames(self.namespace)
 

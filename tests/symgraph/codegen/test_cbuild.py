@@ -40,7 +40,7 @@ SCRIPT = textwrap.dedent("""
     v = np.linspace(-1, 1, 5)
     ok = bool(np.allclose(f(v), np.exp(v) * {c} + np.tanh(v), rtol=1e-12))
     print(json.dumps({{"ok": ok, "compiles": cbuild.STATS["compiles"],
-                      "hits": cache.STATS["hits"], "corrupt": cache.STATS["corrupt"]}}))
+                      "hits": cache.STATS["c_hits"], "corrupt": cache.STATS["c_corrupt"]}}))
 """)
 
 
