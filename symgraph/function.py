@@ -39,7 +39,12 @@ if TYPE_CHECKING:
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
-# backend='auto' uses the C backend when a C compiler works.
+# Whether backend='auto' (the default) uses the C backend when a C compiler works. Off:
+# with it on, the full test suite ran ~10x longer on a cold cache (every distinct
+# function compiles a module) and 12 tests failed that pin NumPy-backend behaviour:
+# f.source text, NumPy's floating-point warnings (C kernels raise none), trust_input
+# computing in the argument's dtype, bitwise equality with NumPy-backend processes.
+# backend='c' (or SYMGRAPH_FLAGS="backend=c") selects it.
 AUTO_USES_C = False
 _WARNED: set[str] = set()
 

@@ -17,7 +17,10 @@ broadcast shape with byte strides (transposed, sliced, negative-stride inputs), 
 flat fast path when every input is contiguous (or a known scalar) that the compiler
 vectorizes, calling glibc's SIMD math; big calls are split over threads
 (`sg.config.threads`, default one per core). Results go to fresh arrays or to the input
-the in-place pass chose, as the NumPy backend does.
+the in-place pass chose, as the NumPy backend does. Differences from NumPy: C kernels
+raise no floating-point warnings (log(-1) is NaN silently), compute in the dtypes the
+graph declares even when `trust_input` lets other dtypes in, and float results may
+differ in the last bits (SIMD math within 4 ulp; sums accumulate float32 in double).
 """
 
 from __future__ import annotations
