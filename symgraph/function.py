@@ -39,13 +39,11 @@ if TYPE_CHECKING:
 
 # How many functions were compiled (tests assert "compiled exactly once" with it).
 stats: Counter = Counter()
-# Whether backend='auto' (the default) uses the C backend when a C compiler works. Off:
-# with it on, the full test suite ran ~10x longer on a cold cache (every distinct
-# function compiles a module) and 12 tests failed that pin NumPy-backend behaviour:
-# f.source text, NumPy's floating-point warnings (C kernels raise none), trust_input
-# computing in the argument's dtype, bitwise equality with NumPy-backend processes.
-# backend='c' (or SYMGRAPH_FLAGS="backend=c") selects it.
-AUTO_USES_C = False
+# backend='auto' (the default) uses the C backend when a C compiler works (probed once
+# per process), else NumPy with one warning. The test suite pins NumPy for most tests
+# (tests/conftest.py: on a cold cache every distinct function would compile a module) and
+# runs C where it tests C; where C differs from NumPy: codegen/c_backend.py's docstring.
+AUTO_USES_C = True
 _WARNED: set[str] = set()
 
 

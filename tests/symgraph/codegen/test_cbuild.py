@@ -129,3 +129,19 @@ def test_source_shows_the_c_module_next_to_the_python_driver() -> None:
     src = f.source
     assert src.index("/* C module */") < src.index("# Python driver") < src.index("def f(x)")
     assert "SG_KERNEL PyObject *k0" in src and "_ck" in src.split("# Python driver")[1]
+
+
+@needs_cc
+def test_auto_is_c_with_a_compiler() -> None:
+    # A fresh process with the user's default settings (the suite pins 'auto' to NumPy).
+    code = textwrap.dedent("""
+        import numpy as np, symgraph as sg
+        x = sg.vector('x')
+        f = sg.function([x], sg.exp(x) + 1)
+        print(sg.config.backend, f.backend, '/* C module */' in f.source,
+              float(f(np.zeros(3, dtype='float32'))[0]))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "SYMGRAPH_FLAGS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout.split()
+    assert out == ["auto", "c", "True", "2.0"]
