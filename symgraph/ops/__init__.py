@@ -9,7 +9,7 @@ from .elemwise import (
     TABLE,
     Elemwise,
     ScalarOp,
-    abs,
+    absolute,
     add,
     and_,
     arccos,
@@ -48,10 +48,10 @@ from .elemwise import (
     neq,
     not_,
     or_,
-    pow,
+    power,
     reciprocal,
     relu,
-    round,
+    rint,
     sigmoid,
     sign,
     sin,
@@ -85,6 +85,10 @@ from .shape import (
     transpose,
 )
 from .tiling import repeat, tile
+
+# The table names these rows absolute/power/rint so that its module never shadows
+# Python's builtins; the public namespace uses NumPy's names (sg.abs, sg.pow, sg.round).
+abs, pow, round = absolute, power, rint  # noqa: A001
 
 # Theano's and NumPy's other spellings.
 true_divide = div = true_div

@@ -249,14 +249,15 @@ mod = row("mod", 2, np.remainder, "{0} % {1}", "sg_mod_i({0}, {1})", None,
           lambda x, y, out, g: (g, -g * floor_div(x, y)),
           c_for={"float64": "sg_mod_d({0}, {1})", "float32": "sg_mod_f({0}, {1})",
                  "u": "sg_mod_u({0}, {1})"})
-pow = row("pow", 2, np.power, "{0} ** {1}", "pow({0}, {1})", None,
-          # d/dy x^y = x^y log x, which tends to 0 where x^y = 0 (not 0 * -inf = nan at x = 0)
-          lambda x, y, out, g: (g * y * pow(x, y - 1), g * switch(eq(out, 0), 0, out * log(x))),
-          c_for={"b": None, "i": None, "u": None})  # integer powers stay on NumPy
+power = row("pow", 2, np.power, "{0} ** {1}", "pow({0}, {1})", None,
+            # d/dy x^y = x^y log x, which tends to 0 where x^y = 0 (not 0 * -inf = nan at 0)
+            lambda x, y, out, g: (g * y * power(x, y - 1),
+                                  g * switch(eq(out, 0), 0, out * log(x))),
+            c_for={"b": None, "i": None, "u": None})  # integer powers stay on NumPy
 neg = row("neg", 1, np.negative, "-{0}", "(-{0})", None, lambda x, out, g: -g)
 # d|x|/dx = 0 at 0, as NumPy's sign and Theano
-abs = row("abs", 1, np.absolute, "np.abs({0})", "({0} < 0 ? -{0} : {0})", None,
-          lambda x, out, g: g * sign(x), c_for={"f": "fabs({0})"})
+absolute = row("abs", 1, np.absolute, "np.abs({0})", "({0} < 0 ? -{0} : {0})", None,
+               lambda x, out, g: g * sign(x), c_for={"f": "fabs({0})"})
 reciprocal = row("reciprocal", 1, np.reciprocal, "np.reciprocal({0})", "(1 / {0})", "float",
                  lambda x, out, g: -g * out * out)
 square = row("square", 1, np.square, "np.square({0})", "({0} * {0})", None,
@@ -317,7 +318,7 @@ sigmoid = row("sigmoid", 1, _special("expit"), "sp.expit({0})", "sg_sigmoid({0})
 softplus = row("softplus", 1, _softplus, "@", "sg_softplus({0})", "float",
                lambda x, out, g: g * sigmoid(x))  # log(1 + e^x), stable for |x| = 1000
 softsign = row("softsign", 1, _softsign, "@", "({0} / (1 + fabs({0})))", "float",
-               lambda x, out, g: g / square(1 + abs(x)))
+               lambda x, out, g: g / square(1 + absolute(x)))
 relu = row("relu", 1, _relu, "np.maximum({0}, 0)", "sg_max({0}, 0)", None,
            lambda x, out, g: g * gt(out, 0))  # out > 0 iff x > 0; x itself can then die
 
@@ -329,8 +330,8 @@ floor = row("floor", 1, np.floor, "np.floor({0})", "floor({0})", None,
             lambda x, out, g: zeros_like(x))
 ceil = row("ceil", 1, np.ceil, "np.ceil({0})", "ceil({0})", None,
            lambda x, out, g: zeros_like(x))
-round = row("round", 1, np.round, "np.round({0})", "nearbyint({0})", None,  # half to even
-            lambda x, out, g: zeros_like(x), c_for={"b": "{0}", "i": "{0}", "u": "{0}"})
+rint = row("round", 1, np.round, "np.round({0})", "nearbyint({0})", None,  # half to even
+           lambda x, out, g: zeros_like(x), c_for={"b": "{0}", "i": "{0}", "u": "{0}"})
 
 # comparisons and logic: bool results carry no gradient
 eq = row("eq", 2, np.equal, "{0} == {1}", "({0} == {1})", "bool", commutative=True)

@@ -32,7 +32,7 @@ _UFUNC_ALIASES: dict[Any, Callable[..., Any]] = {
     np.matmul: linalg.matmul,
     np.fmax: ew.maximum,
     np.fmin: ew.minimum,
-    np.abs: ew.abs,
+    np.abs: ew.absolute,
     np.positive: lambda x: x,
     np.conjugate: lambda x: x,
 }
@@ -198,9 +198,9 @@ def _np_ravel(a, order="C"):
 def _np_round(a, decimals=0, out=None):
     _no_out("round", out)
     if decimals == 0:
-        return ew.round(a)
+        return ew.rint(a)
     scale = 10.0 ** decimals  # what NumPy does: multiply, round half to even, divide
-    return ew.round(a * scale) / scale
+    return ew.rint(a * scale) / scale
 
 
 def _np_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):

@@ -54,7 +54,10 @@ print(json.dumps({"stats": dict(cache.STATS), "losses": losses,
 
 
 def _run_step(cache_dir: Path, flags: str = "") -> dict:
-    env = {**os.environ, "SYMGRAPH_CACHE_DIR": str(cache_dir), "SYMGRAPH_FLAGS": flags}
+    # The suite's flags (tests/conftest.py pins 'auto' to NumPy), then the test's.
+    suite = os.environ.get("SYMGRAPH_FLAGS", "")
+    env = {**os.environ, "SYMGRAPH_CACHE_DIR": str(cache_dir),
+           "SYMGRAPH_FLAGS": ",".join(f for f in (suite, flags) if f)}
     out = subprocess.run([sys.executable, "-c", _STEP], capture_output=True, text=True,
                          check=True, cwd=ROOT, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
