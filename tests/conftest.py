@@ -9,8 +9,8 @@ For users 'auto' is the C backend when a C compiler works. Here it is NumPy: on 
 cache every distinct function of the ~5,000 tests would compile a C module (the suite
 took ~45 minutes that way instead of ~5). The C backend is tested where it is the
 subject: tests/symgraph/codegen (every table row, reductions, random graphs against
-NumPy, the cache), tests/keras_front/engine/test_training_c_backend.py (training on both backends), and
-test_auto_is_c_with_a_compiler below the same flag in a fresh process.
+NumPy, the cache, and test_auto_is_c_with_a_compiler: a fresh process without this flag
+compiles C), and tests/keras_front/engine/test_training_c_backend.py (training on both).
 """
 
 from __future__ import annotations
