@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 
 import symgraph as sg
+from symgraph.codegen import cbuild
 from symgraph.graph import Apply, Variable, toposort
 from symgraph.ops.shape import shape_i
 
@@ -164,3 +166,17 @@ def fake_program(folder: Any, name: str, script: str, monkeypatch: Any) -> Any:
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(bindir))
     return exe
+
+
+def _no_c_compiler() -> str | None:
+    """Why the C backend cannot compile here, or None (probed once per process)."""
+    try:
+        cbuild.compiler()
+    except cbuild.CompileError as e:  # pragma: no cover - the test machines have cc
+        return str(e)
+    return None
+
+
+_NO_CC = _no_c_compiler()
+# For tests of the C backend: skipped, saying why, where no C compiler works.
+needs_cc = pytest.mark.skipif(_NO_CC is not None, reason=f"no C compiler: {_NO_CC}")

@@ -10,14 +10,9 @@ import symgraph as sg
 from keras_front import backend as K
 from keras_front.layers import Dense, Dropout
 from keras_front.models import Sequential
-from symgraph.codegen import cbuild
+from tests.helpers import needs_cc
 
-try:
-    cbuild.compiler()
-    NO_CC = None
-except cbuild.CompileError as e:  # pragma: no cover - the machine has cc
-    NO_CC = str(e)
-pytestmark = pytest.mark.skipif(NO_CC is not None, reason=f"no C compiler: {NO_CC}")
+pytestmark = needs_cc
 
 RNG = np.random.RandomState(0)
 X = RNG.rand(96, 20).astype("float32")

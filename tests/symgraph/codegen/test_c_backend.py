@@ -16,16 +16,11 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.codegen import cbuild
 from symgraph.ops.composite import Composite
 from symgraph.ops.elemwise import TABLE, Elemwise, cast_op, output_dtype
+from tests.helpers import needs_cc
 
-try:
-    cbuild.compiler()
-    HAVE_CC = None
-except cbuild.CompileError as e:  # pragma: no cover - the machine has cc
-    HAVE_CC = str(e)
-pytestmark = pytest.mark.skipif(HAVE_CC is not None, reason=f"no C compiler: {HAVE_CC}")
+pytestmark = needs_cc
 
 DTYPES = ["bool", "int8", "int64", "uint64", "float32", "float64", "float16"]
 FUSED = ("int64", "float64")  # the fused form is the same C per row: two dtypes suffice

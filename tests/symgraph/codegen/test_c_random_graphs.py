@@ -7,19 +7,13 @@ twice (in-place buffers must not leak state)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import symgraph as sg
-from symgraph.codegen import cbuild
 from symgraph.rewrite.check import narrowest_float_bits
+from tests.helpers import needs_cc
 from tests.symgraph.rewrite.test_random_graphs import GraphBuilder, _mismatch, quiet
 
-try:
-    cbuild.compiler()
-    NO_CC = None
-except cbuild.CompileError as e:  # pragma: no cover - the machine has cc
-    NO_CC = str(e)
-pytestmark = pytest.mark.skipif(NO_CC is not None, reason=f"no C compiler: {NO_CC}")
+pytestmark = needs_cc
 SEEDS = range(1000, 1040)
 
 

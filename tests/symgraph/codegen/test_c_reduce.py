@@ -11,14 +11,9 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from symgraph.codegen import cbuild
+from tests.helpers import needs_cc
 
-try:
-    cbuild.compiler()
-    NO_CC = None
-except cbuild.CompileError as e:  # pragma: no cover - the machine has cc
-    NO_CC = str(e)
-pytestmark = pytest.mark.skipif(NO_CC is not None, reason=f"no C compiler: {NO_CC}")
+pytestmark = needs_cc
 
 REDUCTIONS = [sg.sum, sg.mean, sg.prod, sg.max, sg.min]
 AXES = [None, 0, 2, (0, 2), (1, 2)]

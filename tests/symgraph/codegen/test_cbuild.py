@@ -18,13 +18,8 @@ import pytest
 
 import symgraph as sg
 from symgraph.codegen import cbuild
+from tests.helpers import needs_cc
 
-try:
-    cbuild.compiler()
-    NO_CC = None
-except cbuild.CompileError as e:  # pragma: no cover - the machine has cc
-    NO_CC = str(e)
-needs_cc = pytest.mark.skipif(NO_CC is not None, reason=f"no C compiler: {NO_CC}")
 ROOT = Path(__file__).resolve().parents[3]
 function_module = importlib.import_module("symgraph.function")
 
