@@ -32,6 +32,7 @@ from .graph import (
 )
 from .memory import retain_freed_memory
 from .nan_guard import EXCLUDED_PASSES, as_guard, guarded_runner
+from .ops.elemwise import cast_same_kind
 from .tensor import TensorType, as_tensor, is_masked
 
 if TYPE_CHECKING:
@@ -206,11 +207,8 @@ class Function:
                 if a is not None and b is not None and a != b:
                     raise ValueError(f"updates: {var.name or 'shared'} has static shape "
                                      f"{var.type.shape}, its new value has {value.type.shape}")
-            if value.dtype != var.dtype:
-                if not np.can_cast(value.dtype, var.dtype, casting="same_kind"):
-                    raise TypeError(f"updates: {var.name or 'shared'} is {var.dtype}, its new "
-                                    f"value is {value.dtype}")
-                value = value.astype(var.dtype)
+            value = cast_same_kind(value, var.dtype, f"updates: {var.name or 'shared'} is "
+                                   f"{var.dtype}, its new value is {value.dtype}")
             out.append((var, value))
         return out
 

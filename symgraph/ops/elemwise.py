@@ -440,6 +440,16 @@ def cast_like(x: Any, like: Variable) -> Variable:
     return cast(x, like.dtype)
 
 
+def cast_same_kind(x: Variable, dtype: str, refuse: str) -> Variable:
+    """x in `dtype` when NumPy's same_kind casting allows it (float64 -> float32, int ->
+    float), else TypeError(refuse): a new value must fit the variable it replaces."""
+    if x.dtype == dtype:
+        return x
+    if not np.can_cast(x.dtype, dtype, casting="same_kind"):
+        raise TypeError(refuse)
+    return cast(x, dtype)
+
+
 def scalar_op_from_json(ref: dict[str, str]) -> ScalarOp:
     """The table row a JSON graph names (cast rows are made on demand)."""
     name = ref["scalar_op"]

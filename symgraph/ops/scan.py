@@ -27,7 +27,7 @@ from .. import dtypes
 from ..graph import Apply, Constant, Variable, clone_replace, toposort
 from ..tensor import TensorType, as_tensor, constant
 from .allocation import zeros, zeros_like
-from .elemwise import minimum
+from .elemwise import cast_same_kind, minimum
 from .indexing import getitem, inc_subtensor, set_subtensor
 from .registry import Op, RenderContext
 from .shape import concatenate, expand_dims, shape_i, static_int
@@ -258,11 +258,8 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         if o.ndim != h.ndim:
             raise ValueError(f"scan: output {k} of the step is {o.type} but its initial "
                              f"value is {h.type}: they must have the same rank")
-        if o.dtype != h.dtype:
-            if not np.can_cast(o.dtype, h.dtype, casting="same_kind"):
-                raise TypeError(f"scan: output {k} of the step has dtype {o.dtype}, its "
-                                f"initial value {h.dtype}")
-            o = o.astype(h.dtype)
+        o = cast_same_kind(o, h.dtype, f"scan: output {k} of the step has dtype {o.dtype}, "
+                           f"its initial value {h.dtype}")
         step_outs.append(o)
     step_outs += [outs[k] for k in map_idx]
 
