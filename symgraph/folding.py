@@ -396,15 +396,15 @@ def kernel_drawing(op: Composite, node: Apply) -> Drawing:
                              info={"kind": "step", "op": name, "step": j}))
         for a, ref in enumerate(args):
             label = str(a) if len(args) > 1 else ""
-            if ref[0] == "i":
-                d.edges.append((f"i{ref[1]}", f"s{j}", label, ""))
-            elif ref[0] == "t":
-                d.edges.append((f"s{ref[1]}", f"s{j}", label, ""))
+            if ref.is_input:
+                d.edges.append((f"i{ref.number}", f"s{j}", label, ""))
+            elif ref.is_step:
+                d.edges.append((f"s{ref.number}", f"s{j}", label, ""))
             else:
                 ck = f"c{j}.{a}"
-                d.nodes.append(DNode(ck, [ref[2]], "constant", f"{ref[1]} constant",
-                                     info={"kind": "constant", "label": ref[2],
-                                           "dtype": ref[1], "shape": "()"}))
+                d.nodes.append(DNode(ck, [ref.text], "constant", f"{ref.dtype} constant",
+                                     info={"kind": "constant", "label": ref.text,
+                                           "dtype": ref.dtype, "shape": "()"}))
                 d.edges.append((ck, f"s{j}", label, ""))
     out = node.outputs[0]
     d.nodes.append(DNode("out", ["result", str(out.type)], "port", "the kernel's result",

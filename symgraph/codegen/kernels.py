@@ -116,7 +116,7 @@ def kernel_source(op: Composite, ctx: RenderContext, label: str, node: Apply) ->
     names: list[str] = []
     slots: list[list[Any]] = []  # [name, dtype, step or input currently held, free]
     if op.inplace is not None:
-        slots.append([f"i{op.inplace}", steps[-1], ("i", op.inplace)])
+        slots.append([f"i{op.inplace}", steps[-1], Ref.input(op.inplace)])
     for j, (name, args) in enumerate(op.body):
         row = row_of(name)
         arg_texts = [_ref_text(a, names) for a in args]
@@ -135,7 +135,7 @@ def kernel_source(op: Composite, ctx: RenderContext, label: str, node: Apply) ->
             slot = [f"b{len(slots)}", steps[j], None]
             slots.append(slot)
             lines.append(f"    {slot[0]} = np.empty(shape, dtype=np.{steps[j]})")
-        slot[2] = ("t", j)
+        slot[2] = Ref.step(j)
         lines.append(f"    {call}")
         names.append(slot[0])
     lines.append(f"    return {names[-1]}")
@@ -145,19 +145,19 @@ def kernel_source(op: Composite, ctx: RenderContext, label: str, node: Apply) ->
     return "\n".join(head + lines) + "\n"
 
 def _ref_text(ref: Ref, names: Sequence[str]) -> str:
-    if ref[0] == "i":
-        return f"i{ref[1]}"
-    if ref[0] == "t":
-        return names[ref[1]]
-    return const_literal(ref[1], ref[2])
+    if ref.is_input:
+        return f"i{ref.number}"
+    if ref.is_step:
+        return names[ref.number]
+    return const_literal(ref.dtype, ref.text)
 
 def _last_uses(op: Composite) -> dict[Ref, int]:
     """The last step reading each input and step (the output is read by the caller)."""
-    last: dict[Ref, int] = {("t", len(op.body) - 1): len(op.body)}
+    last: dict[Ref, int] = {Ref.step(len(op.body) - 1): len(op.body)}
     for j, (_, args) in enumerate(op.body):
         for a in args:
-            if a[0] in "it":
-                last[(a[0], a[1])] = j
+            if a.is_input or a.is_step:
+                last[a] = j
     return last
 
 def _free_slot(slots: list[list[Any]], dtype: str, j: int,
@@ -176,10 +176,10 @@ def _full_steps(op: Composite, in_types: Sequence[TensorType], ndim: int) -> lis
     for _, args in op.body:
         d: set[int] = set()
         for a in args:
-            if a[0] == "i":
-                d.add(a[1])
-            elif a[0] == "t":
-                d |= deps[a[1]]
+            if a.is_input:
+                d.add(a.number)
+            elif a.is_step:
+                d |= deps[a.number]
         deps.append(d)
     read = set().union(*deps)  # an input no step reads (a buffer to write into)
     needed: list[set[int]] = []

@@ -37,7 +37,50 @@ from .elemwise import (
 )
 from .registry import Op, RenderContext
 
-Ref = tuple  # ("i", k) input k | ("t", j) step j | ("c", dtype, repr) scalar constant
+
+class Ref(tuple):
+    """One argument of a Composite step: input k, an earlier step j, or a scalar constant.
+
+    Kept as the tuple the JSON form writes -- ("i", k), ("t", j), ("c", dtype, text) -- so
+    equality, hashing and documents are unchanged; the names say what a part means."""
+
+    __slots__ = ()
+
+    @classmethod
+    def input(cls, k: int) -> Ref:
+        return cls(("i", k))
+
+    @classmethod
+    def step(cls, j: int) -> Ref:
+        return cls(("t", j))
+
+    @classmethod
+    def const(cls, dtype: str, text: str) -> Ref:
+        return cls(("c", dtype, text))
+
+    @property
+    def is_input(self) -> bool:
+        return self[0] == "i"
+
+    @property
+    def is_step(self) -> bool:
+        return self[0] == "t"
+
+    @property
+    def number(self) -> int:
+        """The input's or the step's position (not for constants)."""
+        return self[1]
+
+    @property
+    def dtype(self) -> str:
+        """A constant's dtype."""
+        return self[1]
+
+    @property
+    def text(self) -> str:
+        """A constant's value as text (a number, 'inf', '-inf' or 'nan')."""
+        return self[2]
+
 
 # Python operator precedence, for the readable expression in comments and names.
 _PREC = {"pow": 8, "neg": 7, "invert": 7, "mul": 6, "true_div": 6, "floor_div": 6, "mod": 6,
@@ -61,6 +104,10 @@ class Composite(Op):
     full_inputs: tuple[int, ...] = ()  # inputs known to have the whole output shape
     elementwise: ClassVar[bool] = True
     fresh: ClassVar[bool] = True  # a new array of its own (unless written into an input)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", tuple((name, tuple(Ref(a) for a in args))
+                                               for name, args in self.body))
 
     @property
     def name(self) -> str:
@@ -89,11 +136,11 @@ class Composite(Op):
 
     @staticmethod
     def _dtype(ref: Ref, in_dtypes: Sequence[str], steps: Sequence[str]) -> str:
-        if ref[0] == "i":
-            return in_dtypes[ref[1]]
-        if ref[0] == "t":
-            return steps[ref[1]]
-        return ref[1]
+        if ref.is_input:
+            return in_dtypes[ref.number]
+        if ref.is_step:
+            return steps[ref.number]
+        return ref.dtype
 
     def expression(self, limit: int = 400) -> str:
         """The fused computation as one readable line, e.g. `exp(i0 * i1 + 1.0)`, cut to
@@ -102,11 +149,11 @@ class Composite(Op):
         texts: list[tuple[str, int]] = []
 
         def arg(ref: Ref, prec: int, right: bool = False) -> str:
-            if ref[0] == "i":
-                return f"i{ref[1]}"
-            if ref[0] == "c":
-                return ref[2]
-            text, p = texts[ref[1]]
+            if ref.is_input:
+                return f"i{ref.number}"
+            if not ref.is_step:
+                return ref.text
+            text, p = texts[ref.number]
             return f"({text})" if p < prec or (right and p == prec) else text
 
         for name, args in self.body:
@@ -159,9 +206,9 @@ class Composite(Op):
         """The fused expression rebuilt as elementwise nodes on `inputs`."""
         vals: list[Variable] = []
         for name, args in self.body:
-            xs = [inputs[a[1]] if a[0] == "i" else vals[a[1]] if a[0] == "t" else
-                  constant(np.array(a[2] if a[2] not in ("inf", "-inf", "nan") else
-                                    float(a[2])).astype(a[1]), a[1])
+            xs = [inputs[a.number] if a.is_input else vals[a.number] if a.is_step else
+                  constant(np.array(a.text if a.text not in ("inf", "-inf", "nan") else
+                                    float(a.text)).astype(a.dtype), a.dtype)
                   for a in args]
             vals.append(Elemwise(row_of(name))(*xs))
         return vals[-1]
@@ -183,15 +230,15 @@ class Composite(Op):
         for j, (name, args) in enumerate(self.body):
             texts, dts = [], []
             for a in args:
-                if a[0] == "i":
-                    texts.append(in_names[a[1]])
-                    dts.append(in_dtypes[a[1]])
-                elif a[0] == "t":
-                    texts.append(f"t{a[1]}")
-                    dts.append(steps[a[1]])
+                if a.is_input:
+                    texts.append(in_names[a.number])
+                    dts.append(in_dtypes[a.number])
+                elif a.is_step:
+                    texts.append(f"t{a.number}")
+                    dts.append(steps[a.number])
                 else:
-                    texts.append(_c_literal(a[1], a[2]))
-                    dts.append(a[1])
+                    texts.append(_c_literal(a.dtype, a.text))
+                    dts.append(a.dtype)
             expr = c_expr(row_of(name), texts, dts, steps[j])
             if expr is None:
                 return None

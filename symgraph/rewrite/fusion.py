@@ -20,7 +20,7 @@ import heapq
 from ..config import config
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, Constant, Variable, format_trace
-from ..ops.composite import Composite
+from ..ops.composite import Composite, Ref
 from ..ops.elemwise import Elemwise
 from ..tensor import TensorType
 from .driver import Pass, RewriteLog, RewriteRecord, expr_str
@@ -79,15 +79,15 @@ def _composite(nodes: list[Apply]) -> tuple[Composite, list[Variable]]:
         refs = []
         for v in node.inputs:
             if v in produced:
-                refs.append(("t", produced[v]))
+                refs.append(Ref.step(produced[v]))
             elif _inlined(v):
                 # the shortest text that reads back as the same value of its dtype
-                refs.append(("c", v.dtype, str(v.data[()])))
+                refs.append(Ref.const(v.dtype, str(v.data[()])))
             else:
                 if v not in index:
                     index[v] = len(inputs)
                     inputs.append(v)
-                refs.append(("i", index[v]))
+                refs.append(Ref.input(index[v]))
         body.append((node.op.scalar.name, tuple(refs)))
         produced[node.outputs[0]] = j
     out = nodes[-1].outputs[0]

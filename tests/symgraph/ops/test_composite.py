@@ -160,3 +160,15 @@ def test_expression_text_is_bounded_for_long_kernels():
     assert len(str(op)) <= len("composite{}") + 70
     short = Composite(1, body[:3])
     assert short.expression() == "tanh(tanh(tanh(i0)))"
+
+
+def test_step_references_name_their_parts_and_keep_the_json_form():
+    from symgraph.ops.composite import Composite, Ref
+    op = Composite(2, (("mul", (("i", 0), ("i", 1))), ("add", (("t", 0), ("c", "float32", "1.0")))))
+    (_, (a, b)), (_, (t, c)) = op.body
+    assert all(isinstance(r, Ref) for r in (a, b, t, c))
+    assert (a.is_input, a.number, t.is_step, t.number) == (True, 0, True, 0)
+    assert not (c.is_input or c.is_step) and (c.dtype, c.text) == ("float32", "1.0")
+    assert Ref.input(1) == ("i", 1) and Ref.const("float32", "1.0") == c  # the JSON form
+    assert op == Composite(2, op.body) and hash(op) == hash(Composite(2, op.body))
+    assert op.expression() == "i0 * i1 + 1.0"
