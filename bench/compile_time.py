@@ -7,7 +7,11 @@ and JAX; then pass by pass, and how the time grows with the graph.
 - fresh process: a new Python imports symgraph (shown apart), builds the 784-512-512-10
   train step graph (relu, softmax + categorical cross-entropy, SGD updates, float32),
   compiles it and computes one step on a batch of 128 -- "first result" is the time from
-  graph building to that step's loss. cold: `$SYMGRAPH_CACHE_DIR` is an empty folder;
+  graph building to that step's loss (the weights and the batch are in memory before the
+  clock starts, in every script alike). symgraph's sources are byte-compiled first
+  (`compileall`), as an installed package's are: this machine sets
+  PYTHONDONTWRITEBYTECODE, under which every import would compile the sources again
+  (the peers' pip-installed packages ship their .pyc files). cold: `$SYMGRAPH_CACHE_DIR` is an empty folder;
   warm: the folder a previous process filled (the whole-function cache skips the rewrite
   passes; symgraph/function_cache.py). Best of --runs processes.
 - the same with the C backend (`SYMGRAPH_FLAGS=backend=c`): cold includes running the C
@@ -58,31 +62,9 @@ def train_step_graph(sizes: Sequence[int] = SIZES):
 
 
 # Every script prints one JSON line: {"import": s, "first": s} (first = graph building
-# to the first step's loss), and "hits" where the framework can say.
-_OURS = """
-import time
-t0 = time.perf_counter()
-import numpy as np
-import symgraph as sg
-from symgraph import cache
-import os
-def cpu():  # this process's CPU time and its children's (the C compiler)
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-t1, c1 = time.perf_counter(), cpu()
-from bench.compile_time import BATCH, train_step_graph
-ins, outs, ups = train_step_graph()
-f = sg.function(ins, outs, updates=ups)
-rng = np.random.default_rng(0)
-x = rng.random((BATCH, 784), dtype=np.float32)
-y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, BATCH)]
-loss = f(x, y)
-t2, c2 = time.perf_counter(), cpu()
-import json
-print(json.dumps({"import": t1 - t0, "first": t2 - t1, "cpu": c2 - c1, "loss": float(loss[0]),
-                  "hits": cache.STATS["function_hits"]}))
-"""
-
+# to the first step's loss), and "hits" where the framework can say. The weights and the
+# batch are made (NumPy's random module imported) before the clock starts, in every
+# script alike: generating data is not compiling (numpy.random's import alone is 15-20 ms).
 _DATA = """
 def data():
     import numpy as np
@@ -98,13 +80,36 @@ def data():
     return params, x, y
 """
 
+_OURS = _DATA + """
+import time
+t0 = time.perf_counter()
+import symgraph as sg
+from symgraph import cache
+import os
+def cpu():  # this process's CPU time and its children's (the C compiler)
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+ti = time.perf_counter()
+params, x, y = data()
+t1, c1 = time.perf_counter(), cpu()
+from symgraph.examples import mlp_sgd_graph
+g = mlp_sgd_graph(list(zip(params[::2], params[1::2])), lr=0.01)
+f = sg.function(g.inputs, [g.loss], updates=g.updates)
+loss = f(x, y)
+t2, c2 = time.perf_counter(), cpu()
+import json
+print(json.dumps({"import": ti - t0, "first": t2 - t1, "cpu": c2 - c1, "loss": float(loss[0]),
+                  "hits": cache.STATS["function_hits"]}))
+"""
+
 _PYTENSOR = _DATA + """
 import time, json
 t0 = time.perf_counter()
 import pytensor
 import pytensor.tensor as pt
-t1 = time.perf_counter()
+ti = time.perf_counter()
 params, xv, yv = data()
+t1 = time.perf_counter()
 x, y = pt.matrix("x", dtype="float32"), pt.matrix("y", dtype="float32")
 shared = [pytensor.shared(p) for p in params]
 h = x
@@ -117,7 +122,7 @@ grads = pytensor.grad(loss, shared)
 f = pytensor.function([x, y], loss, updates=[(p, p - 0.01 * g) for p, g in zip(shared, grads)])
 out = f(xv, yv)
 t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": float(out),
+print(json.dumps({"import": ti - t0, "first": t2 - t1, "loss": float(out),
                   "linker": str(f.maker.linker)[:40]}))
 """
 
@@ -125,8 +130,9 @@ _TORCH = _DATA + """
 import time, json
 t0 = time.perf_counter()
 import torch
-t1 = time.perf_counter()
+ti = time.perf_counter()
 params, xv, yv = data()
+t1 = time.perf_counter()
 ps = [torch.tensor(p, requires_grad=True) for p in params]
 def loss_fn(x, y, *ps):
     h = x
@@ -143,7 +149,7 @@ with torch.no_grad():
         p -= 0.01 * p.grad
 out = float(loss)
 t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": out}))
+print(json.dumps({"import": ti - t0, "first": t2 - t1, "loss": out}))
 """
 
 _JAX = _DATA + """
@@ -154,8 +160,9 @@ import jax.numpy as jnp
 jax.config.update("jax_compilation_cache_dir", os.environ["BENCH_JAX_CACHE"])
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-t1 = time.perf_counter()
+ti = time.perf_counter()
 params, xv, yv = data()
+t1 = time.perf_counter()
 def loss_fn(ps, x, y):
     h = x
     for k in range(3):
@@ -169,7 +176,7 @@ def step(ps, x, y):
 loss, ps = step([jnp.asarray(p) for p in params], jnp.asarray(xv), jnp.asarray(yv))
 out = float(loss)
 t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "first": t2 - t1, "loss": out}))
+print(json.dumps({"import": ti - t0, "first": t2 - t1, "loss": out}))
 """
 
 # name, script, {env var: the cache folder}
@@ -245,6 +252,8 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
+    import compileall
+    compileall.compile_dir(str(ROOT / "symgraph"), quiet=1)
     print(f"Compile time of the MLP 784-512-512-10 SGD train step, batch {BATCH}, float32 "
           f"(load average {load:.2f} at start)")
     print("fresh process, graph building to first result (import shown apart), "

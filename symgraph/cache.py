@@ -4,7 +4,9 @@
     python -m symgraph.cache clear     # empty it
 
 It lives in `$SYMGRAPH_CACHE_DIR` (default `~/.cache/symgraph`), one folder per kind of
-entry (`c` for shared libraries, `functions` for whole functions). There is no lock,
+entry (`c` for shared libraries, `functions` for whole functions; `compilers` and `blas`
+for two facts a warm start would otherwise spend milliseconds finding out again: the C
+compiler's version, whether SciPy's BLAS may be called). There is no lock,
 global or per entry: a writer builds into a unique temporary file beside the entry and
 renames it into place, which is atomic on POSIX, so any number of processes building the
 same entry at once all succeed and leave valid files. An entry's name carries the SHA-256
@@ -22,9 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +99,7 @@ def store(kind: str, entry_key: str, suffix: str, build: Callable[[Path], None])
     (a unique temporary name in the cache folder); if it raises, nothing is left behind."""
     folder = _folder(kind)
     folder.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writers need it (a warm start reads)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{entry_key}.", suffix=suffix + ".tmp", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -160,6 +161,7 @@ def clear() -> int:
     if not root.is_dir():
         return 0
     n = sum(1 for p in root.rglob("*") if p.is_file())
+    import shutil
     for folder in (p for p in root.iterdir() if p.is_dir()):
         shutil.rmtree(folder, ignore_errors=True)
     return n

@@ -18,11 +18,8 @@ import functools
 import hashlib
 import importlib.machinery
 import importlib.util
-import platform
-import subprocess
+import os
 import sys
-import sysconfig
-import tempfile
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -45,24 +42,55 @@ class CompileError(RuntimeError):
 
 
 _PROBED: dict[str, str | CompileError] = {}
+# Version lines of compilers probed by earlier processes, keyed by the binary's path, size
+# and modification time (ccache's check): a warm start runs no subprocess.
+_PROBE_KIND = "compilers"
 
 
 def _probe(cxx: str) -> str:
-    """`cxx --version`'s first line (asked once per process and compiler); raises
-    CompileError when the compiler does not run."""
+    """`cxx --version`'s first line (asked once per compiler binary, remembered on disk);
+    raises CompileError when the compiler does not run."""
     if cxx not in _PROBED:
-        try:
-            out = subprocess.run([cxx, "--version"], capture_output=True, text=True,
-                                 timeout=30)
-            _PROBED[cxx] = (out.stdout.splitlines() or ["?"])[0] if out.returncode == 0 \
-                else CompileError(f"C compiler {cxx!r} --version failed: "
-                                  f"{out.stderr.strip()}")
-        except (OSError, subprocess.SubprocessError) as e:
-            _PROBED[cxx] = CompileError(f"C compiler {cxx!r} cannot be run: {e}")
+        key = _binary_key(cxx)
+        known = cache.read_bytes(_PROBE_KIND, key) if key else None
+        line = known.decode("utf-8", "replace") if known else ""
+        if line and line.isprintable() and len(line) < 500:
+            _PROBED[cxx] = line
+        else:
+            _PROBED[cxx] = _run_probe(cxx)
+            if key and isinstance(_PROBED[cxx], str):
+                try:
+                    cache.write_bytes(_PROBE_KIND, key, _PROBED[cxx].encode())
+                except OSError:  # a read-only cache: probe again next process
+                    pass
     found = _PROBED[cxx]
     if isinstance(found, CompileError):
         raise CompileError(str(found))
     return found
+
+
+def _run_probe(cxx: str) -> str | CompileError:
+    import subprocess  # only a first probe or a compile runs a process (import time)
+    try:
+        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        return CompileError(f"C compiler {cxx!r} cannot be run: {e}")
+    if out.returncode != 0:
+        return CompileError(f"C compiler {cxx!r} --version failed: {out.stderr.strip()}")
+    return (out.stdout.splitlines() or ["?"])[0]
+
+
+def _binary_key(cxx: str) -> str | None:
+    """A key naming the compiler binary `cxx` resolves to (on $PATH, symlinks followed)
+    as it is now, or None when it is not found."""
+    folders = [""] if os.sep in cxx else os.environ.get("PATH", os.defpath).split(os.pathsep)
+    for folder in folders:
+        path = os.path.join(folder, cxx)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            real = os.path.realpath(path)
+            st = os.stat(real)
+            return cache.key("compiler", cxx, real, str(st.st_size), str(st.st_mtime_ns))
+    return None
 
 
 def compiler() -> tuple[str, str]:
@@ -81,15 +109,16 @@ def _cpu_features() -> str:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("flags"):
-                    return hashlib.sha256(line.encode()).hexdigest()[:16]
+                    return cache.key(line)[:16]
     except OSError:
         pass
+    import platform
     return platform.processor() or platform.machine()
 
 
 def _abi() -> str:
     import numpy as np
-    soabi = sysconfig.get_config_var("SOABI")
+    soabi = importlib.machinery.EXTENSION_SUFFIXES[0]  # '.cpython-311-x86_64-linux-gnu.so'
     return f"{sys.implementation.cache_tag} {soabi} numpy {np.__version__}"
 
 
@@ -136,6 +165,9 @@ def _compile(sources: list[str], out: Path, cxx: str, fl: tuple[str, ...]) -> No
     process, all at once, then linked. The files go to a private folder under names that
     depend on the code only, compiled from there: the binary does not depend on the
     process, so concurrent builds of one module write identical entries."""
+    import sysconfig  # noqa: I001 -- these three only when compiling (import time)
+    import tempfile
+
     import numpy as np
     work = Path(tempfile.mkdtemp(prefix="symgraph-c-"))
     names = [f"{module_name(src)}.c" for src in sources]
@@ -159,6 +191,7 @@ def _compile(sources: list[str], out: Path, cxx: str, fl: tuple[str, ...]) -> No
 def _run(jobs: list[list[str]], work: Path, cxx: str) -> None:
     """Run compiler commands at once in `work`; a failure raises CompileError naming the
     generated file and the compiler's message."""
+    import subprocess
     try:
         procs = [subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for cmd in jobs]

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import cache, dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from . import elemwise as ew
@@ -59,15 +59,56 @@ def scipy_blas_is_safe() -> bool:
     return ours is not None and ours == theirs
 
 
-# Decided on the first gemm call (None until then): deciding imports SciPy.
+# Decided on the first gemm call (None until then): deciding imports SciPy, so the answer
+# is remembered on disk for the installed NumPy and SciPy (`gemm_blas_decision`).
 USE_SCIPY_GEMM: bool | None = None
+
+
+def gemm_blas_decision() -> bool:
+    """scipy_blas_is_safe(), asked once per installation of NumPy and SciPy: the answer is
+    kept in the cache (kind `blas`) under their configuration files' paths and times, so
+    a warm start imports neither SciPy's package nor NumPy's build configuration (11-16 ms).
+    A thread-count variable set to 1 decides without looking."""
+    if any(os.environ.get(v) == "1"
+           for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        return True
+    key = _installation_key()
+    known = cache.read_bytes("blas", key) if key else None
+    if known in (b"0", b"1"):
+        return known == b"1"
+    safe = scipy_blas_is_safe()
+    if key:
+        try:
+            cache.write_bytes("blas", key, b"1" if safe else b"0")
+        except OSError:  # a read-only cache: decide again next process
+            pass
+    return safe
+
+
+def _installation_key() -> str | None:
+    """NumPy's and SciPy's build configuration files as installed now (found, not
+    imported), or None when SciPy's cannot be found."""
+    import importlib.util
+    spec = importlib.util.find_spec("scipy")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    parts = ["blas"]
+    for folder in (os.path.dirname(np.__file__), spec.submodule_search_locations[0]):
+        path = os.path.join(folder, "__config__.py")
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        parts += [path, str(st.st_size), str(st.st_mtime_ns)]
+    return cache.key(*parts)
 
 
 def _fblas() -> Any:
     """SciPy's Fortran BLAS wrappers (`scipy.linalg._fblas`, what scipy.linalg.blas
-    re-exports), without running `scipy.linalg`'s package import (0.25 s, most of a
-    first call's time): the extension module is loaded from its file under its own name,
-    so a later `import scipy.linalg` finds and reuses it. Falls back to the import."""
+    re-exports), without running the `scipy` and `scipy.linalg` package imports (0.25 s,
+    most of a first call's time): the extension module is loaded from its file under its
+    own name, so a later `import scipy.linalg` finds and reuses it. Falls back to the
+    import."""
     name = "scipy.linalg._fblas"
     mod = sys.modules.get(name)
     if mod is not None:
@@ -76,8 +117,9 @@ def _fblas() -> Any:
         import importlib.machinery
         import importlib.util
 
-        import scipy
-        folder = os.path.join(os.path.dirname(scipy.__file__), "linalg")
+        # Found, not imported: SciPy's package import costs 12 ms of a warm start.
+        spec = importlib.util.find_spec("scipy")
+        folder = os.path.join(spec.submodule_search_locations[0], "linalg")  # type: ignore
         path = next(p for p in (os.path.join(folder, "_fblas" + s)
                                 for s in importlib.machinery.EXTENSION_SUFFIXES)
                     if os.path.exists(p))
@@ -111,7 +153,7 @@ def gemm(z: np.ndarray, alpha: Any, x: np.ndarray, y: np.ndarray, beta: Any,
         return np.asarray(beta * z + alpha * np.dot(x, y), dtype=z.dtype)
     global USE_SCIPY_GEMM
     if USE_SCIPY_GEMM is None:
-        USE_SCIPY_GEMM = scipy_blas_is_safe()
+        USE_SCIPY_GEMM = gemm_blas_decision()
     if USE_SCIPY_GEMM:
         return gemm_blas(z, alpha, x, y, beta, overwrite)
     return gemm_numpy(z, alpha, x, y, beta, overwrite)

@@ -140,3 +140,56 @@ def test_auto_is_c_with_a_compiler() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout.split()
     assert out == ["auto", "c", "True", "2.0"]
+
+
+def _fake_compiler(path: Path, version: str) -> None:
+    path.write_text(f"#!/bin/sh\necho '{version}'\n")
+    path.chmod(0o755)
+
+
+def test_compiler_version_is_remembered_on_disk_until_the_binary_changes(
+        tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SYMGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cbuild, "_PROBED", {})
+    runs = []
+    real = cbuild._run_probe
+    monkeypatch.setattr(cbuild, "_run_probe", lambda cxx: runs.append(cxx) or real(cxx))
+    cc = tmp_path / "fakecc"
+    _fake_compiler(cc, "fakecc (Fake) 1.0")
+    with sg.config.change(cxx=str(cc)):
+        assert cbuild.compiler() == (str(cc), "fakecc (Fake) 1.0")
+        assert len(runs) == 1
+        cbuild._PROBED.clear()  # a new process: the version comes from the cache
+        assert cbuild.compiler()[1] == "fakecc (Fake) 1.0" and len(runs) == 1
+        _fake_compiler(cc, "fakecc (Fake) 2.0 -- upgraded")  # another size: probed again
+        cbuild._PROBED.clear()
+        assert cbuild.compiler()[1] == "fakecc (Fake) 2.0 -- upgraded" and len(runs) == 2
+    # Found on $PATH by name, through a symlink, like gcc -> gcc-12.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "cc-link").symlink_to(cc)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    cbuild._PROBED.clear()
+    with sg.config.change(cxx="cc-link"):
+        assert cbuild.compiler()[1] == "fakecc (Fake) 2.0 -- upgraded" and len(runs) == 3
+        cbuild._PROBED.clear()
+        assert cbuild.compiler()[1] == "fakecc (Fake) 2.0 -- upgraded" and len(runs) == 3
+
+
+def test_a_tampered_or_failed_probe_is_never_trusted(tmp_path: Path, monkeypatch) -> None:
+    from symgraph import cache
+    monkeypatch.setenv("SYMGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cbuild, "_PROBED", {})
+    cc = tmp_path / "fakecc"
+    _fake_compiler(cc, "fakecc 1.0")
+    key = cbuild._binary_key(str(cc))
+    cache.write_bytes(cbuild._PROBE_KIND, key, b"evil\x1b[2J\nline")  # not one clean line
+    with sg.config.change(cxx=str(cc)):
+        assert cbuild.compiler()[1] == "fakecc 1.0"
+    broken = tmp_path / "brokencc"
+    broken.write_text("#!/bin/sh\necho 'no such option' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    cbuild._PROBED.clear()
+    with sg.config.change(cxx=str(broken)), pytest.raises(cbuild.CompileError,
+                                                          match="--version failed"):
+        cbuild.compiler()
+    assert cache.read_bytes(cbuild._PROBE_KIND, cbuild._binary_key(str(broken))) is None

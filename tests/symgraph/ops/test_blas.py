@@ -63,6 +63,24 @@ def test_gemm_picks_scipy_blas_only_when_it_shares_numpys_or_runs_one_thread(mon
     assert not blas.scipy_blas_is_safe()  # two libraries, two thread pools
 
 
+@pytest.mark.parametrize("answer", [True, False])
+def test_the_blas_decision_is_remembered_per_installation(tmp_path, monkeypatch, answer):
+    from symgraph import cache
+    monkeypatch.setenv("SYMGRAPH_CACHE_DIR", str(tmp_path))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    asked = []
+    monkeypatch.setattr(blas, "scipy_blas_is_safe", lambda: asked.append(1) or answer)
+    assert blas.gemm_blas_decision() is answer and len(asked) == 1
+    assert blas.gemm_blas_decision() is answer and len(asked) == 1  # from the cache
+    key = blas._installation_key()
+    cache.discard("blas", key)
+    cache.write_bytes("blas", key, b"yes")  # not an answer: asked again
+    assert blas.gemm_blas_decision() is answer and len(asked) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # one thread: safe without asking
+    assert blas.gemm_blas_decision() is True and len(asked) == 2
+
+
 @pytest.mark.parametrize("use_scipy", [True, False])
 def test_gemm_dispatch(monkeypatch, use_scipy):
     monkeypatch.setattr(blas, "USE_SCIPY_GEMM", use_scipy)
