@@ -1,6 +1,7 @@
 """The on-disk cache: compiled C libraries and whole compiled functions.
 
     python -m symgraph.cache info      # where it is, entries and bytes per kind
+    python -m symgraph.cache prune     # drop least recently used entries past the limit
     python -m symgraph.cache clear     # empty it
 
 It lives in `$SYMGRAPH_CACHE_DIR` (default `~/.cache/symgraph`), one folder per kind of
@@ -11,7 +12,9 @@ global or per entry: a writer builds into a unique temporary file beside the ent
 renames it into place, which is atomic on POSIX, so any number of processes building the
 same entry at once all succeed and leave valid files. An entry's name carries the SHA-256
 of its contents (`<key>-<digest><suffix>`); `lookup` recomputes it, so a truncated or
-corrupted entry is found, removed and rebuilt, never loaded.
+corrupted entry is found, removed and rebuilt, never loaded. The cache is bounded
+($SYMGRAPH_CACHE_MAX_MB, default 2048): after each store the least recently used entries
+go (`prune`; a hit marks an entry used).
 
 Callers choose the key: a hash (`key(...)`) of everything the entry depends on (for a C
 library: the source, compiler identity and version, flags, Python/NumPy ABI and CPU).
@@ -85,6 +88,7 @@ def lookup(kind: str, entry_key: str, suffix: str) -> Path | None:
             continue
         if ok:
             _count("hits", kind)
+            _touch(path)
             return path
         _count("corrupt", kind)
         try:
@@ -111,7 +115,64 @@ def store(kind: str, entry_key: str, suffix: str, build: Callable[[Path], None])
         tmp.unlink(missing_ok=True)
         raise
     _count("builds", kind)
+    prune(keep=final)
     return final
+
+
+def max_bytes() -> int:
+    """The cache's size limit: $SYMGRAPH_CACHE_MAX_MB megabytes (default 2048)."""
+    try:
+        return int(float(os.environ.get("SYMGRAPH_CACHE_MAX_MB", "2048")) * 1e6)
+    except ValueError:
+        return int(2048e6)
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry used now (its modification time orders eviction)."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache still serves hits
+        pass
+
+
+def prune(limit: int | None = None, keep: Path | None = None) -> int:
+    """Remove the least recently used entries (found or stored longest ago) until the
+    cache holds at most 80% of `limit` bytes (default `max_bytes()`), once it holds more
+    than `limit`; returns how many were removed. `keep` is never removed. Theano's
+    compiledir only grew; this runs after every store, so it stays bounded. A process
+    that loses an entry to another's pruning finds it missing and rebuilds it."""
+    limit = max_bytes() if limit is None else limit
+    root = cache_dir()
+    entries = []
+    try:
+        for folder in (p for p in root.iterdir() if p.is_dir()):
+            for path in folder.iterdir():
+                if path.name.startswith("."):  # another writer's temporary file
+                    continue
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                entries.append((st.st_mtime_ns, st.st_size, path))
+    except OSError:
+        return 0
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, path in sorted(entries, key=lambda e: e[0]):
+        if total <= 0.8 * limit:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    STATS["evicted"] += removed
+    return removed
 
 
 def lookup_or_store(kind: str, entry_key: str, suffix: str,
@@ -171,17 +232,21 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m symgraph.cache info|clear`."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["info"]:
-        print(f"symgraph cache: {cache_dir()}")
+        print(f"symgraph cache: {cache_dir()} (limit {max_bytes() / 1e6:.0f} MB)")
         entries = info()
         for kind, (n, size) in entries.items():
             print(f"  {kind:<10} {n:6d} entries {size / 1e6:10.2f} MB")
         if not entries:
             print("  (empty)")
         return 0
+    if args == ["prune"]:
+        print(f"removed {prune()} least recently used entries from {cache_dir()} "
+              f"(limit {max_bytes() / 1e6:.0f} MB, $SYMGRAPH_CACHE_MAX_MB)")
+        return 0
     if args == ["clear"]:
         print(f"removed {clear()} files from {cache_dir()}")
         return 0
-    print("usage: python -m symgraph.cache info|clear", file=sys.stderr)
+    print("usage: python -m symgraph.cache info|prune|clear", file=sys.stderr)
     return 2
 
 

@@ -76,3 +76,46 @@ def test_cli_info_and_clear(capsys):
     assert "removed 1 files" in capsys.readouterr().out
     assert cache.info() == {}
     assert cache.main(["bogus"]) == 2
+
+
+def _aged(path, seconds_ago: float) -> None:
+    import os
+    import time
+    t = time.time() - seconds_ago
+    os.utime(path, (t, t))
+
+
+def test_the_least_recently_used_entries_go_when_the_cache_passes_its_limit(monkeypatch):
+    monkeypatch.setenv("SYMGRAPH_CACHE_MAX_MB", "0.001")  # 1,000 bytes
+    keys = [cache.key(str(i)) for i in range(3)]
+    paths = [cache.write_bytes("t", k, bytes(300)) for k in keys]  # 900 bytes: all kept
+    for path, age in zip(paths, (300, 200, 100), strict=True):
+        _aged(path, age)
+    assert cache.STATS["evicted"] == 0 and all(p.exists() for p in paths)
+    assert cache.read_bytes("t", keys[0]) == bytes(300)  # a hit: now the most recent
+    newest = cache.write_bytes("u", cache.key("new"), bytes(300))  # 1,200 > 1,000
+    # Down to 80% (800 bytes): the two least recently used go, never the one just stored.
+    assert cache.STATS["evicted"] == 2
+    assert newest.exists() and paths[0].exists()
+    assert not paths[1].exists() and not paths[2].exists()
+    assert cache.read_bytes("t", keys[1]) is None  # gone means a miss, then a rebuild
+    assert sum(p.stat().st_size for p in cache.cache_dir().rglob("*") if p.is_file()) <= 800
+
+
+def test_prune_leaves_a_cache_under_its_limit_alone_and_skips_temporaries(monkeypatch):
+    path = cache.write_bytes("t", cache.key("a"), bytes(500))
+    tmp = path.parent / ".someone-elses.bin.tmp"
+    tmp.write_bytes(bytes(5000))
+    assert cache.prune(limit=1000) == 0 and path.exists() and tmp.exists()
+    assert cache.prune(limit=100) == 1 and not path.exists() and tmp.exists()
+
+
+def test_the_command_line_prunes_and_reports_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMGRAPH_CACHE_MAX_MB", "5")
+    cache.write_bytes("t", cache.key("a"), b"x")
+    out = subprocess.run([sys.executable, "-m", "symgraph.cache", "info"], text=True,
+                         capture_output=True, check=True).stdout
+    assert "(limit 5 MB)" in out and "1 entries" in out
+    out = subprocess.run([sys.executable, "-m", "symgraph.cache", "prune"], text=True,
+                         capture_output=True, check=True).stdout
+    assert out.startswith("removed 0 least recently used entries")
