@@ -13,8 +13,8 @@ renames it into place, which is atomic on POSIX, so any number of processes buil
 same entry at once all succeed and leave valid files. An entry's name carries the SHA-256
 of its contents (`<key>-<digest><suffix>`); `lookup` recomputes it, so a truncated or
 corrupted entry is found, removed and rebuilt, never loaded. The cache is bounded
-($SYMGRAPH_CACHE_MAX_MB, default 2048): after each store the least recently used entries
-go (`prune`; a hit marks an entry used).
+($SYMGRAPH_CACHE_MAX_MB, default 2048): on a process's first store and every 64th after,
+the least recently used entries go (`prune`; a hit marks an entry used).
 
 Callers choose the key: a hash (`key(...)`) of everything the entry depends on (for a C
 library: the source, compiler identity and version, flags, Python/NumPy ABI and CPU).
@@ -115,8 +115,17 @@ def store(kind: str, entry_key: str, suffix: str, build: Callable[[Path], None])
         tmp.unlink(missing_ok=True)
         raise
     _count("builds", kind)
-    prune(keep=final)
+    global _STORES
+    _STORES += 1
+    if (_STORES - 1) % _PRUNE_EVERY == 0:  # a process's first store, then every 64th
+        prune(keep=final)
     return final
+
+
+# Pruning lists every entry: a process checks the size on its first store and then every
+# _PRUNE_EVERY stores (a test suite stores thousands of small entries).
+_PRUNE_EVERY = 64
+_STORES = 0
 
 
 def max_bytes() -> int:
@@ -139,7 +148,7 @@ def prune(limit: int | None = None, keep: Path | None = None) -> int:
     """Remove the least recently used entries (found or stored longest ago) until the
     cache holds at most 80% of `limit` bytes (default `max_bytes()`), once it holds more
     than `limit`; returns how many were removed. `keep` is never removed. Theano's
-    compiledir only grew; this runs after every store, so it stays bounded. A process
+    compiledir only grew; this runs on a process's first store and every 64th after. A process
     that loses an entry to another's pruning finds it missing and rebuilds it."""
     limit = max_bytes() if limit is None else limit
     root = cache_dir()

@@ -87,6 +87,7 @@ def _aged(path, seconds_ago: float) -> None:
 
 def test_the_least_recently_used_entries_go_when_the_cache_passes_its_limit(monkeypatch):
     monkeypatch.setenv("SYMGRAPH_CACHE_MAX_MB", "0.001")  # 1,000 bytes
+    monkeypatch.setattr(cache, "_PRUNE_EVERY", 1)  # check on every store
     keys = [cache.key(str(i)) for i in range(3)]
     paths = [cache.write_bytes("t", k, bytes(300)) for k in keys]  # 900 bytes: all kept
     for path, age in zip(paths, (300, 200, 100), strict=True):
@@ -100,6 +101,15 @@ def test_the_least_recently_used_entries_go_when_the_cache_passes_its_limit(monk
     assert not paths[1].exists() and not paths[2].exists()
     assert cache.read_bytes("t", keys[1]) is None  # gone means a miss, then a rebuild
     assert sum(p.stat().st_size for p in cache.cache_dir().rglob("*") if p.is_file()) <= 800
+
+
+def test_a_process_checks_the_size_on_its_first_store_then_every_so_often(monkeypatch):
+    checked = []
+    monkeypatch.setattr(cache, "prune", lambda keep=None: checked.append(keep))
+    monkeypatch.setattr(cache, "_STORES", 0)
+    monkeypatch.setattr(cache, "_PRUNE_EVERY", 3)
+    paths = [cache.write_bytes("t", cache.key(str(i)), b"x") for i in range(7)]
+    assert checked == [paths[0], paths[3], paths[6]]
 
 
 def test_prune_leaves_a_cache_under_its_limit_alone_and_skips_temporaries(monkeypatch):
