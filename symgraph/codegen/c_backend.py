@@ -84,7 +84,7 @@ class CModule:
 
     def renderers(self) -> dict[type, Callable[[RenderContext, Apply, Sequence[str]], Any]]:
         """The table `generate` takes: this module's renderers bound to it."""
-        from . import c_reduce  # noqa: F401 (cycle: c_reduce registers its renderers here)
+        from . import c_random, c_reduce  # noqa: F401 (cycle: they register their renderers here)
         return {t: functools.partial(fn, self) for t, fn in RENDERERS.items()}
 
     def call(self, ctx: RenderContext, key: Any, make: Callable[[str], str],

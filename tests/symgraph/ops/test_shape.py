@@ -212,3 +212,18 @@ def test_repeat_and_alloc_argument_errors():
         sg.alloc(sg.dvector("v"), 2)
     with pytest.raises(TypeError, match="alloc: expected an integer scalar"):
         sg.alloc(0.0, 2.5)
+
+
+def test_alloc_of_zero_is_positive_zeros_and_of_negative_zero_keeps_the_sign():
+    n = sg.lscalar("n")
+    outs = [sg.alloc(np.float32(0), n, 3), sg.alloc(-0.0, n, 3, dtype="float64"),
+            sg.zeros((n, 2), "int8"),
+            sg.alloc(np.complex128(0), n, dtype="complex128")]
+    got = sg.function([n], outs)(2)
+    want = [np.full((2, 3), 0, "float32"), np.full((2, 3), -0.0), np.zeros((2, 2), "int8"),
+            np.zeros(2, "complex128")]
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        assert g.tobytes() == w.tobytes()  # bit for bit: -0.0 stays negative
+    got[0][0, 0] = 5  # a fresh array per call
+    assert sg.function([n], outs[0])(2)[0, 0] == 0
