@@ -34,7 +34,8 @@ from typing import Any
 
 from ..config import config
 from ..fgraph import FunctionGraph
-from ..graph import Apply, SharedVariable
+from ..graph import Apply, Constant, SharedVariable
+from ..ops.allocation import Alloc
 from ..ops.composite import Composite, InplaceElemwise
 from ..ops.elemwise import Elemwise, c_expr, c_temp, dtypes_c
 from ..ops.registry import RenderContext
@@ -331,3 +332,16 @@ def render_elementwise(cm: CModule, ctx: RenderContext, node: Apply,
         rows = [(op.scalar if isinstance(op, Elemwise) else op.row).name]
     return _elementwise_call(cm, ctx, node, ins, code[0], code[1], inplace, rows)
 
+
+
+@renders(Alloc)
+def render_zeros(cm: CModule, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str | None:
+    """An allocation of the constant +0 (a gradient's zeros) as np.zeros, 3-4x faster
+    than np.full's conversions. Here, not in Alloc.render: that one is compiled once per
+    op and types for `perform`, so it cannot depend on the value's constant."""
+    value = node.inputs[0]
+    if not isinstance(value, Constant) or any(value.data.tobytes()):  # -0.0 keeps np.full
+        return None
+    dims = ins[1:]
+    shape = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+    return f"np.zeros({shape}, dtype=np.{node.op.dtype})"

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import dtypes
-from ..graph import Apply, Constant, Variable
+from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes
 from .registry import Op, RenderContext
 from .shape import as_int_scalar, shape_tuple, static_int
@@ -37,11 +37,6 @@ class Alloc(Op):
     def render(self, ctx: RenderContext, node: Apply, ins: Sequence[str]) -> str:
         dims = ins[1:]
         shp = f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
-        value = node.inputs[0]
-        if isinstance(value, Constant) and not any(value.data.tobytes()):
-            # all bits zero (+0, never -0.0): a gradient's zeros without np.full's
-            # per-call conversions, 3-4x faster
-            return f"np.zeros({shp}, dtype=np.{self.dtype})"
         return f"np.full({shp}, {ins[0]}, dtype=np.{self.dtype})"
 
     def grad(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
