@@ -62,25 +62,84 @@ fail:
     return -1;
 }
 
-/* 1 when the bit generator is PCG64 and holds a kept 32-bit half, 0 when it holds none,
-   -1 when it is another kind (then every 32-bit draw goes through next_uint32). */
-static int sg_pcg64_kept(PyObject *bitgen) {
+/* PCG64 (numpy/random/src/pcg64): its state as NumPy lays it out -- a pointer to the
+   128-bit LCG state and increment, then the kept 32-bit half -- checked once per process
+   against NumPy's own draws (sg_pcg64_checked) before any generator is read this way. */
+typedef struct { __uint128_t state, inc; } sg_pcg128;
+typedef struct { sg_pcg128 *pcg; int has_uint32; npy_uint32 uinteger; } sg_pcg64;
+#define SG_PCG_MULT (((__uint128_t)2549297995355413924ULL << 64) + 4865540595714422341ULL)
+
+static inline npy_uint64 sg_pcg_out(__uint128_t s) {   /* XSL-RR: PCG64's output */
+    const npy_uint64 x = (npy_uint64)(s >> 64) ^ (npy_uint64)s;
+    const unsigned r = (unsigned)(s >> 122);
+    return (x >> r) | (x << ((-r) & 63u));
+}
+
+/* The next m 64-bit draws into buf, advancing *st: four interleaved LCG lanes (each
+   stepping by a^4), so the 128-bit multiplies overlap instead of waiting on each other. */
+static void sg_pcg_block(__uint128_t *st, __uint128_t inc, npy_uint64 *buf, npy_intp m) {
+    const __uint128_t a = SG_PCG_MULT;
+    __uint128_t s = *st;
+    npy_intp j = 0;
+    if (m >= 8) {
+        const __uint128_t a2 = a * a, a4 = a2 * a2, c4 = inc * (a2 * a + a2 + a + 1);
+        __uint128_t s0 = s * a + inc, s1 = s0 * a + inc, s2 = s1 * a + inc, s3 = s2 * a + inc;
+        for (; j + 4 <= m; j += 4) {
+            buf[j] = sg_pcg_out(s0); buf[j + 1] = sg_pcg_out(s1);
+            buf[j + 2] = sg_pcg_out(s2); buf[j + 3] = sg_pcg_out(s3);
+            s = s3;
+            s0 = s0 * a4 + c4; s1 = s1 * a4 + c4; s2 = s2 * a4 + c4; s3 = s3 * a4 + c4;
+        }
+    }
+    for (; j < m; j++) { s = s * a + inc; buf[j] = sg_pcg_out(s); }
+    *st = s;
+}
+
+/* 1 when NumPy's PCG64 is laid out and draws as above: a fresh PCG64's next draws through
+   its own function table, 64-bit and 32-bit (keeping and then giving the high half),
+   match what sg_pcg64 and sg_pcg_block predict. Checked once per process. */
+static int sg_pcg64_checked(void) {
+    static int ok = -1;
+    if (ok >= 0) return ok;
+    ok = 0;
+    PyObject *mod = PyImport_ImportModule("numpy.random");
+    PyObject *bg = mod ? PyObject_CallMethod(mod, "PCG64", "i", 20261206) : NULL;
+    PyObject *cap = bg ? PyObject_GetAttrString(bg, "capsule") : NULL;
+    sg_bitgen *g = cap ? (sg_bitgen *)PyCapsule_GetPointer(cap, "BitGenerator") : NULL;
+    if (g != NULL) {
+        sg_pcg64 *p = (sg_pcg64 *)g->state;
+        __uint128_t st = p->pcg->state;
+        npy_uint64 want[12];
+        sg_pcg_block(&st, p->pcg->inc, want, 12);
+        int good = p->has_uint32 == 0;
+        for (int k = 0; k < 10 && good; k++) good = g->next_uint64(g->state) == want[k];
+        good = good && g->next_uint32(g->state) == (npy_uint32)want[10] &&
+               p->has_uint32 == 1 && p->uinteger == (npy_uint32)(want[10] >> 32) &&
+               g->next_uint32(g->state) == (npy_uint32)(want[10] >> 32) &&
+               p->has_uint32 == 0 && g->next_uint64(g->state) == want[11] &&
+               p->pcg->state == st;
+        ok = good;
+    }
+    PyErr_Clear();
+    Py_XDECREF(cap);
+    Py_XDECREF(bg);
+    Py_XDECREF(mod);
+    return ok;
+}
+
+/* The PCG64 state of this bit generator when it is a PCG64 laid out as checked, else NULL
+   (then every draw goes through the function table). */
+static sg_pcg64 *sg_pcg64_of(PyObject *bitgen, sg_bitgen *g) {
     static PyObject *pcg = NULL;  /* numpy.random.PCG64, kept for the process */
     if (pcg == NULL) {
         PyObject *mod = PyImport_ImportModule("numpy.random");
-        if (mod == NULL) { PyErr_Clear(); return -1; }
+        if (mod == NULL) { PyErr_Clear(); return NULL; }
         pcg = PyObject_GetAttrString(mod, "PCG64");
         Py_DECREF(mod);
-        if (pcg == NULL) { PyErr_Clear(); return -1; }
+        if (pcg == NULL) { PyErr_Clear(); return NULL; }
     }
-    if ((PyObject *)Py_TYPE(bitgen) != pcg) return -1;
-    PyObject *state = PyObject_GetAttrString(bitgen, "state");
-    if (state == NULL) { PyErr_Clear(); return -1; }
-    PyObject *kept = PyDict_Check(state) ? PyDict_GetItemString(state, "has_uint32") : NULL;
-    long k = kept ? PyLong_AsLong(kept) : -1;
-    Py_DECREF(state);
-    if (k == -1 && PyErr_Occurred()) PyErr_Clear();
-    return k == 0 ? 0 : k == 1 ? 1 : -1;
+    if ((PyObject *)Py_TYPE(bitgen) != pcg || !sg_pcg64_checked()) return NULL;
+    return (sg_pcg64 *)g->state;
 }
 #endif
 """
@@ -92,35 +151,72 @@ def bernoulli_kernel(cname: str, what: str, nd: int, p_dtype: str, out_dtype: st
     pt, ot = dtypes_c(p_dtype), dtypes_c(out_dtype)
     res = "(u < p)" if out_dtype == "bool" else f"({ot})(u < p)"
     if p_dtype == "float32":
+        # NumPy's next_float: (32-bit draw >> 8) * 2**-24. PCG64's 32-bit draws are the
+        # halves of its 64-bit ones, low first, the high one kept for the next draw.
         draw = f"""
     const float scale = 1.0f / 16777216.0f;
-#define SG_U32 ((float)(g->next_uint32(g->state) >> 8) * scale)
+#define SG_U32(x) ((float)((npy_uint32)(x) >> 8) * scale)
     npy_intp i = 0;
-    int kept = n > 0 ? sg_pcg64_kept(bitgen) : -1;
-    if (kept < 0) {{
-        for (; i < n; i++) {{
-            const float u = SG_U32;
-            o[i] = {res};
+    sg_pcg64 *pc = sg_pcg64_of(bitgen, g);
+    if (pc == NULL) {{
+        for (; i < n; i++) {{ const float u = SG_U32(g->next_uint32(g->state)); o[i] = {res}; }}
+    }} else if (n > 0) {{
+        if (pc->has_uint32) {{
+            const float u = SG_U32(pc->uinteger);
+            pc->has_uint32 = 0;
+            o[i++] = {res};
         }}
-    }} else {{
-        if (kept) {{ const float u = SG_U32; o[i++] = {res}; }}
-        /* the last one or two through next_uint32, which leaves the generator's kept
-           half (and its stale copy) exactly as NumPy's own draws would */
-        for (; i + 2 < n; i += 2) {{
-            const npy_uint64 r = g->next_uint64(g->state);
-            float u = (float)((npy_uint32)r >> 8) * scale;
-            o[i] = {res};
-            u = (float)((npy_uint32)(r >> 32) >> 8) * scale;
-            o[i + 1] = {res};
+        __uint128_t st = pc->pcg->state;
+        const __uint128_t inc = pc->pcg->inc;
+        npy_uint64 buf[256], last = 0;
+        npy_intp pairs = (n - i) / 2;
+        while (pairs > 0) {{
+            const npy_intp m = pairs < 256 ? pairs : 256;
+            sg_pcg_block(&st, inc, buf, m);
+            {ot} *restrict oo = o + i;
+            #pragma omp simd
+            for (npy_intp k = 0; k < m; k++) {{
+                float u = SG_U32(buf[k]);
+                oo[2 * k] = {res};
+                u = SG_U32(buf[k] >> 32);
+                oo[2 * k + 1] = {res};
+            }}
+            i += 2 * m;
+            last = buf[m - 1];
+            pairs -= m;
         }}
-        for (; i < n; i++) {{ const float u = SG_U32; o[i] = {res}; }}
+        if (i < n) {{  /* an odd count: one more draw, its high half kept */
+            sg_pcg_block(&st, inc, buf, 1);
+            const float u = SG_U32(buf[0]);
+            o[i++] = {res};
+            pc->has_uint32 = 1;
+            last = buf[0];
+        }}
+        if (i > 0 && st != pc->pcg->state) pc->uinteger = (npy_uint32)(last >> 32);
+        pc->pcg->state = st;
     }}
 #undef SG_U32"""
     else:
+        # NumPy's next_double: (64-bit draw >> 11) * 2**-53 (PCG64's keeps no half).
         draw = f"""
-    for (npy_intp i = 0; i < n; i++) {{
-        const double u = g->next_double(g->state);
-        o[i] = {res};
+    sg_pcg64 *pc = sg_pcg64_of(bitgen, g);
+    if (pc == NULL) {{
+        for (npy_intp i = 0; i < n; i++) {{
+            const double u = g->next_double(g->state);
+            o[i] = {res};
+        }}
+    }} else {{
+        __uint128_t st = pc->pcg->state;
+        npy_uint64 buf[256];
+        for (npy_intp i = 0; i < n; i += 256) {{
+            const npy_intp m = n - i < 256 ? n - i : 256;
+            sg_pcg_block(&st, pc->pcg->inc, buf, m);
+            for (npy_intp k = 0; k < m; k++) {{
+                const double u = (double)(buf[k] >> 11) * (1.0 / 9007199254740992.0);
+                o[i + k] = {res};
+            }}
+        }}
+        pc->pcg->state = st;
     }}"""
     return f"""{_BITGEN}
 SG_KERNEL PyObject *{cname}(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
