@@ -38,7 +38,7 @@ def test_draws_are_numpys_call_after_call(p_dtype, dtype):
     assert "random_binomial" in f.source and "sg_bitgen" in f.source  # the C kernel ran
     ref = np.random.Generator(np.random.PCG64())
     ref.bit_generator.state = rng_var.get_value().bit_generator.state
-    for n in (3, 4, 1, 0, 6, 5):  # odd counts keep a 32-bit half for the next call
+    for n in (3, 4, 1, 0, 6, 5, 601, 600):  # odd counts keep a 32-bit half for the next call
         got = f(n)
         want = _expected(ref, (n, 7), p, p_dtype, dtype)
         assert got.dtype == want.dtype and got.shape == (n, 7)
