@@ -27,9 +27,11 @@ def _workers() -> list[threading.Thread]:
 
 
 @pytest.mark.parametrize("min_bytes", [0, 1 << 40])  # always the worker / never
+@pytest.mark.parametrize("chunk_bytes", [1, 1000, 1 << 22])  # 1 batch a chunk, 2-24, all
 @pytest.mark.parametrize("size", [1, 7, 50])
-def test_batches_are_the_plain_loops_rows(monkeypatch, min_bytes, size):
+def test_batches_are_the_plain_loops_rows(monkeypatch, min_bytes, chunk_bytes, size):
     monkeypatch.setattr(prefetch, "MIN_PREFETCH_BYTES", min_bytes)
+    monkeypatch.setattr(prefetch, "CHUNK_BYTES", chunk_bytes)
     ins = [RNG.standard_normal((50, 4, 3)).astype("float32"),
            RNG.integers(0, 9, (50, 1)), RNG.random(50) < 0.5]
     order = RNG.permutation(50)
