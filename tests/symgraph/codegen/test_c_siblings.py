@@ -1,7 +1,8 @@
 """Elementwise nodes computed in their consumer's C kernel (codegen/c_siblings.py): Adam's
 moments and weight in one loop give the NumPy backend's values call after call, on
 contiguous and strided (transposed) gradients, float32 and float64; producers with another
-use, another shape or no output stay separate kernels."""
+use, another shape or no output stay separate kernels. And the update buffers' spares
+taken in C (c_backend.render_take_spare)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,29 @@ def test_a_producer_without_an_output_use_is_fused_by_fusion_instead():
     assert "_sg_multi" not in f.source  # one fused kernel already
     f(np.ones((2, 2), "float32"))
     np.testing.assert_allclose(s.get_value(), np.full((2, 2), 10.0))
+
+
+def test_update_buffers_taken_in_c_reuse_only_private_arrays():
+    """The C backend's take_spare: in steady state the two buffers alternate; an old
+    value a caller still holds is never written; a spare of another shape is replaced
+    (the Python take_spare's cases, through its fallback)."""
+    w = sg.shared(np.zeros((2, 3)), name="w", shape=(None, 3))
+    f = sg.function([], [], updates={w: w * 2.0 + 1.0}, backend="c")
+    assert "update_buffer" in f.source and "take_spare" in f.source.split("# Python")[0]
+    f()
+    f()
+    ids = {id(w.get_value(borrow=True))}
+    f()
+    ids.add(id(w.get_value(borrow=True)))
+    f()
+    assert id(w.get_value(borrow=True)) in ids and len(ids) == 2  # two buffers alternate
+    held = w.get_value(borrow=True)
+    kept = held.copy()
+    f()
+    f()  # the spare is `held`, which the caller holds: a new array, `held` untouched
+    np.testing.assert_array_equal(held, kept)
+    np.testing.assert_array_equal(w.get_value(), (kept * 2 + 1) * 2 + 1)
+    w.set_value(np.ones((4, 3)))
+    f()
+    f()
+    np.testing.assert_array_equal(w.get_value(), np.full((4, 3), 7.0))
