@@ -10,9 +10,9 @@ epoch doing the same work: shuffle, gather the batch, forward with dropout masks
 and accuracy, backward, Adam (Keras's formulas), all in float32. Also the time to the
 first batch: building the model and compile() (the loss graph), then the first
 train_on_batch (optimizer graph, gradient, compiling the train function, one step).
-The last column is the part of our time per batch spent in fit's own loop around the
-compiled step (gathering the shuffled rows, callbacks, bookkeeping), measured by running
-the epoch with the step replaced by a no-op.
+The "fit loop" column is the part of our time per batch spent in fit's own loop around
+the compiled step (gathering the shuffled rows or waiting for the worker gathering them,
+callbacks, bookkeeping): an epoch's time less the time of its steps, timed one by one.
 BLAS runs on one thread (bench/__init__.py).
 
 Keras 3 with the JAX backend runs the same model side by side (a subprocess with the
@@ -149,28 +149,34 @@ def best_of(fn: Any, repeats: int) -> float:
     return best
 
 
-class _NoStep:
-    """Stands in for the compiled train step: returns a zero per output at once."""
+class _TimedStep:
+    """Stands in for the train function: calls it, adding up the seconds its calls take."""
 
-    def __init__(self, n_outputs: int):
-        self.outputs = [np.float32(0.0)] * n_outputs
+    def __init__(self, function: Any):
+        self.function = function
+        self.step = function.unchecked
+        self.seconds = 0.0
 
-    def __call__(self, arrays: list[np.ndarray]) -> list[np.float32]:
-        return self.outputs
+    def __call__(self, arrays: list[np.ndarray]) -> Any:
+        return self.function(arrays)
 
-    def unchecked(self, *arrays: np.ndarray) -> list[np.float32]:
-        return self.outputs
+    def unchecked(self, *arrays: np.ndarray) -> Any:
+        start = time.perf_counter()
+        out = self.step(*arrays)
+        self.seconds += time.perf_counter() - start
+        return out
 
 
 def loop_alone(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> float:
-    """Seconds for one epoch of fit with the train step replaced by a no-op: the cost of
-    fit's own loop (gathering the shuffled rows, callbacks, bookkeeping)."""
+    """Seconds of one epoch of fit spent outside the compiled step (the epoch's time less
+    its steps' time): fit's own loop -- gathering the shuffled rows (or waiting for the
+    worker gathering them), callbacks, bookkeeping."""
     compiled = model.train_function
-    model.train_function = _NoStep(1 + len(model.metrics_tensors))
+    timed = model.train_function = _TimedStep(compiled)
     try:
         start = time.perf_counter()
         model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
-        return time.perf_counter() - start
+        return time.perf_counter() - start - timed.seconds
     finally:
         model.train_function = compiled
 

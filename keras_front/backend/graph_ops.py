@@ -4,7 +4,8 @@
 `allow_input_downcast=True, on_unused_input='ignore'`) and is called with a LIST of
 arrays, returning a list. The learning phase is an ordinary uint8 scalar input named
 `keras_learning_phase`: the engine lists it among the inputs and feeds 1 to train, 0 to
-test; `set_learning_phase(0|1)` replaces it by a constant for the whole session.
+test (and K.function compiles one function per phase value, the phase a constant in it);
+`set_learning_phase(0|1)` replaces it by a constant for the whole session.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _learning_phase: Variable | int = _PHASE_PLACEHOLDER
 
 # symgraph.function options K.function passes through (Keras forwards its **kwargs).
 _FUNCTION_KWARGS = ("givens", "backend", "rewrites", "name", "include", "exclude",
-                    "check_rewrites", "trust_input")
+                    "check_rewrites", "trust_input", "phase")
 
 
 def learning_phase() -> Variable | int:
@@ -61,21 +62,65 @@ def clear_session() -> None:
 
 
 class Function:
-    """A compiled K.function: call it with a list of arrays, get a list of arrays."""
+    """A compiled K.function: call it with a list of arrays, get a list of arrays.
+
+    When the learning phase is among the inputs, each phase value gets its own compiled
+    function, the phase fixed as a constant (what the engine always feeds: 1 to train, 0
+    to test): the ifelse of every dropout and its gradient's zeros fold away, and a train
+    step computes exactly what the general function computes with the phase 1. Each is
+    compiled on first use (`phase=` compiles that one at once, so compile errors show
+    where the function is made); `function` is the general one, compiled when asked for.
+    """
 
     def __init__(self, inputs: Sequence[Variable], outputs: Any,
-                 updates: Any = (), name: str | None = None, **kwargs: Any):
+                 updates: Any = (), name: str | None = None, phase: int | None = None,
+                 **kwargs: Any):
         self.inputs = list(inputs)
         self.outputs = outputs
         self.updates = _unique_updates(updates)
         self.name = name
-        self.function = sg.function(self.inputs, outputs, updates=self.updates,
-                                    allow_input_downcast=True, on_unused_input="ignore",
-                                    name=name, **kwargs)
-        # The compiled function itself, called with the arrays as arguments: for callers
-        # whose arrays are already checked and of the inputs' dtypes (the training loops),
-        # it skips __call__'s list and dtype handling.
-        self.unchecked: Callable[..., Any] = self.function
+        self._options = {"allow_input_downcast": True, "on_unused_input": "ignore",
+                         "name": name, **kwargs}
+        self._compiled: dict[int | None, Any] = {}
+        givens = kwargs.get("givens") or {}
+        self._phase = next((i for i, v in enumerate(self.inputs)
+                            if v is _PHASE_PLACEHOLDER), None)
+        if self._phase is not None and _PHASE_PLACEHOLDER in givens:
+            self._phase = None
+        if self._phase is None:
+            # The compiled function itself, called with the arrays as arguments: for
+            # callers whose arrays are already checked and of the inputs' dtypes (the
+            # training loops), it skips __call__'s list and dtype handling.
+            self.unchecked: Callable[..., Any] = self.function
+        else:
+            self.unchecked = self._by_phase
+            if phase is not None:
+                self._for_phase(phase)
+
+    def _compile(self, phase: int | None) -> Any:
+        fn = self._compiled.get(phase)
+        if fn is None:
+            options = dict(self._options)
+            if phase is not None:
+                options["givens"] = {**(options.get("givens") or {}), _PHASE_PLACEHOLDER:
+                                     np.asarray(phase, dtype=_PHASE_PLACEHOLDER.dtype)}
+            fn = self._compiled[phase] = sg.function(
+                self.inputs, self.outputs, updates=self.updates, **options)
+        return fn
+
+    @property
+    def function(self) -> Any:
+        """The compiled symgraph function of all the inputs (the phase an input too)."""
+        return self._compile(None)
+
+    def _for_phase(self, value: Any) -> Any:
+        key = 1 if value else 0
+        fn = self._compiled.get(key)
+        return fn if fn is not None else self._compile(key)
+
+    def _by_phase(self, *arrays: Any) -> Any:
+        """unchecked for a function of the learning phase: the phase's own function."""
+        return self._for_phase(arrays[self._phase])(*arrays)
 
     def __call__(self, inputs: Sequence[Any]) -> Any:
         if not isinstance(inputs, (list, tuple)):
@@ -84,8 +129,10 @@ class Function:
         if len(inputs) != len(self.inputs):
             raise ValueError(f"K.function{' ' + self.name if self.name else ''}: expected "
                              f"{len(self.inputs)} input array(s), got {len(inputs)}")
-        return self.function(*(_downcast(v, a, i) for i, (v, a) in
-                               enumerate(zip(self.inputs, inputs, strict=True))))
+        args = [_downcast(v, a, i) for i, (v, a) in
+                enumerate(zip(self.inputs, inputs, strict=True))]
+        fn = self.function if self._phase is None else self._for_phase(args[self._phase])
+        return fn(*args)
 
 
 def _downcast(var: Variable, value: Any, i: int) -> np.ndarray:

@@ -247,7 +247,8 @@ class Model(Container):
             self.total_loss)
         updates = self.updates + list(training_updates)
         self.train_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                         updates=updates, **self._kwargs("train_function"))
+                                         updates=updates, phase=1,
+                                         **self._kwargs("train_function"))
 
     @_made_once("test_function")
     def _make_test_function(self) -> None:
@@ -257,7 +258,7 @@ class Model(Container):
             return
         inputs = self.inputs + self.targets + self.sample_weights + self._phase_inputs()
         self.test_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                        updates=self.state_updates,
+                                        updates=self.state_updates, phase=0,
                                         **self._kwargs("test_function"))
 
     @_made_once("predict_function")
@@ -267,7 +268,7 @@ class Model(Container):
             return
         kwargs = getattr(self, "_function_kwargs", {})
         self.predict_function = K.function(self.inputs + self._phase_inputs(), self.outputs,
-                                           updates=self.state_updates,
+                                           updates=self.state_updates, phase=0,
                                            **{"name": "predict_function", "trust_input": True,
                                               **kwargs})
 

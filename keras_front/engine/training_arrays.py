@@ -3,7 +3,8 @@
 The arrays arrive checked and converted (training_utils), and the loops call the
 compiled function directly with the batch arrays as arguments (`K.Function.unchecked`,
 compiled with trust_input), so a step is: take the batch's rows (a view, or a gather in
-shuffled order), call the function, hand the numbers to the callbacks. Nothing is built,
+shuffled order, made one batch ahead on a worker thread: prefetch.py), call the function,
+hand the numbers to the callbacks. Nothing is built,
 compiled or validated per batch. Constant arguments (the learning phase) are passed after
 the batch arrays and never sliced.
 """
@@ -20,6 +21,7 @@ from ..callbacks.base import writes_output
 from ..utils.generic_utils import Progbar
 from .data_plan import DataPlan, plan_of
 from .lazy_rows import take
+from .prefetch import batch_arrays
 from .training_utils import make_batches
 
 
@@ -113,18 +115,21 @@ def fit_loop(model: Any, f: Any, ins: list[np.ndarray], tail: list[Any], out_lab
         cbks.on_epoch_begin(epoch)
         index_array, shuffled = plan.epoch_order(index_array, shuffle, batch_size)
         stopped = False
-        for batch_index, (start, end, size) in enumerate(batches):
-            ids = index_array[start:end] if shuffled else None
-            batch_logs: dict[str, Any] = {"batch": batch_index, "size": size}
-            cbks.on_batch_begin(batch_index, batch_logs)
-            plan.before_batch(size)
-            outs = f(*_take(ins, ids, start, end), *tail)
-            for label, value in zip(out_labels, outs, strict=False):
-                batch_logs[label] = float(value)
-            cbks.on_batch_end(batch_index, batch_logs)
-            if callback_model.stop_training:
-                stopped = True
-                break
+        arrays = batch_arrays(ins, index_array if shuffled else None, batches)
+        try:
+            for batch_index, (_, _, size) in enumerate(batches):
+                batch_logs: dict[str, Any] = {"batch": batch_index, "size": size}
+                cbks.on_batch_begin(batch_index, batch_logs)
+                plan.before_batch(size)
+                outs = f(*next(arrays), *tail)
+                for label, value in zip(out_labels, outs, strict=False):
+                    batch_logs[label] = float(value)
+                cbks.on_batch_end(batch_index, batch_logs)
+                if callback_model.stop_training:
+                    stopped = True
+                    break
+        finally:
+            arrays.close()
         # As in Keras, an epoch cut short by stop_training is not validated.
         val_outs = None
         if do_validation and not stopped:

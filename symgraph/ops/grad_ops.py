@@ -44,7 +44,8 @@ class DisconnectedGrad(Op):
 
 def _sum_to(g: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Sum g down to `target` shape (the dims NumPy broadcast)."""
-    target = tuple(int(d) for d in target)
+    target = tuple(target.tolist()) if isinstance(target, np.ndarray) else \
+        tuple(int(d) for d in target)
     if g.shape == target:
         return g
     lead = g.ndim - len(target)

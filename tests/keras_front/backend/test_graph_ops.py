@@ -182,3 +182,36 @@ def test_unchecked_takes_the_arrays_as_arguments_and_returns_the_same_list():
     assert isinstance(direct, list) and len(direct) == 2
     np.testing.assert_array_equal(direct[0], a + b)
     assert direct[1] == checked[1] == a.sum()
+
+
+def _phase_function(phase=None):
+    """x * 2 (train) or x * 3 (test), plus a counter updated by the phase's value."""
+    x = K.placeholder(shape=(None, 2))
+    count = K.variable(np.zeros(2, "float32"))
+    y = K.in_train_phase(x * 2, x * 3)
+    lp = K.learning_phase()
+    f = K.function([x, lp], [y, K.sum(y)],
+                   updates=[(count, count + K.cast(lp, "float32") + 1)], phase=phase)
+    return f, count
+
+
+def test_each_learning_phase_gets_its_own_function_equal_to_the_general_one():
+    f, count = _phase_function(phase=1)
+    assert set(f._compiled) == {1}  # only the phase asked for is compiled at once
+    a = np.arange(6, dtype="float32").reshape(3, 2)
+    got1, got0 = f([a, 1]), f([a, 0.0])
+    assert set(f._compiled) == {0, 1}
+    np.testing.assert_array_equal(got1[0], a * 2)
+    np.testing.assert_array_equal(got0[0], a * 3)
+    assert "ifelse" not in str(f._compiled[1])  # the phase is a constant there
+    general = f.function  # the phase an input: compiled when asked for
+    assert isinstance(general, sg.Function) and "ifelse" in str(general)
+    lp = np.asarray(1, "uint8")
+    for phase in (1, 0):
+        v = np.asarray(phase, "uint8")
+        for a_, b_ in zip(f.unchecked(a, v), general(a, v), strict=True):
+            np.testing.assert_array_equal(a_, b_)
+    np.testing.assert_array_equal(K.get_value(count), [2 + 1 + 2 + 2 + 1 + 1] * 2)
+    with pytest.raises(ValueError, match="learning phase, which must be 0"):
+        f([a, 2])
+    assert f.unchecked(a, lp)[1] == a.sum() * 2

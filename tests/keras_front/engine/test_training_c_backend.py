@@ -28,7 +28,10 @@ def mycrossentropy(y_true, y_pred, e=0.1):
 def _backends(model) -> set[str]:
     """The backends of the symgraph functions behind the model's train function."""
     fn = model.train_function
-    found = {v.backend for v in vars(fn).values() if isinstance(v, sg.Function)}
+    held = [v for v in vars(fn).values() if isinstance(v, sg.Function)] + \
+        [f for v in vars(fn).values() if isinstance(v, dict) for f in v.values()
+         if isinstance(f, sg.Function)]  # one function per learning-phase value
+    found = {v.backend for v in held}
     return found or {getattr(fn, "backend", "?")}
 
 

@@ -125,3 +125,24 @@ def test_reduction_reads_its_elementwise_producer_once() -> None:
     for a in (r.normal(size=(6, 3)), r.normal(size=(3, 6)).T[::-1]):  # strided too
         for g, w in zip(fc(a, bb), fn(a, bb), strict=True):
             np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (7, 1), (0, 10), (3, 40), (5, 3)])
+def test_softmax_of_short_rows_against_numpy(shape):
+    """Rows of up to 32 along the last axis take the block path (one exp loop over the
+    whole input); longer rows and transposed inputs the row path. Both give NumPy's values,
+    NaN rows and infinities included."""
+    x = sg.fmatrix("x")
+    f = sg.function([x], sg.nnet.softmax(x), backend="c")
+    a = (np.random.default_rng(1).standard_normal(shape) * 30).astype("float32")
+    if shape[0] >= 3 and shape[1] >= 3:
+        a[0, 1] = np.nan
+        a[1, 2] = np.inf
+        a[2, :2] = -np.inf
+    for arr in (a, np.asarray(a.T.copy().T, order="F")):
+        with np.errstate(invalid="ignore"):
+            e = np.exp(arr.astype("float64") - arr.max(axis=1, keepdims=True))
+            want = e / e.sum(axis=1, keepdims=True)
+        got = f(arr)
+        assert got.dtype == np.float32 and got.shape == shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)

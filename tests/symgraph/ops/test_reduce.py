@@ -151,3 +151,26 @@ def test_bad_axes_are_errors_naming_the_op():
         sg.max(x, axis=(1.5,))
     with pytest.raises(ValueError, match="argmax: axis must be a single int or None"):
         sg.argmax(x, axis=(0, 1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reducing_a_0d_input_gives_numpys_value_and_dtype_in_a_new_array(dtype):
+    x = sg.tensor("x", dtype=dtype, shape=())
+    fns = [sg.sum, sg.mean, sg.prod, sg.max, sg.min, sg.all, sg.any]
+    refs = [np.sum, np.mean, np.prod, np.max, np.min, np.all, np.any]
+    outs = [fn(x) for fn in fns] + [sg.sum(x, dtype="float64")]
+    f = sg.function([x], outs, rewrites="none")
+    assert "np.mean(" not in f.source  # one element: its value, without NumPy's reduction
+    specials = [np.nan, -0.0, -2.5, np.inf] if dtype.startswith("float") else []
+    for v in [3, 0, *specials]:
+        a = np.array(v, dtype=dtype)
+        got = f(a)
+        want = [ref(a) for ref in refs] + [np.sum(a, dtype="float64")]
+        for g, w, o in zip(got, want, outs, strict=True):
+            w = np.asarray(w)
+            assert g.dtype == w.dtype and o.dtype == w.dtype.name, (o, v)
+            np.testing.assert_array_equal(g, w, err_msg=f"{o.owner.op} of {v!r}")
+            if w.dtype.kind == "f":
+                assert np.signbit(g) == np.signbit(w), (o, v)
+        got[0][...] = 1  # each result is its own array, not the argument
+        assert a.tobytes() == np.array(v, dtype=dtype).tobytes()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import symgraph as sg
-from tests.helpers import assert_infer_shape_matches, check_op, compile_and_run
+from tests.helpers import assert_infer_shape_matches, check_op, compile_and_run, needs_cc
 
 X = np.arange(24.0).reshape(2, 3, 4)
 
@@ -212,3 +212,22 @@ def test_repeat_and_alloc_argument_errors():
         sg.alloc(sg.dvector("v"), 2)
     with pytest.raises(TypeError, match="alloc: expected an integer scalar"):
         sg.alloc(0.0, 2.5)
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("c", marks=needs_cc)])
+def test_alloc_of_zero_is_positive_zeros_and_of_negative_zero_keeps_the_sign(backend):
+    n = sg.lscalar("n")
+    outs = [sg.alloc(np.float32(0), n, 3), sg.alloc(-0.0, n, 3, dtype="float64"),
+            sg.zeros((n, 2), "int8"), sg.alloc(np.complex128(0), n, dtype="complex128"),
+            sg.alloc(np.float32(2.5), n, 3)]  # the same op as the first, another value
+    f = sg.function([n], outs, backend=backend)
+    if backend == "c":
+        assert f.source.count("np.zeros(") == 3  # the C backend's faster zeros
+    got = f(2)
+    want = [np.full((2, 3), 0, "float32"), np.full((2, 3), -0.0), np.zeros((2, 2), "int8"),
+            np.zeros(2, "complex128"), np.full((2, 3), 2.5, "float32")]
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        assert g.tobytes() == w.tobytes()  # bit for bit: -0.0 stays negative
+    got[0][0, 0] = 5  # a fresh array per call
+    assert f(2)[0][0, 0] == 0
