@@ -13,7 +13,9 @@ train_on_batch (optimizer graph, gradient, compiling the train function, one ste
 The "fit loop" column is the part of our time per batch spent in fit's own loop around
 the compiled step (gathering the shuffled rows or waiting for the worker gathering them,
 callbacks, bookkeeping): an epoch's time less the time of its steps, timed one by one.
-BLAS runs on one thread (bench/__init__.py).
+BLAS runs on one thread (bench/__init__.py) unless OPENBLAS_NUM_THREADS says otherwise;
+issue 9 compares at the machine's default threads: `OPENBLAS_NUM_THREADS=2 python -m
+bench.keras_mlp` on this 2-core machine (JAX's XLA keeps its own thread pool either way).
 
 Keras 3 with the JAX backend runs the same model side by side (a subprocess with the
 peers' interpreter, --peers, default $BENCH_PEERS_PYTHON or /work/scratch/peers/bin/python;
@@ -274,7 +276,10 @@ def main() -> None:
     parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
                                                           DEFAULT_PEERS))
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f} at start")
+    print(f"load average {os.getloadavg()[0]:.2f} at start; BLAS threads "
+          f"{os.environ['OPENBLAS_NUM_THREADS']} (OPENBLAS_NUM_THREADS; bench/ sets 1 unless "
+          f"given; the issue's comparison is at the machine's default, "
+          f"OPENBLAS_NUM_THREADS={os.cpu_count()}); JAX's XLA threads are its own")
     cold, warm = first_batch_fresh()
     print(f"keras_front time to first batch, fresh process (best of 3; import keras_front "
           f"{cold['import'] * 1e3:.0f} ms apart): cold cache {cold['first'] * 1e3:.1f} ms "
