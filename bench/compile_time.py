@@ -11,9 +11,9 @@ and JAX; then pass by pass, and how the time grows with the graph.
   clock starts, in every script alike). symgraph's sources are byte-compiled first
   (`compileall`), as an installed package's are: this machine sets
   PYTHONDONTWRITEBYTECODE, under which every import would compile the sources again
-  (the peers' pip-installed packages ship their .pyc files). cold: `$SYMGRAPH_CACHE_DIR` is an empty folder;
-  warm: the folder a previous process filled (the whole-function cache skips the rewrite
-  passes; symgraph/function_cache.py). Best of --runs processes.
+  (the peers' pip-installed packages ship their .pyc files). cold: `$SYMGRAPH_CACHE_DIR`
+  is an empty folder; warm: the folder a previous process filled (the whole-function
+  cache skips the rewrite passes; symgraph/function_cache.py). Best of --runs processes.
 - the same with the C backend (`SYMGRAPH_FLAGS=backend=c`): cold includes running the C
   compiler; warm finds the function's rewritten graph and its compiled library in the
   cache. The ratio columns are each row's time over the NumPy backend row's.
