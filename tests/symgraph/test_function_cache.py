@@ -18,6 +18,7 @@ from symgraph.examples import init_mlp, numpy_mlp_sgd
 from symgraph.graph import Apply
 from symgraph.ops.registry import Op
 from symgraph.tensor import TensorType
+from tests.helpers import needs_cc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -330,13 +331,9 @@ print(json.dumps({"stats": dict(cache.STATS), "c": dict(cbuild.STATS), "losses":
 """
 
 
+@needs_cc
 def test_a_c_backend_function_skips_rewriting_and_the_c_compiler_in_a_second_process(
         tmp_path):
-    from symgraph.codegen import cbuild
-    try:
-        cbuild.compiler()
-    except cbuild.CompileError as e:
-        pytest.skip(f"no working C compiler here: {e}")
     env = {**os.environ, "SYMGRAPH_CACHE_DIR": str(tmp_path / "c"), "SYMGRAPH_FLAGS": ""}
 
     def run() -> dict:
