@@ -204,6 +204,30 @@ def write_bytes(kind: str, entry_key: str, data: bytes) -> Path:
     return store(kind, entry_key, ".bin", lambda p: p.write_bytes(data))
 
 
+def stamp(path: str) -> list[str]:
+    """A file as installed now -- its path, size and modification time -- for keys of facts
+    that hold until the file is replaced (ccache's check of a compiler). Raises OSError."""
+    st = os.stat(path)
+    return [path, str(st.st_size), str(st.st_mtime_ns)]
+
+
+def remembered(kind: str, entry_key: str, compute: Callable[[], str],
+               valid: Callable[[str], bool]) -> str:
+    """A small fact found out once and kept: the stored text when `valid` accepts it, else
+    `compute()`, stored for the next process (a read-only cache only means computing it
+    again). An exception from `compute` propagates and nothing is stored."""
+    known = read_bytes(kind, entry_key)
+    text = known.decode("utf-8", "replace") if known is not None else None
+    if text is not None and valid(text):
+        return text
+    text = compute()
+    try:
+        write_bytes(kind, entry_key, text.encode())
+    except OSError:
+        pass
+    return text
+
+
 def discard(kind: str, entry_key: str, suffix: str = ".bin") -> None:
     """Remove every entry of a key (one that loaded but was refused by its reader)."""
     try:

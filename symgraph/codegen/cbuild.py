@@ -51,32 +51,27 @@ def _probe(cxx: str) -> str:
     """`cxx --version`'s first line (asked once per compiler binary, remembered on disk);
     raises CompileError when the compiler does not run."""
     if cxx not in _PROBED:
-        key = _binary_key(cxx)
-        known = cache.read_bytes(_PROBE_KIND, key) if key else None
-        line = known.decode("utf-8", "replace") if known else ""
-        if line and line.isprintable() and len(line) < 500:
-            _PROBED[cxx] = line
-        else:
-            _PROBED[cxx] = _run_probe(cxx)
-            if key and isinstance(_PROBED[cxx], str):
-                try:
-                    cache.write_bytes(_PROBE_KIND, key, _PROBED[cxx].encode())
-                except OSError:  # a read-only cache: probe again next process
-                    pass
+        try:
+            key = _binary_key(cxx)
+            _PROBED[cxx] = _run_probe(cxx) if key is None else cache.remembered(
+                _PROBE_KIND, key, lambda: _run_probe(cxx),
+                lambda line: line.isprintable() and 0 < len(line) < 500)
+        except CompileError as e:
+            _PROBED[cxx] = e
     found = _PROBED[cxx]
     if isinstance(found, CompileError):
         raise CompileError(str(found))
     return found
 
 
-def _run_probe(cxx: str) -> str | CompileError:
+def _run_probe(cxx: str) -> str:
     import subprocess  # only a first probe or a compile runs a process (import time)
     try:
         out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as e:
-        return CompileError(f"C compiler {cxx!r} cannot be run: {e}")
+        raise CompileError(f"C compiler {cxx!r} cannot be run: {e}") from None
     if out.returncode != 0:
-        return CompileError(f"C compiler {cxx!r} --version failed: {out.stderr.strip()}")
+        raise CompileError(f"C compiler {cxx!r} --version failed: {out.stderr.strip()}")
     return (out.stdout.splitlines() or ["?"])[0]
 
 
@@ -87,9 +82,7 @@ def _binary_key(cxx: str) -> str | None:
     for folder in folders:
         path = os.path.join(folder, cxx)
         if os.path.isfile(path) and os.access(path, os.X_OK):
-            real = os.path.realpath(path)
-            st = os.stat(real)
-            return cache.key("compiler", cxx, real, str(st.st_size), str(st.st_mtime_ns))
+            return cache.key("compiler", cxx, *cache.stamp(os.path.realpath(path)))
     return None
 
 

@@ -73,16 +73,10 @@ def gemm_blas_decision() -> bool:
            for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
         return True
     key = _installation_key()
-    known = cache.read_bytes("blas", key) if key else None
-    if known in (b"0", b"1"):
-        return known == b"1"
-    safe = scipy_blas_is_safe()
-    if key:
-        try:
-            cache.write_bytes("blas", key, b"1" if safe else b"0")
-        except OSError:  # a read-only cache: decide again next process
-            pass
-    return safe
+    if key is None:
+        return scipy_blas_is_safe()
+    return cache.remembered("blas", key, lambda: "1" if scipy_blas_is_safe() else "0",
+                            lambda answer: answer in ("0", "1")) == "1"
 
 
 def _installation_key() -> str | None:
@@ -92,15 +86,12 @@ def _installation_key() -> str | None:
     spec = importlib.util.find_spec("scipy")
     if spec is None or not spec.submodule_search_locations:
         return None
-    parts = ["blas"]
-    for folder in (os.path.dirname(np.__file__), spec.submodule_search_locations[0]):
-        path = os.path.join(folder, "__config__.py")
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        parts += [path, str(st.st_size), str(st.st_mtime_ns)]
-    return cache.key(*parts)
+    ours, theirs = (os.path.join(folder, "__config__.py") for folder in (
+        os.path.dirname(np.__file__), spec.submodule_search_locations[0]))
+    try:
+        return cache.key("blas", *cache.stamp(ours), *cache.stamp(theirs))
+    except OSError:
+        return None
 
 
 def _fblas() -> Any:

@@ -129,3 +129,28 @@ def test_the_command_line_prunes_and_reports_the_limit(tmp_path, monkeypatch):
     out = subprocess.run([sys.executable, "-m", "symgraph.cache", "prune"], text=True,
                          capture_output=True, check=True).stdout
     assert out.startswith("removed 0 least recently used entries")
+
+
+def test_a_remembered_fact_is_computed_once_and_checked_when_read():
+    k = cache.key("fact")
+    calls = []
+
+    def compute() -> str:
+        calls.append(1)
+        return "42"
+
+    def valid(text: str) -> bool:
+        return text.isdigit()
+
+    assert cache.remembered("facts", k, compute, valid) == "42" and len(calls) == 1
+    assert cache.remembered("facts", k, compute, valid) == "42" and len(calls) == 1
+    cache.discard("facts", k)
+    cache.write_bytes("facts", k, b"not a number")  # refused by `valid`: computed again
+    assert cache.remembered("facts", k, compute, valid) == "42" and len(calls) == 2
+    def fail() -> str:
+        raise RuntimeError("no answer")
+
+    other = cache.key("fails")
+    with pytest.raises(RuntimeError, match="no answer"):
+        cache.remembered("facts", other, fail, valid)
+    assert cache.read_bytes("facts", other) is None  # a failure is not remembered
