@@ -78,7 +78,6 @@ class CModule:
     def __init__(self) -> None:
         self.kernels: list[str] = []
         self.names: dict[Any, str] = {}        # kernel key -> C function name
-        self.labels: dict[str, str] = {}       # name in the generated code -> C function
         self.bound: dict[str, str] = {}        # C function -> its name in the code
         # elementwise nodes computed inside the reduction that is their only use
         self.fuse: set[Apply] = set()
@@ -104,11 +103,10 @@ class CModule:
         label = self.bound.get(cname)
         if label is None:
             label = self.bound[cname] = ctx.ref(_Pending(cname), f"c{cname}")
-            self.labels[label] = cname
         return f"{label}({', '.join(ins)})"
 
-    def sources(self) -> list[str]:
-        """The module's C files. With 4 kernels or more they are split in two files the
+    def sources(self) -> tuple[str, list[str]]:
+        """The module's name and C files. With 4 kernels or more they are split in two files the
         compiler runs on at once (both cores): the first holds half the kernels, the
         method table and the init, the second the other half."""
         names = list(self.names.values())
@@ -130,22 +128,18 @@ class CModule:
                   f"\"{name}\", NULL, -1, sg_methods}};\n"
                   f"PyMODINIT_FUNC PyInit_{name}(void) {{\n"
                   f"    import_array();\n    return PyModule_Create(&sg_module);\n}}\n")
-        return [first, *rest]
+        return name, [first, *rest]
 
-    def source(self) -> str:
-        """All of the module's C source (its files one after the other)."""
-        return "\n".join(self.sources())
-
-    def build(self) -> ModuleType:
-        sources = self.sources()
-        name = sources[0].split('PyInit_')[1].split('(')[0]
+    @staticmethod
+    def build(name: str, sources: list[str]) -> ModuleType:
+        """The compiled (or cached) module, its kernels' thread settings made."""
         module = cbuild.build(name, sources)
         threads = config.threads if config.threads > 0 else (os.cpu_count() or 1)
         module._set_threads(threads, _MIN_WORK)
         return module
 
     def bind(self, namespace: dict[str, Any], module: ModuleType) -> None:
-        for label, cname in self.labels.items():
+        for cname, label in self.bound.items():
             namespace[label] = getattr(module, cname)
 
 
@@ -160,8 +154,9 @@ def compile_c(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVar
     gen = generate(fgraph, n_outputs, updates, name, single, renderers=cm.renderers())
     if not cm.kernels:
         return gen, ""
-    cm.bind(gen.fn.__globals__, cm.build())
-    return gen, cm.source()
+    name, sources = cm.sources()
+    cm.bind(gen.fn.__globals__, cm.build(name, sources))
+    return gen, "\n".join(sources)
 
 
 def _reductions_to_fuse(fgraph: FunctionGraph) -> set[Apply]:
@@ -282,11 +277,12 @@ def kernel_source(cname: str, what: str, in_types: Sequence[TensorType], nd: int
            f"    for (int j = 0; j < {nout}; j++) {{\n"
            f"        PyTuple_SET_ITEM(res, j, (PyObject *)out[j]);\n"
            f"        out[j] = NULL;\n    }}")
+    # sg_output fills slot nin; outputs after the first move theirs to slot nin + j.
     make_outs = "".join(
         f"    if ((out[{j}] = sg_output(&t, a, {nin}, {nd}, {_npy_type(dt)}, "
-        f"{-1 if tgt is None else tgt}, what)) == NULL) goto done;\n"
-        f"    t.data[{nin + j}] = t.data[{nin}];\n"
-        f"    memcpy(t.st[{nin + j}], t.st[{nin}], sizeof t.st[{nin}]);\n"
+        f"{-1 if tgt is None else tgt}, what)) == NULL) goto done;\n" +
+        (f"    t.data[{nin + j}] = t.data[{nin}];\n"
+         f"    memcpy(t.st[{nin + j}], t.st[{nin}], sizeof t.st[{nin}]);\n" if j else "")
         for j, (dt, tgt) in reversed(list(enumerate(outs))))
     return f"""
 /* {_c_comment(what)} */

@@ -143,7 +143,6 @@ typedef struct {
     npy_intp shape[SG_MAXDIM];
     char *data[SG_MAXARGS];
     npy_intp st[SG_MAXARGS][SG_MAXDIM];
-    const void *extra;
 } sg_task;
 
 typedef void (*sg_range_fn)(const sg_task *, npy_intp, npy_intp);

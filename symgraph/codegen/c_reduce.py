@@ -180,7 +180,7 @@ def reducible(node: Apply) -> bool:
 def render_reduce(cm: CModule, ctx: RenderContext, node: Apply,
                   ins: Sequence[str]) -> str | None:
     """A reduction, reading its elementwise producer's inputs when the producer was fused
-    into it (CModule.fused: the producer's only use is this reduction)."""
+    into it (in CModule.fuse: the producer's only use is this reduction)."""
     op: Reduce = node.op
     if not reducible(node):
         return None
@@ -209,7 +209,7 @@ def argmax_kernel(cname: str, what: str, nd: int, axis: int | None, keepdims: bo
     if axis is None:
         ond = nd if keepdims else 0
         shape = "for (int d = 0; d < ond; d++) oshape[d] = 1;"
-        prep = "x = (PyArrayObject *)PyArray_NewCopy(a[0], NPY_CORDER); if (!x) goto done;"
+        prep = "x = PyArray_GETCONTIGUOUS(a[0]); if (!x) goto done;"  # copies only if needed
         geometry = "n = PyArray_SIZE(x); sx = 1; rows = 1;"
         row = "const char *q = PyArray_BYTES(x);"
     else:
