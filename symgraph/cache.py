@@ -32,14 +32,16 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from .config import config
+
 STATS: Counter[str] = Counter()
 _DIGEST_LEN = 16  # hex characters of the content digest kept in the name
 
 
 def cache_dir() -> Path:
-    """The cache's root folder ($SYMGRAPH_CACHE_DIR, else ~/.cache/symgraph)."""
-    root = os.environ.get("SYMGRAPH_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "symgraph"
+    """The cache's root folder: $SYMGRAPH_CACHE_DIR as it is now, else `sg.config.cache_dir`
+    (~/.cache/symgraph unless changed)."""
+    return Path(os.environ.get("SYMGRAPH_CACHE_DIR") or config.cache_dir)
 
 
 def key(*parts: str | bytes) -> str:
@@ -262,7 +264,7 @@ def clear() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m symgraph.cache info|clear`."""
+    """`python -m symgraph.cache info|prune|clear`."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["info"]:
         print(f"symgraph cache: {cache_dir()} (limit {max_bytes() / 1e6:.0f} MB)")

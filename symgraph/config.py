@@ -40,6 +40,8 @@ class Config:
     floatX: str = "float32"
     backend: str = "auto"
     rewrites: str = "fast_run"
+    # The on-disk cache's folder (symgraph/cache.py); $SYMGRAPH_CACHE_DIR, read when the
+    # cache is used, takes precedence.
     cache_dir: str = field(default_factory=_default_cache_dir)
     # Constant folding leaves results bigger than this many elements unfolded,
     # so `zeros((10000, 10000))` stays an allocation at run time, not a 800 MB constant.
@@ -54,8 +56,9 @@ class Config:
     # Compile every function in nan_guard mode (symgraph/nan_guard.py): slow, for finding
     # the node where a NaN or inf first appears.
     nan_guard: bool = False
-    # Threads of symgraph's convolution and pooling kernels; 0: as many as NumPy's BLAS
-    # uses (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS). See ops/threads.py.
+    # Threads of symgraph's own kernels: convolution and pooling (0: as many as NumPy's
+    # BLAS uses, OPENBLAS_NUM_THREADS / OMP_NUM_THREADS; ops/threads.py) and the C
+    # backend's loops (0: every core; codegen/c_backend.py).
     threads: int = 0
     # Keep freed array memory in the process for the next call (glibc), instead of
     # returning it to the system and faulting it in again. See memory.py.

@@ -70,7 +70,6 @@ class Request:
     include: Sequence[str]
     exclude: Sequence[str]
     backend: str
-    key: str = ""
     shared: list[SharedVariable] = dataclasses.field(default_factory=list)
 
 
@@ -83,11 +82,11 @@ def rewritten(f: Function, req: Request,
     if not config.function_cache:
         return rewrite(())
     try:
-        req.key = _key(req)
+        key = _key(req)
     except _Uncacheable:
         cache.STATS["function_uncacheable"] += 1
         return rewrite(())
-    payload = cache.read_bytes(KIND, req.key)
+    payload = cache.read_bytes(KIND, key)
     if payload is not None:
         try:
             fgraph = _load(f, req, payload)
@@ -97,13 +96,13 @@ def rewritten(f: Function, req: Request,
             cache.STATS["function_hits"] += 1
             return fgraph
         cache.STATS["function_rejected"] += 1
-        cache.discard(KIND, req.key)
+        cache.discard(KIND, key)
         del f.rewrite_log[:]
     else:
         cache.STATS["function_misses"] += 1
     fgraph = rewrite(LATE_PASSES)
     try:
-        cache.write_bytes(KIND, req.key, _payload(req, fgraph, f.rewrite_log))
+        cache.write_bytes(KIND, key, _payload(req, fgraph, f.rewrite_log))
         cache.STATS["function_stores"] += 1
     except (_Uncacheable, OSError):
         cache.STATS["function_uncacheable"] += 1
@@ -122,10 +121,7 @@ def _key(req: Request) -> str:
     for node in toposort(req.values):
         if not type(node.op).__module__.startswith("symgraph."):
             raise _Uncacheable
-    doc = _graph_doc(req.inputs + list(req.updated), req.values, req.shared, values=False)
-    del doc["ids"]
-    if doc.get("subgraphs"):
-        raise _Uncacheable
+    doc, _ = _graph_doc(req.inputs + list(req.updated), req.values, req.shared, values=False)
     selection = {"rewrites": resolve(req.rewrites), "include": sorted(req.include),
                  "exclude": sorted(req.exclude), "backend": req.backend,
                  "registry": _registry(),
@@ -172,9 +168,10 @@ def _fingerprint() -> str:
 
 
 def _graph_doc(extra: list[Variable], roots: list[Variable], shared: list[SharedVariable],
-               values: bool) -> dict[str, Any]:
+               values: bool) -> tuple[dict[str, Any], dict[Variable, int]]:
     """Variables and nodes as `to_json` writes them, each shared variable named by its
-    position in `shared` (appended when new) and written without its value."""
+    position in `shared` (appended when new) and written without its value; and the id
+    of each variable. Graphs with scan step graphs are not cached."""
     position = {v: k for k, v in enumerate(shared)}
 
     def record(v: Variable, vid: int) -> dict[str, Any]:
@@ -194,12 +191,10 @@ def _graph_doc(extra: list[Variable], roots: list[Variable], shared: list[Shared
         variables, nodes = w.graph(extra, roots)
     except (TypeError, ValueError) as e:  # an op without a JSON form
         raise _Uncacheable from e
-    doc: dict[str, Any] = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION,
-                           "variables": variables, "nodes": nodes}
-    if w.subgraphs:
-        doc["subgraphs"] = w.subgraphs
-    doc["ids"] = w.ids
-    return doc
+    if w.subgraphs:  # scan's step graphs
+        raise _Uncacheable
+    return {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "variables": variables,
+            "nodes": nodes}, w.ids
 
 
 # ---------------------------------------------------------------- the entry
@@ -207,11 +202,8 @@ def _graph_doc(extra: list[Variable], roots: list[Variable], shared: list[Shared
 
 def _payload(req: Request, fgraph: FunctionGraph, log: RewriteLog) -> bytes:
     n_out = len(req.values) - len(req.updated)
-    doc = _graph_doc(list(fgraph.inputs) + list(req.updated), list(fgraph.outputs),
-                     req.shared, values=True)
-    ids = doc.pop("ids")
-    if doc.get("subgraphs"):
-        raise _Uncacheable
+    doc, ids = _graph_doc(list(fgraph.inputs) + list(req.updated), list(fgraph.outputs),
+                          req.shared, values=True)
     doc["function"] = {"name": "f", "inputs": [ids[v] for v in fgraph.inputs],
                        "outputs": [ids[v] for v in fgraph.outputs[:n_out]],
                        "single": False,

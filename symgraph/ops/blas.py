@@ -49,10 +49,14 @@ def _blas_info(module: Any) -> tuple | None:
         return None
 
 
+def _blas_single_threaded() -> bool:
+    return any(os.environ.get(v) == "1"
+               for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
+
+
 def scipy_blas_is_safe() -> bool:
     """True when calling SciPy's BLAS next to NumPy's cannot make two thread pools fight."""
-    if any(os.environ.get(v) == "1"
-           for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+    if _blas_single_threaded():
         return True
     import scipy
     ours, theirs = _blas_info(np), _blas_info(scipy)
@@ -69,8 +73,7 @@ def gemm_blas_decision() -> bool:
     kept in the cache (kind `blas`) under their configuration files' paths and times, so
     a warm start imports neither SciPy's package nor NumPy's build configuration (11-16 ms).
     A thread-count variable set to 1 decides without looking."""
-    if any(os.environ.get(v) == "1"
-           for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+    if _blas_single_threaded():
         return True
     key = _installation_key()
     if key is None:
