@@ -38,7 +38,7 @@ class View:
 
 
 def is_function(obj: Any) -> bool:
-    """True for a compiled Function (imported late: function.py imports the printers)."""
+    """True for a compiled Function."""
     return isinstance(obj, Function)
 
 

@@ -1,9 +1,9 @@
-"""SciPy and networkx, imported when first used instead of by `import symgraph`.
+"""SciPy, imported when first used instead of by `import symgraph`.
 
-Importing them costs about 0.3 s, and most programs never call a special function, a
-linear-algebra routine or a drawing. `LazyModule` stands for a module and imports it on
-the first attribute read (then keeps the attribute, so later reads are ordinary);
-`lazy_function` stands for a module-level function such as `scipy.special.erf`.
+Importing it costs about 0.3 s, and most programs never call a special function or a
+linear-algebra routine. `LazyModule` stands for a module and imports it on the first
+attribute read (then keeps the attribute, so later reads are ordinary); `LazyFunction`
+stands for a module-level function such as `scipy.special.erf`.
 """
 
 from __future__ import annotations

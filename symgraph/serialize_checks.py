@@ -33,6 +33,7 @@ import numpy as np
 from . import dtypes
 from .ops.composite import Composite
 from .ops.elemwise import TABLE, Elemwise, cast_op
+from .ops.registry import op_key
 
 # Static dims and element counts past this cannot be an array on any machine.
 MAX_DIM = 2**48
@@ -363,9 +364,10 @@ def op_from_json(cls: type, params: Any, where: str, subgraph: Callable[[Any, st
     their out-of-place forms; a Composite is rebuilt from its checked steps.
     """
     params = check_dict(params, f"{where}, params")
-    if cls.__name__ == "Composite":
+    key = op_key(cls)  # a user's class of the same name is not one of these
+    if key == "Composite":
         return _composite(params, where)
-    if cls.__name__ == "InplaceElemwise":
+    if key == "InplaceElemwise":
         _exact_keys(params, ("row", "destroy"), where)
         return Elemwise(_row(params["row"], f"{where}, params.row"))
     if cls.__name__.startswith("_") or not dataclasses.is_dataclass(cls) or \
@@ -394,7 +396,7 @@ def op_from_json(cls: type, params: Any, where: str, subgraph: Callable[[Any, st
             raise fail(at, f"{cls.__name__} declares it as {annotation!r}, a type from_json "
                            f"has no check for, so the op cannot be read from a file")
         values[name] = check(params[name], at)
-    if values.get("inplace") is True and cls.__name__ == "Gemm":
+    if values.get("inplace") is True and key == "Gemm":
         values["inplace"] = False  # in-place decisions are the compiler's
     try:
         return cls(**values)

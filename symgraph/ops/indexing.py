@@ -21,7 +21,7 @@ from .. import dtypes
 from ..graph import Apply, Variable
 from ..tensor import TensorType, as_tensor, broadcast_shapes, constant
 from .allocation import arange, zeros_like
-from .elemwise import cast, clip, eq, lt, maximum, switch
+from .elemwise import cast, cast_same_kind, clip, eq, lt, maximum, switch
 from .grad_ops import sum_to_shape_of
 from .reduce import prod
 from .registry import Op, RenderContext, keep_input_shape, normalize_axis
@@ -506,10 +506,8 @@ def _inc_or_set(x_sub: Any, y: Any, set_: bool, name: str) -> Variable:
     x, *rest = owner.inputs
     op_cls = IncSubtensor if isinstance(owner.op, Subtensor) else AdvancedIncSubtensor
     y = as_tensor(y)
-    if y.dtype != x.dtype:
-        if not np.can_cast(y.dtype, x.dtype, casting="same_kind"):
-            raise TypeError(f"{name}: cannot store {y.dtype} values in a {x.dtype} tensor")
-        y = cast(y, x.dtype)
+    y = cast_same_kind(y, x.dtype, f"{name}: cannot store {y.dtype} values in a {x.dtype} "
+                                   f"tensor")
     return op_cls(owner.op.idx, set_)(x, y, *rest)
 
 

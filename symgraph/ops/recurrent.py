@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import dtypes
 from ..graph import Apply, Variable
+from ..lazy import LazyModule
 from ..tensor import TensorType, as_tensor
 from .allocation import zeros_like
 from .elemwise import cast
@@ -41,10 +42,11 @@ from .indexing import getitem
 from .registry import Op
 from .shape import transpose
 
+_special = LazyModule("scipy.special")  # imported when first needed, not by `import symgraph`
+
 
 def _expit(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    from scipy import special  # imported when first needed, not by `import symgraph`
-    return special.expit(z, out=out)
+    return _special.expit(z, out=out)
 
 
 def _hard_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

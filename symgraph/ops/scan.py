@@ -309,7 +309,7 @@ def _n_steps(n_steps: Any, seqs: Sequence[Variable]) -> Variable:
 
 def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
                output_grads: list[Variable | None]) -> list[Variable | None]:
-    from ..grad import Lop  # cycle: grad imports scan (jacobian)
+    from ..grad import Lop  # upward: grad builds on the ops
     n, *rest = inputs
     ns, nst = op.n_seqs, op.n_states
     seqs, inits, consts = rest[:ns], rest[ns:ns + nst], rest[ns + nst:]
@@ -325,7 +325,7 @@ def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
         if not diff(o.dtype):
             g_full.append(None)
         elif i < nst and op._last(i):
-            base = zeros([n] + [_dim(inits[i], k) for k in range(inits[i].ndim)],
+            base = zeros([n] + [shape_i(inits[i], k) for k in range(inits[i].ndim)],
                          dtype=o.dtype)
             g_full.append(set_subtensor(getitem(base, -1), g) if g is not None else base)
         else:
@@ -400,10 +400,6 @@ def _scan_grad(op: Scan, inputs: list[Variable], outputs: list[Variable],
     for j, k in enumerate(wrt_const):
         grads[1 + ns + nst + k] = g_consts[j]
     return grads
-
-
-def _dim(x: Variable, k: int) -> Variable:
-    return shape_i(x, k)
 
 
 def _pad_to(g: Variable, seq: Variable, n: Variable, from_end: bool) -> Variable:

@@ -281,7 +281,7 @@ def _update_into_spare(fgraph: FunctionGraph, node: Apply) -> Any:
 IN_PLACE = [
     Rewrite("inplace_elemwise", _inplace_elemwise, None, "op(a, b) -> op(a, b, out=a)"),
     rule("inplace_composite", P.composite(P.rest("ins"), inplace=None),
-         lambda fgraph, out, ins: _composite_into_input(fgraph, out),
+         _composite_into_input,
          doc="fused(a, b) -> fused(a, b) written into a"),
     rule("gemm_inplace", P.gemm(P.var("z"), P.rest("args"), inplace=False), _gemm_into_z,
          doc="gemm(z, ...) -> gemm writing into z"),

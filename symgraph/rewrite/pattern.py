@@ -401,25 +401,18 @@ class PatternRewrite(Rewrite):
     """A rewrite stated as data: `pattern -> replace(**bindings)` (if `when(**bindings)`)."""
 
     def __init__(self, name: str, pattern: Pattern, replace: Callable[..., Any],
-                 when: Callable[..., bool] | None = None, doc: str = "",
-                 default: bool = True):
-        self.pattern, self.replace, self.when = pattern, replace, when
+                 when: Callable[..., bool] | None = None, doc: str = ""):
+        self.pattern = pattern
         make, check = _caller(replace), _caller(when) if when is not None else None
 
         def fn(fgraph: FunctionGraph, node: Apply) -> Any:
             out = node.outputs[0]
-            if check is None:
-                b = pattern.match(out, {}, fgraph)
-                if b is None:
-                    return None
-                extra = {"out": out, "fgraph": fgraph}
+            extra = {"out": out, "fgraph": fgraph}
+            for b in pattern.matches(out, {}, fgraph):  # the first binding `when` accepts
+                if check is None or check(b, extra):
+                    break
             else:
-                extra = {"out": out, "fgraph": fgraph}
-                for b in pattern.matches(out, {}, fgraph):
-                    if check(b, extra):
-                        break
-                else:
-                    return None
+                return None
             new = make(b, extra)
             if new is None:
                 return None
@@ -428,7 +421,7 @@ class PatternRewrite(Rewrite):
                         for v, o in zip(new, node.outputs, strict=True)]
             return [fit_to(new, out)]
 
-        super().__init__(name, fn, pattern.names, doc or f"{pattern!r}", default)
+        super().__init__(name, fn, pattern.names, doc or f"{pattern!r}")
 
 
 def rule(name: str, pattern: Pattern, replace: Callable[..., Any],

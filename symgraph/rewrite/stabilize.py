@@ -26,7 +26,7 @@ import numpy as np
 from ..fgraph import FunctionGraph
 from ..graph import Apply, Variable, clone_replace
 from ..ops import elemwise as ew
-from ..ops.nnet import LogSoftmax, Softmax
+from ..ops.nnet import LogSoftmax
 from ..ops.reduce import Reduce
 from ..ops.reduce import sum as sum_
 from ..ops.shape import DimShuffle, dimshuffle
@@ -51,12 +51,8 @@ def _is_sigmoid(v: Variable) -> bool:
     return ew.is_elemwise(v, "sigmoid")
 
 
-def _is_softmax(v: Variable) -> bool:
-    return _owner_is(v, Softmax)
-
-
 def stable_logsumexp(x: Variable, axis: tuple[int, ...] | None, keepdims: bool) -> Variable:
-    """log(sum(exp(v), axis)) shifted by the max (a max of -inf or inf shifts by 0).
+    """log(sum(exp(x), axis)) shifted by the max (a max of -inf or inf shifts by 0).
 
     The max starts at -inf, so an empty axis gives log(0) = -inf as the unshifted form
     does, instead of failing (NumPy's max has no value for an empty axis).

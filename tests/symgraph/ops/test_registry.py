@@ -65,3 +65,23 @@ def test_op_facts_are_declared_with_defaults():
     branch = sg.ifelse(sg.constant(True), x, x).owner.op
     assert branch.lazy
     assert sg.RandomStream(0).normal((2,)).owner.op.nondeterministic
+
+
+def test_a_user_op_named_gemm_keeps_its_own_inplace_parameter():
+    @dataclass(frozen=True)
+    class Gemm(Op):  # the same class name as the built-in BLAS op
+        """Adds 1, or 2 when `inplace` (a user's parameter that only shares the name)."""
+
+        inplace: bool = False
+
+        def make_node(self, x):
+            x = sg.as_tensor(x)
+            return Apply(self, [x], [x.type])
+
+        def perform(self, node, x):
+            return x + (2 if self.inplace else 1)
+
+    x = sg.dvector("x")
+    (y,) = from_json(to_json([Gemm(inplace=True)(x)]))
+    assert type(y.owner.op) is Gemm and y.owner.op.inplace  # not turned off as symgraph's
+    np.testing.assert_allclose(sg.function([y.owner.inputs[0]], y)(np.array([1.0])), [3.0])
