@@ -82,12 +82,10 @@ class Function:
         self._options = {"allow_input_downcast": True, "on_unused_input": "ignore",
                          "name": name, **kwargs}
         self._compiled: dict[int | None, Any] = {}
-        givens = kwargs.get("givens") or {}
-        self._phase = next((i for i, v in enumerate(self.inputs)
-                            if v is _PHASE_PLACEHOLDER), None)
-        if self._phase is not None and _PHASE_PLACEHOLDER in givens:
-            self._phase = None
-        if self._phase is None:
+        # Which argument is the learning phase (None: not an input, or given a value).
+        self._phase_arg = None if _PHASE_PLACEHOLDER in (kwargs.get("givens") or {}) else \
+            next((i for i, v in enumerate(self.inputs) if v is _PHASE_PLACEHOLDER), None)
+        if self._phase_arg is None:
             # The compiled function itself, called with the arrays as arguments: for
             # callers whose arrays are already checked and of the inputs' dtypes (the
             # training loops), it skips __call__'s list and dtype handling.
@@ -114,13 +112,14 @@ class Function:
         return self._compile(None)
 
     def _for_phase(self, value: Any) -> Any:
-        key = 1 if value else 0
-        fn = self._compiled.get(key)
-        return fn if fn is not None else self._compile(key)
+        return self._compile(1 if value else 0)
 
     def _by_phase(self, *arrays: Any) -> Any:
-        """unchecked for a function of the learning phase: the phase's own function."""
-        return self._for_phase(arrays[self._phase])(*arrays)
+        """unchecked for a function of the learning phase: the phase's own function (one
+        dict lookup per step once compiled)."""
+        key = 1 if arrays[self._phase_arg] else 0
+        fn = self._compiled.get(key) or self._compile(key)
+        return fn(*arrays)
 
     def __call__(self, inputs: Sequence[Any]) -> Any:
         if not isinstance(inputs, (list, tuple)):
@@ -131,7 +130,8 @@ class Function:
                              f"{len(self.inputs)} input array(s), got {len(inputs)}")
         args = [_downcast(v, a, i) for i, (v, a) in
                 enumerate(zip(self.inputs, inputs, strict=True))]
-        fn = self.function if self._phase is None else self._for_phase(args[self._phase])
+        fn = self.function if self._phase_arg is None else \
+            self._for_phase(args[self._phase_arg])
         return fn(*args)
 
 

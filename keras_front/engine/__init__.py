@@ -7,6 +7,11 @@
     network_config.py  a Container's config and rebuilding from it
     training.py        Model: compile / fit / evaluate / predict
     training_utils.py, training_arrays.py, training_generator.py: the loops' helpers
+    training_checks.py the checks of fit's arguments and data
+    lazy_rows.py       HDF5 datasets read batch by batch (LazyRows)
+    prefetch.py        shuffled batches gathered ahead on a worker thread
+    data_plan.py       how fit spreads an epoch's samples over processes
+    allocation.py      the size checks made before a layer allocates a weight
     topology.py        the Keras 1 import path keras.engine.topology
 """
 

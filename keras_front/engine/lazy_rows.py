@@ -10,7 +10,7 @@ LazyRows (validation_split and the ranks' shards stay on disk), and `rows(ids)` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -75,22 +75,29 @@ class LazyRows:
             block = self.source[unique.tolist()]
         return self._convert(np.asarray(block)[inverse])
 
+    def read(self, first: int, last: int) -> np.ndarray:
+        """Rows first:last of this view (clipped to it), in one read."""
+        last = min(last, len(self))
+        return self._convert(self.source[self.start + first:self.start + last])
+
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, rows) blocks covering the view, CHUNK_ROWS at a time."""
         for first in range(0, len(self), CHUNK_ROWS):
-            last = min(first + CHUNK_ROWS, len(self))
-            yield first, self._convert(self.source[self.start + first:self.start + last])
+            yield first, self.read(first, first + CHUNK_ROWS)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = self._convert(self.source[self.start:self.stop])
+        out = self.read(0, len(self))
         return out.astype(dtype) if dtype is not None else out
 
     def __repr__(self) -> str:
         return f"<LazyRows {self.start}:{self.stop} of {type(self.source).__name__} {self.dtype}>"
 
 
-def take(array: Any, ids: np.ndarray | None, start: int, end: int) -> np.ndarray:
-    """Rows start:end (a view for arrays), or the rows `ids`, of an array or LazyRows."""
-    if isinstance(array, LazyRows):
-        return array.rows(ids) if ids is not None else np.asarray(array[start:end])
-    return array[ids] if ids is not None else array[start:end]
+def take(arrays: Sequence[Any], ids: np.ndarray | None, start: int, end: int
+         ) -> list[np.ndarray]:
+    """Rows start:end (a view for arrays), or the rows `ids` (shuffled order), of each
+    array or LazyRows (which reads just those rows from disk)."""
+    if ids is None:
+        return [a.read(start, end) if isinstance(a, LazyRows) else a[start:end]
+                for a in arrays]
+    return [a.rows(ids) if isinstance(a, LazyRows) else a[ids] for a in arrays]

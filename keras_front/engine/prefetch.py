@@ -49,7 +49,7 @@ def batch_arrays(ins: Sequence[Any], index_array: np.ndarray | None,
             row_bytes * size < MIN_PREFETCH_BYTES:
         for start, end, _ in batches:
             ids = None if index_array is None else index_array[start:end]
-            yield [take(a, ids, start, end) for a in ins]
+            yield take(ins, ids, start, end)
         return
     per = max(1, min(64, CHUNK_BYTES // (row_bytes * size)))
     chunks = [batches[:1]] + [batches[i:i + per] for i in range(1, len(batches), per)]

@@ -3,9 +3,9 @@
 The arrays arrive checked and converted (training_utils), and the loops call the
 compiled function directly with the batch arrays as arguments (`K.Function.unchecked`,
 compiled with trust_input), so a step is: take the batch's rows (a view, or a gather in
-shuffled order, made one batch ahead on a worker thread: prefetch.py), call the function,
-hand the numbers to the callbacks. Nothing is built,
-compiled or validated per batch. Constant arguments (the learning phase) are passed after
+shuffled order, made a chunk of batches ahead on a worker thread: prefetch.py), call the
+function, hand the numbers to the callbacks. Nothing is built, compiled or validated per
+batch. Constant arguments (the learning phase) are passed after
 the batch arrays and never sliced.
 """
 
@@ -33,13 +33,6 @@ def unchecked(function: Any) -> Callable[..., Any]:
     if direct is not None:
         return direct
     return lambda *arrays: function(list(arrays))
-
-
-def _take(arrays: list[np.ndarray], ids: np.ndarray | None, start: int,
-          end: int) -> list[np.ndarray]:
-    """Rows start:end (a view) or the rows `ids` (shuffled order) of each array; a
-    LazyRows reads just those rows from disk."""
-    return [take(a, ids, start, end) for a in arrays]
 
 
 def configure_callbacks(model: Any, callbacks: Any, verbose: int, count_mode: str,
@@ -163,7 +156,7 @@ def test_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int,
     progbar = Progbar(target=n_samples) if verbose == 1 and writes_output() else None
     totals: list[float] = []
     for start, end in make_batches(n_samples, batch_size):
-        outs = f(*_take(ins, None, start, end), *tail)
+        outs = f(*take(ins, None, start, end), *tail)
         if not totals:
             totals = [0.0] * len(outs)
         for i, value in enumerate(outs):
@@ -182,7 +175,7 @@ def predict_loop(f: Any, ins: list[np.ndarray], tail: list[Any], batch_size: int
     progbar = Progbar(target=n_samples) if verbose == 1 and writes_output() else None
     results: list[np.ndarray] = []
     for start, end in make_batches(n_samples, batch_size):
-        outs = f(*_take(ins, None, start, end), *tail)
+        outs = f(*take(ins, None, start, end), *tail)
         if not results:
             results = [np.empty((n_samples,) + o.shape[1:], dtype=o.dtype) for o in outs]
         for result, out in zip(results, outs, strict=True):

@@ -14,7 +14,7 @@ import numpy as np  # (also in the globals Keras 1.2.2's saved Lambda functions 
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer
-from ..utils.generic_utils import has_arg
+from ..utils.generic_utils import SafeModeScope, has_arg
 from .arguments import (
     input_dim_to_shape,
     is_activation_name,
@@ -27,12 +27,7 @@ from .arguments import (
 from .legacy import Highway, MaxoutDense, TimeDistributedDense  # noqa: F401
 from .merge import Merge, merge  # noqa: F401 (Keras 1.2.2 has them in keras.layers.core)
 from .noise import RateDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D  # noqa: F401
-from .saved_functions import (
-    SafeModeScope,
-    dump_function,
-    load_functions,
-    register_bytecode_globals,
-)
+from .saved_functions import dump_function, load_functions, register_bytecode_globals
 
 
 class Dense(Layer):

@@ -18,9 +18,9 @@ from symgraph.tensor import broadcast_shapes
 from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.node import keras_history
+from ..utils.generic_utils import SafeModeScope, has_arg
 from ..utils.generic_utils import deserialize_layer as deserialize
-from ..utils.generic_utils import has_arg
-from .saved_functions import SafeModeScope, dump_function, load_functions
+from .saved_functions import dump_function, load_functions
 
 
 def _named(name: str | None) -> str:

@@ -37,7 +37,6 @@ from typing import Any
 from .. import activations
 from .. import backend as K
 from ..utils.generic_utils import (
-    SafeModeScope,  # noqa: F401 (re-exported: the layers and saving import it from here)
     func_dump,
     func_load,
     get_custom_objects,

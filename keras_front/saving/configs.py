@@ -28,8 +28,9 @@ import yaml
 
 from ..engine.network import Container
 from ..layers import Lambda, Merge, deserialize
-from ..layers.saved_functions import SafeModeScope, load_function
+from ..layers.saved_functions import load_function
 from ..models import Sequential, model_from_config
+from ..utils.generic_utils import SafeModeScope
 from ..utils.generic_utils import layer_class as _layer_class
 from .layout import BACKEND, KERAS_VERSION, SavedModelError
 

@@ -21,7 +21,7 @@ from typing import Any
 import h5py
 
 from ..engine.allocation import weight_budget
-from ..layers.saved_functions import SafeModeScope
+from ..utils.generic_utils import SafeModeScope
 from .configs import build_model, model_document, to_jsonable
 from .files import atomic_h5_file, may_write, open_h5_for_reading, reading_errors
 from .layout import (

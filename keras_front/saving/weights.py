@@ -22,7 +22,8 @@ filters). A layer holding kernels defines
 
     def convert_saved_weights(self, weights, keras_version, backend):
         # weights: the file's arrays for this layer; keras_version: '1' for Keras 1 files;
-        # backend: the file's backend or None. Use kernels_need_flip / convert_kernel.
+        # backend: the file's backend or None. Use keras_front.utils.np_utils'
+        # kernels_need_flip / flip_kernel.
         return weights
 
 and loading calls it before checking shapes: keras_front's convolution and locally

@@ -156,8 +156,9 @@ def get_identifier(identifier: Any, module_objects: dict[str, Any], kind: str, *
 # ---------------------------------------------------------------- layer classes
 
 
-# {class name: class} of the layers and models configs can name: keras_front.layers, the
-# engine and keras_front.models fill it when imported (register_layer_classes).
+# {class name: class} of the layers and models configs can name: keras_front.layers (its
+# classes, the engine's InputLayer among them) and keras_front.models fill it when
+# imported (register_layer_classes).
 _LAYER_CLASSES: dict[str, type] = {}
 
 

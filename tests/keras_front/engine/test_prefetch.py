@@ -1,4 +1,4 @@
-"""Batches gathered one batch ahead (keras_front/engine/prefetch.py): the same rows in the
+"""Batches gathered a chunk ahead (keras_front/engine/prefetch.py): the same rows in the
 same order as the plain loop, for every array and batch size, the worker stopped when the
 loop leaves early, gather errors raised in the loop, and fit training to the same weights
 with and without the worker."""
