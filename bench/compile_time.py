@@ -32,16 +32,14 @@ and JAX; then pass by pass, and how the time grows with the graph.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import symgraph as sg
+from bench.peers import ROOT, fresh_cold_warm, peer_has, peers_python
 from symgraph.examples import init_mlp, mlp_sgd_graph
 from symgraph.fgraph import FunctionGraph
 from symgraph.graph import toposort
@@ -49,8 +47,6 @@ from symgraph.rewrite import rewrite_graph
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
-DEFAULT_PEERS = "/work/scratch/peers/bin/python"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def train_step_graph(sizes: Sequence[int] = SIZES):
@@ -185,14 +181,6 @@ PEERS = [("PyTensor (C)", "pytensor", _PYTENSOR, "PYTENSOR_FLAGS"),
          ("JAX jit", "jax", _JAX, "BENCH_JAX_CACHE")]
 
 
-def _run(python: str, script: str, env: dict[str, str]) -> dict:
-    out = subprocess.run([python, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ, **env}, timeout=900)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def fresh_process(python: str, script: str, cache_env: str, runs: int, flags: str = ""
                   ) -> tuple[dict, dict]:
     """Best (cold, warm) results of `runs` fresh processes each: cold with an empty cache
@@ -204,18 +192,7 @@ def fresh_process(python: str, script: str, cache_env: str, runs: int, flags: st
             return {cache_env: folder, "SYMGRAPH_FLAGS": flags}
         return {cache_env: folder}
 
-    def best(a: dict | None, b: dict) -> dict:
-        return b if a is None or b["first"] < a["first"] else a
-
-    cold = warm = None
-    with tempfile.TemporaryDirectory(prefix="bench-compile-") as tmp:
-        for k in range(runs):
-            cold = best(cold, _run(python, script, env_for(os.path.join(tmp, f"cold{k}"))))
-        filled = os.path.join(tmp, "warm")
-        _run(python, script, env_for(filled))
-        for _ in range(runs):
-            warm = best(warm, _run(python, script, env_for(filled)))
-    return cold, warm  # type: ignore[return-value]
+    return fresh_cold_warm(python, script, env_for, runs)
 
 
 def in_process(ins, outs, ups, repeats: int = 7) -> tuple[float, dict[str, float], int, int]:
@@ -247,8 +224,7 @@ def in_process(ins, outs, ups, repeats: int = 7) -> tuple[float, dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
-                                                          DEFAULT_PEERS))
+    parser.add_argument("--peers", default=peers_python())
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -275,17 +251,15 @@ def main() -> None:
               f"   (CPU: cold {cc['cpu'] * 1e3:.1f}, warm {cw['cpu'] * 1e3:.1f} ms)")
     except RuntimeError as e:
         print(f"symgraph (C backend): not available ({e})")
-    peers = None if args.no_peers else args.peers
     for label, module, script, env in PEERS:
         if args.no_peers:
             print(f"peer {label}: skipped (--no-peers)")
             continue
-        if not peers or not os.path.exists(peers) or subprocess.run(
-                [peers, "-c", f"import {module}"], capture_output=True).returncode:
+        if not peer_has(args.peers, module):
             print(f"peer {label}: not installed")
             continue
         try:
-            pc, pw = fresh_process(peers, script, env, max(1, args.runs - 1))
+            pc, pw = fresh_process(args.peers, script, env, max(1, args.runs - 1))
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             print(f"peer {label}: failed ({e})")
             continue

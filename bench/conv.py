@@ -33,8 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-DEFAULT_PEERS = "/work/scratch/peers/bin/python"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench.peers import ROOT, peers_python
 
 
 @dataclass
@@ -62,7 +61,7 @@ class Contender:
         if self.name == "jax" and self.threads == 1:
             env["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
                                 "intra_op_parallelism_threads=1")
-        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         return env
 
 
@@ -152,8 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
-                                                          DEFAULT_PEERS))
+    parser.add_argument("--peers", default=peers_python())
     parser.add_argument("--worker")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.peers import ROOT
+
 BATCH = 32
 SEED_MLP_HIDDEN = (128, 128, 128)
 
@@ -210,7 +212,7 @@ def run(n: int, *args: str) -> dict[str, Any]:
     command = [str(mpiexec) if mpiexec.exists() else "mpiexec", "-n", str(n),
                sys.executable, "-m", "bench.distributed", *args]
     out = subprocess.run(command, capture_output=True, text=True, check=False,
-                         cwd=Path(__file__).resolve().parent.parent)
+                         cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{out.stdout}\n{out.stderr}")
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT "))

@@ -21,9 +21,7 @@ Times are best-of-7 per call, ratios are NumPy's time over the row's (higher = f
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import timeit
 import tracemalloc
@@ -32,6 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 import symgraph as sg
+from bench.peers import peers_python, run_json
 
 SIZES = (10 ** 6, 10 ** 7)
 REPEATS = 7
@@ -81,7 +80,7 @@ def best_times(fns: list[Callable[[], object]], repeats: int = REPEATS) -> list[
 
 
 CHAIN_N = 10 ** 7
-PEERS = os.environ.get("BENCH_PEERS_PYTHON", "/work/scratch/peers/bin/python")
+PEERS = peers_python()
 _PEER_SCRIPT = r"""
 import json, sys, time, timeit
 import numpy as np
@@ -134,11 +133,10 @@ def peer_times(n: int) -> dict[str, float | str]:
     if not os.path.exists(PEERS):
         return {p: "not installed" for p in ("JAX jit", "torch.compile", "numexpr",
                                                "PyTensor (C)")}
-    res = subprocess.run([PEERS, "-c", _PEER_SCRIPT, str(n)], capture_output=True,
-                         text=True, timeout=1800)
-    if res.returncode != 0:
-        return {"peers": f"failed: {res.stderr.strip().splitlines()[-1:]}"}
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    try:
+        return run_json(PEERS, ["-c", _PEER_SCRIPT, str(n)], timeout=1800)
+    except RuntimeError as e:
+        return {"peers": f"failed: {e}"}
 
 
 def chain_table() -> None:

@@ -29,21 +29,18 @@ process, with an empty symgraph cache (cold) and with the cache a previous proce
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.peers import fresh_cold_warm, peer_has, peers_python, run_json
+
 HIDDEN, CLASSES, KEEP = 128, 10, 0.5
-DEFAULT_PEERS = "/work/scratch/peers/bin/python"
-ROOT = Path(__file__).resolve().parents[1]
 LR, BETA1, BETA2, EPS = 0.001, 0.9, 0.999, 1e-8
 
 
@@ -231,40 +228,19 @@ print(json.dumps({"import": t1 - t0, "first": t3 - t2, "cpu": c3 - c2,
 """
 
 
-def _json_run(python: str, args: list[str], env: dict[str, str]) -> dict:
-    out = subprocess.run([python, *args], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, **env}, timeout=1800)
-    if out.returncode != 0:
-        raise RuntimeError((out.stderr.strip().splitlines() or ["failed"])[-1])
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def first_batch_fresh(runs: int = 3) -> tuple[dict, dict]:
     """keras_front's best (cold, warm) time to first batch in fresh processes."""
-    def best(a: dict | None, b: dict) -> dict:
-        return b if a is None or b["first"] < a["first"] else a
-
-    cold = warm = None
-    with tempfile.TemporaryDirectory(prefix="bench-keras-") as tmp:
-        for k in range(runs):
-            cold = best(cold, _json_run(sys.executable, ["-c", _FIRST], {
-                "SYMGRAPH_CACHE_DIR": os.path.join(tmp, f"cold{k}")}))
-        env = {"SYMGRAPH_CACHE_DIR": os.path.join(tmp, "warm")}
-        _json_run(sys.executable, ["-c", _FIRST], env)
-        for _ in range(runs):
-            warm = best(warm, _json_run(sys.executable, ["-c", _FIRST], env))
-    return cold, warm  # type: ignore[return-value]
+    return fresh_cold_warm(sys.executable, _FIRST,
+                           lambda folder: {"SYMGRAPH_CACHE_DIR": folder}, runs, timeout=1800)
 
 
 def keras_jax(peers: str | None, samples: int, batch: int, repeats: int) -> dict | str:
     """Keras 3 + JAX's epoch and first-batch times, or why there are none."""
-    if not peers or not os.path.exists(peers) or subprocess.run(
-            [peers, "-c", "import keras, jax"], capture_output=True,
-            env={**os.environ, "KERAS_BACKEND": "jax"}).returncode:
+    if not peer_has(peers, "keras, jax", {"KERAS_BACKEND": "jax"}):
         return "peer keras+jax: not installed"
     try:
-        return _json_run(peers, ["-c", _KERAS, str(samples), str(batch), str(repeats)],
-                         {"KERAS_BACKEND": "jax"})
+        return run_json(peers, ["-c", _KERAS, str(samples), str(batch), str(repeats)],
+                        {"KERAS_BACKEND": "jax"}, timeout=1800)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return f"peer keras+jax: failed ({e})"
 
@@ -273,8 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS_PYTHON",
-                                                          DEFAULT_PEERS))
+    parser.add_argument("--peers", default=peers_python())
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} at start; BLAS threads "
           f"{os.environ['OPENBLAS_NUM_THREADS']} (OPENBLAS_NUM_THREADS; bench/ sets 1 unless "

@@ -35,6 +35,8 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bench.peers import ROOT
+
 TIME_TARGET, MEMORY_TARGET = 1.2, 1.05
 STEPS = ("Sequential build", "Sequential to_json", "Sequential model_from_json",
          "Sequential save", "Sequential load_model", "functional Model build",
@@ -161,11 +163,10 @@ def fitted_exponent(sizes: Sequence[int], values: Sequence[float]) -> float:
 
 
 def _run_sizes(sizes: Sequence[int]) -> dict[int, dict[str, tuple[float, int]]]:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = {}
     for n in sizes:
         done = subprocess.run([sys.executable, "-m", "bench.keras_scaling", "--worker", str(n)],
-                              capture_output=True, text=True, cwd=root, check=True)
+                              capture_output=True, text=True, cwd=ROOT, check=True)
         out[n] = {k: tuple(v) for k, v in json.loads(done.stdout).items()}
     return out
 

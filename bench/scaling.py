@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.keras_scaling import fitted_exponent
+from bench.peers import ROOT, run_json
 
 TIME_TARGET, MEMORY_TARGET = 1.2, 1.05
 # family -> sizes of its parameter (steps, terms, constants, layers): ~3,000 to ~100,000 nodes
@@ -159,22 +160,20 @@ print(json.dumps({"version": pytensor.__version__, "seconds": time.process_time(
 
 def reference(python: str, family: str, k: int) -> dict[str, Any]:
     """PyTensor's compile time for `family` at size k, run by `python`."""
-    done = subprocess.run([python, "-c", _REFERENCE, family, str(k)], capture_output=True,
-                          text=True, timeout=3600)
-    if done.returncode:
-        return {"error": done.stderr.strip().splitlines()[-1][:80]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        return run_json(python, ["-c", _REFERENCE, family, str(k)], timeout=3600)
+    except RuntimeError as e:
+        return {"error": str(e)[:80]}
 
 
 # ---------------------------------------------------------------- the table
 
 
 def _run(family: str, sizes: tuple[int, ...]) -> list[dict[str, float]]:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = []
     for k in sizes:
         done = subprocess.run([sys.executable, "-m", "bench.scaling", "--worker", family,
-                               str(k)], capture_output=True, text=True, cwd=root, check=True)
+                               str(k)], capture_output=True, text=True, cwd=ROOT, check=True)
         out.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return out
 
