@@ -3,6 +3,9 @@
 import ast
 from pathlib import Path
 
+import networkx as nx
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("symgraph", "keras_front")
 MAX_LINES = 600
@@ -62,110 +65,23 @@ def test_symgraph_never_imports_keras_front():
 
 
 # ---------------------------------------------------------------- one-way imports
+# One implementation for both packages: what an import statement loads, which imports sit
+# in functions, and whether the module-level ones form a cycle.
 
 
-def module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
-    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-    return ".".join(parts)
-
-
-def imports_of(path: Path, module_level: bool) -> list[ast.ImportFrom | ast.Import]:
-    """The module-level imports of a module (what runs when it is imported), or the
-    imports inside its functions."""
-    tree = ast.parse(path.read_text("utf-8"))
-    if module_level:
-        found = []
-        for node in tree.body:
-            body = node.body if isinstance(node, ast.Try) else [node]
-            found += [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        return found
-    inner: dict[int, ast.ImportFrom | ast.Import] = {}
-    for fn in ast.walk(tree):
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for n in ast.walk(fn):
-                if isinstance(n, (ast.Import, ast.ImportFrom)):
-                    inner[id(n)] = n
-    return sorted(inner.values(), key=lambda n: n.lineno)
-
-
-def imported_modules(path: Path, node: ast.Import | ast.ImportFrom, known: set[str]
-                     ) -> set[str]:
-    """The package modules an import statement runs (a.b.c also runs a.b's __init__),
-    leaving out the importing module's own packages (already running)."""
-    me = module_name(path)
-    if isinstance(node, ast.Import):
-        targets = [a.name for a in node.names]
-    else:
-        base = me if path.name == "__init__.py" else me.rpartition(".")[0]
-        for _ in range(max(node.level - 1, 0)):
-            base = base.rpartition(".")[0]
-        mod = node.module if node.level == 0 else ".".join(p for p in (base, node.module) if p)
-        targets = [mod] + [f"{mod}.{a.name}" for a in node.names]
-    out = set()
-    for t in targets:
-        parts = t.split(".")
-        for k in range(1, len(parts) + 1):
-            m = ".".join(parts[:k])
-            if m in known and m != me and not me.startswith(m + "."):
-                out.add(m)
-    return out
-
-
-def test_symgraph_module_imports_have_no_cycle():
-    """Modules import one way: types -> graph -> op contract -> ops -> grad -> rewrites
-    -> codegen -> function -> printing. A cycle among module-level imports (what runs on
-    import) is an error; an import that must go the other way sits in a function and
-    says why (next test)."""
-    import networkx as nx
-    paths = sorted((ROOT / "symgraph").rglob("*.py"))
-    known = {module_name(p) for p in paths}
-    g = nx.DiGraph()
-    for p in paths:
-        g.add_node(module_name(p))
-        for node in imports_of(p, module_level=True):
-            g.add_edges_from((module_name(p), m) for m in imported_modules(p, node, known))
-    cycles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
-    assert not cycles, f"import cycles among symgraph's modules: {cycles}"
-
-
-def test_function_level_imports_of_symgraph_say_why():
-    """An import of a symgraph module inside a function goes against the one-way order
-    (or breaks a cycle): it carries a one-line comment saying why, on its line or the
-    line above."""
-    unexplained = []
-    for p in sorted((ROOT / "symgraph").rglob("*.py")):
-        rel = str(p.relative_to(ROOT))
-        lines = p.read_text("utf-8").splitlines()
-        for node in imports_of(p, module_level=False):
-            ours = node.level > 0 if isinstance(node, ast.ImportFrom) else False
-            ours = ours or any(n.startswith("symgraph") for n in (
-                [a.name for a in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""]))
-            said = "#" in lines[node.lineno - 1] or \
-                lines[node.lineno - 2].strip().startswith("#")
-            if ours and not said:
-                unexplained.append(f"{rel}:{node.lineno}: {lines[node.lineno - 1].strip()}")
-    assert not unexplained, "function-level imports without a reason comment:\n" + \
-        "\n".join(unexplained)
-
-
-# ---------------------------------------------------------------- keras_front's imports
-# (helpers prefixed kf_: the symgraph checks have their own)
-
-
-def kf_modules() -> dict[str, Path]:
-    """{dotted module name: path} of every keras_front module (packages by their name)."""
-    modules = {}
-    for path in sorted((ROOT / "keras_front").rglob("*.py")):
+def modules(package: str) -> dict[str, Path]:
+    """{dotted module name: path} of every module of `package` (packages by their name)."""
+    found = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
-        modules[".".join(parts)] = path
-    return modules
+        found[".".join(parts)] = path
+    assert found, f"no modules found under {ROOT / package}"
+    return found
 
 
-def kf_imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
+def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom,
                      known: dict[str, Path]) -> list[str]:
     """The modules an import statement of `module` loads (relative imports resolved;
     `from package import submodule` loads the submodule, other names the package)."""
@@ -180,7 +96,8 @@ def kf_imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFr
     return subs + ([base] if len(subs) < len(node.names) else [])
 
 
-def _kf_function_nodes(tree: ast.AST) -> set[int]:
+def _function_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside functions and lambdas (what does not run on import)."""
     inner: set[int] = set()
     for fn in ast.walk(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -188,7 +105,7 @@ def _kf_function_nodes(tree: ast.AST) -> set[int]:
     return inner
 
 
-def _kf_is_dynamic_import(node: ast.AST) -> bool:
+def _is_dynamic_import(node: ast.AST) -> bool:
     """A call of importlib.import_module / __import__ (always one of our own modules here)."""
     if not isinstance(node, ast.Call):
         return False
@@ -197,50 +114,43 @@ def _kf_is_dynamic_import(node: ast.AST) -> bool:
     return name in ("import_module", "__import__")
 
 
-def test_keras_front_imports_inside_functions_say_why():
-    """An import of keras_front.* or symgraph.* inside a function (or an import_module call)
-    hides a dependency; where one must stay (optional dependencies, loading on first use),
-    a comment on its line or the line above says why."""
-    known = kf_modules()
-    unexplained = []
+def function_level_imports(package: str, calls: bool = True) -> list[tuple[Path, ast.AST]]:
+    """(path, node) of every import of a symgraph or keras_front module inside a function
+    or lambda of `package`, and (with `calls`) of every import_module / __import__ call."""
+    known = modules(package)
+    found = []
     for module, path in known.items():
-        source = path.read_text("utf-8")
-        lines = source.splitlines()
-        tree = ast.parse(source)
-        inner = _kf_function_nodes(tree)
+        tree = ast.parse(path.read_text("utf-8"))
+        inner = _function_nodes(tree)
         for node in ast.walk(tree):
             if id(node) not in inner:
                 continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                ours = [m for m in kf_imported_modules(module, path, node, known)
-                        if m.split(".")[0] in ("keras_front", "symgraph")]
+                ours = [m for m in imported_modules(module, path, node, known)
+                        if m.split(".")[0] in PACKAGES]
             else:
-                ours = _kf_is_dynamic_import(node)
-            if not ours:
-                continue
-            here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
-            if "#" not in here and not above.startswith("#"):
-                unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}: {here.strip()}")
-    assert not unexplained, ("imports inside functions without a reason comment (move them "
-                             "to the top, or say why they cannot be there):\n"
-                             + "\n".join(unexplained))
+                ours = calls and _is_dynamic_import(node)
+            if ours:
+                found.append((path, node))
+    return found
 
 
-def kf_import_graph() -> dict[str, set[str]]:
-    """{module: the keras_front modules its top-level imports load}: importing a.b.c also
-    runs the packages a and a.b, unless the importer is inside them (already running)."""
-    known = kf_modules()
+def import_graph(package: str) -> dict[str, set[str]]:
+    """{module: the modules of `package` its module-level statements import}: importing
+    a.b.c also runs the packages a and a.b, unless the importer is inside them (already
+    running)."""
+    known = modules(package)
     graph: dict[str, set[str]] = {m: set() for m in known}
     for module, path in known.items():
         tree = ast.parse(path.read_text("utf-8"))
-        inner = _kf_function_nodes(tree)
+        inner = _function_nodes(tree)
         own_packages = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)}
         if path.name != "__init__.py":
             own_packages.discard(module)
         for node in ast.walk(tree):
             if id(node) in inner or not isinstance(node, (ast.Import, ast.ImportFrom)):
                 continue
-            for target in kf_imported_modules(module, path, node, known):
+            for target in imported_modules(module, path, node, known):
                 parts = target.split(".")
                 for i in range(1, len(parts) + 1):
                     loaded = ".".join(parts[:i])
@@ -249,46 +159,66 @@ def kf_import_graph() -> dict[str, set[str]]:
     return graph
 
 
-def kf_find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One cycle of the directed graph (a list of nodes, first repeated last), or None."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        path.pop()
-        state[node] = 2
+    g = nx.DiGraph()
+    g.add_nodes_from(sorted(graph))
+    g.add_edges_from((a, b) for a in sorted(graph) for b in sorted(graph[a]))
+    try:
+        edges = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
         return None
-
-    for start in sorted(graph):
-        if start not in state and (cycle := visit(start)):
-            return cycle
-    return None
+    return [a for a, _ in edges] + [edges[0][0]]
 
 
 def test_find_cycle_finds_cycles_through_packages():
-    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
-    assert kf_find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    known = kf_modules()
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    known = modules("keras_front")
     module = "keras_front.engine.network"
     node = ast.parse("from ..utils.layer_utils import print_summary").body[0]
-    assert kf_imported_modules(module, known[module], node, known) == \
+    assert imported_modules(module, known[module], node, known) == \
         ["keras_front.utils.layer_utils"]
-    graph = kf_import_graph()
+    graph = import_graph("keras_front")
     # importing utils.generic_utils runs keras_front.utils (its __init__) first
     assert {"keras_front.utils", "keras_front.utils.generic_utils"} <= \
         graph["keras_front.engine.base_layer"]
     assert "keras_front" not in graph["keras_front.engine.base_layer"]  # already running
 
 
-def test_keras_front_modules_import_one_way():
-    """keras_front's modules form one chain (utils -> engine -> layers -> models -> saving):
-    no cycle among their top-level imports, package __init__ files included."""
-    cycle = kf_find_cycle(kf_import_graph())
-    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+@pytest.mark.parametrize("package", PACKAGES)
+def test_module_imports_have_no_cycle(package):
+    """Modules import one way. symgraph: types -> graph -> op contract -> ops -> grad ->
+    rewrites -> codegen -> function -> printing; keras_front: utils -> engine -> layers ->
+    models -> saving. A cycle among module-level imports (what runs on import, package
+    __init__ files included) is an error; an import that must go the other way sits in a
+    function and says why (next test)."""
+    cycle = find_cycle(import_graph(package))
+    assert cycle is None, f"import cycle among {package}'s modules: " + " -> ".join(cycle or [])
+
+
+# symgraph's import_module calls (lazy.py's LazyModule, LazyFunction and lazy_attributes,
+# serialize.py's loading of LAZY_OP_MODULES) carry no reason comment yet: symgraph's
+# import statements are checked, its calls are expected to fail until they say why.
+_SYMGRAPH_CALLS = pytest.mark.xfail(strict=True, reason="symgraph's import_module calls "
+                                    "have no reason comment yet")
+
+
+@pytest.mark.parametrize(("package", "calls"), [
+    pytest.param("symgraph", False, id="symgraph"),
+    pytest.param("keras_front", True, id="keras_front"),
+    pytest.param("symgraph", True, id="symgraph-import_module", marks=_SYMGRAPH_CALLS)])
+def test_function_level_imports_say_why(package, calls):
+    """An import of a symgraph or keras_front module inside a function (or an import_module
+    call) goes against the one-way order, breaks a cycle or hides a dependency; where one
+    must stay (optional dependencies, loading on first use), a one-line comment on its line
+    or the line above says why."""
+    unexplained = []
+    for path, node in function_level_imports(package, calls):
+        lines = path.read_text("utf-8").splitlines()
+        here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+        if "#" not in here and not above.startswith("#"):
+            unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}: {here.strip()}")
+    assert not unexplained, ("imports inside functions without a reason comment (move them "
+                             "to the top, or say why they cannot be there):\n"
+                             + "\n".join(unexplained))
