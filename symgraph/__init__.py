@@ -21,6 +21,7 @@ from .grad import (
     verify_grad,
 )
 from .graph import Apply, Constant, SharedVariable, Variable, ancestors, clone_replace, toposort
+from .lazy import lazy_attributes
 from .nan_guard import NanGuard, NanGuardError
 from .ops import *  # noqa: F403  (the math namespace)
 from .ops import ifelse
@@ -75,15 +76,8 @@ _LAZY = {"debugprint": "printing", "from_json": "printing", "pprint": "printing"
          "scan": "ops.scan", "distributed": None}
 
 
-def __getattr__(name: str):
-    """`sg.debugprint`, `sg.to_json`, `sg.distributed`, ...: imported when first used."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'symgraph' has no attribute {name!r}")
-    import importlib
-    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
-    value = module if _LAZY[name] is None else getattr(module, name)
-    globals()[name] = value
-    return value
+# `sg.debugprint`, `sg.to_json`, `sg.distributed`, ...: imported when first used.
+__getattr__ = lazy_attributes(globals(), _LAZY)
 
 
 def __dir__() -> list[str]:

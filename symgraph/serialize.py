@@ -35,7 +35,8 @@ from .serialize_structure import check_document, parse_source
 from .tensor import TensorConstant, TensorSharedVariable, TensorType
 
 FORMAT = "symgraph-graph"
-# Modules whose ops register when first imported (not by `import symgraph`).
+# Modules whose ops register when first imported (not by `import symgraph`): those of the
+# lazy tables in symgraph/__init__.py (_LAZY) and ops/nnet.py (_ELSEWHERE) that define ops.
 LAZY_OP_MODULES = ("symgraph.ops.conv", "symgraph.ops.pool", "symgraph.ops.scan",
                    "symgraph.distributed")
 VERSION = 1

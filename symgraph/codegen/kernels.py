@@ -120,7 +120,7 @@ def kernel_source(op: Composite, ctx: RenderContext, label: str, node: Apply) ->
     for j, (name, args) in enumerate(op.body):
         row = row_of(name)
         arg_texts = [_ref_text(a, names) for a in args]
-        arg_dtypes = [op._dtype(a, in_dtypes, steps) for a in args]
+        arg_dtypes = [op.ref_dtype(a, in_dtypes, steps) for a in args]
         slot = _free_slot(slots, steps[j], j, last_use) if full[j] else None
         call = None
         if full[j]:

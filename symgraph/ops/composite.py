@@ -130,12 +130,13 @@ class Composite(Op):
         """Output dtype of every step, by its row's dtype rule."""
         out: list[str] = []
         for name, args in self.body:
-            out.append(output_dtype(row_of(name), [self._dtype(a, in_dtypes, out)
+            out.append(output_dtype(row_of(name), [self.ref_dtype(a, in_dtypes, out)
                                                    for a in args]))
         return out
 
     @staticmethod
-    def _dtype(ref: Ref, in_dtypes: Sequence[str], steps: Sequence[str]) -> str:
+    def ref_dtype(ref: Ref, in_dtypes: Sequence[str], steps: Sequence[str]) -> str:
+        """The dtype of what a step reads: an input's, an earlier step's, a constant's."""
         if ref.is_input:
             return in_dtypes[ref.number]
         if ref.is_step:
@@ -228,17 +229,9 @@ class Composite(Op):
         steps = self.step_dtypes(in_dtypes)
         lines: list[str] = []
         for j, (name, args) in enumerate(self.body):
-            texts, dts = [], []
-            for a in args:
-                if a.is_input:
-                    texts.append(in_names[a.number])
-                    dts.append(in_dtypes[a.number])
-                elif a.is_step:
-                    texts.append(f"t{a.number}")
-                    dts.append(steps[a.number])
-                else:
-                    texts.append(_c_literal(a.dtype, a.text))
-                    dts.append(a.dtype)
+            texts = [in_names[a.number] if a.is_input else f"t{a.number}" if a.is_step
+                     else _c_literal(a.dtype, a.text) for a in args]
+            dts = [self.ref_dtype(a, in_dtypes, steps) for a in args]
             expr = c_expr(row_of(name), texts, dts, steps[j])
             if expr is None:
                 return None

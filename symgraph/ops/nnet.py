@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..graph import Apply, Variable
+from ..lazy import lazy_attributes
 from ..tensor import as_tensor
 from . import elemwise as ew
 from .allocation import arange
@@ -34,14 +35,8 @@ _ELSEWHERE.update({name: "pool" for name in ("avg_pool2d", "max_pool2d", "pool_2
                                              "pool_3d")})
 
 
-def __getattr__(name: str) -> Any:
-    """`sg.nnet.conv2d`, `sg.nnet.pool_2d`, ...: their modules are imported when first used."""
-    if name not in _ELSEWHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    value = getattr(importlib.import_module(f"{__package__}.{_ELSEWHERE[name]}"), name)
-    globals()[name] = value
-    return value
+# `sg.nnet.conv2d`, `sg.nnet.pool_2d`, ...: their modules are imported when first used.
+__getattr__ = lazy_attributes(globals(), _ELSEWHERE)  # type: ignore[arg-type]
 
 
 # Array methods, not np.max/np.sum: they skip NumPy's dispatch layer (~3 us a call).
