@@ -21,7 +21,7 @@ class LazyModule:
         self.__name = name
 
     def __getattr__(self, attr: str) -> Any:
-        value = getattr(importlib.import_module(self.__name), attr)
+        value = getattr(importlib.import_module(self.__name), attr)  # on first use: the point
         setattr(self, attr, value)  # the next read finds it without importing
         return value
 
@@ -39,7 +39,7 @@ class LazyFunction:
 
     def resolve(self) -> Any:
         """The function itself (importing its module if needed)."""
-        return getattr(importlib.import_module(self.module), self.name)
+        return getattr(importlib.import_module(self.module), self.name)  # on first use
 
     def __repr__(self) -> str:
         return f"<lazy {self.module}.{self.name}>"
@@ -53,6 +53,7 @@ def lazy_attributes(namespace: dict[str, Any], where: dict[str, str | None]
     def __getattr__(name: str) -> Any:  # noqa: N807 (the module hook's own name)
         if name not in where:
             raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
+        # on first use: the point of the hook
         module = importlib.import_module(f".{where[name] or name}", namespace["__package__"])
         value = module if where[name] is None else getattr(module, name)
         namespace[name] = value

@@ -317,7 +317,7 @@ class _Reader:
         if cls is None:  # ops of the modules `import symgraph` leaves for later
             import importlib
             for module in LAZY_OP_MODULES:
-                importlib.import_module(module)
+                importlib.import_module(module)  # the document names one of their ops
             cls = find_op_class(cls_name)
         if cls is None:
             raise GraphFormatError(f"from_json: {where} uses op class {cls_name!r}, which is "

@@ -114,9 +114,9 @@ def _is_dynamic_import(node: ast.AST) -> bool:
     return name in ("import_module", "__import__")
 
 
-def function_level_imports(package: str, calls: bool = True) -> list[tuple[Path, ast.AST]]:
+def function_level_imports(package: str) -> list[tuple[Path, ast.AST]]:
     """(path, node) of every import of a symgraph or keras_front module inside a function
-    or lambda of `package`, and (with `calls`) of every import_module / __import__ call."""
+    or lambda of `package`, and of every import_module / __import__ call."""
     known = modules(package)
     found = []
     for module, path in known.items():
@@ -129,7 +129,7 @@ def function_level_imports(package: str, calls: bool = True) -> list[tuple[Path,
                 ours = [m for m in imported_modules(module, path, node, known)
                         if m.split(".")[0] in PACKAGES]
             else:
-                ours = calls and _is_dynamic_import(node)
+                ours = _is_dynamic_import(node)
             if ours:
                 found.append((path, node))
     return found
@@ -197,24 +197,14 @@ def test_module_imports_have_no_cycle(package):
     assert cycle is None, f"import cycle among {package}'s modules: " + " -> ".join(cycle or [])
 
 
-# symgraph's import_module calls (lazy.py's LazyModule, LazyFunction and lazy_attributes,
-# serialize.py's loading of LAZY_OP_MODULES) carry no reason comment yet: symgraph's
-# import statements are checked, its calls are expected to fail until they say why.
-_SYMGRAPH_CALLS = pytest.mark.xfail(strict=True, reason="symgraph's import_module calls "
-                                    "have no reason comment yet")
-
-
-@pytest.mark.parametrize(("package", "calls"), [
-    pytest.param("symgraph", False, id="symgraph"),
-    pytest.param("keras_front", True, id="keras_front"),
-    pytest.param("symgraph", True, id="symgraph-import_module", marks=_SYMGRAPH_CALLS)])
-def test_function_level_imports_say_why(package, calls):
+@pytest.mark.parametrize("package", PACKAGES)
+def test_function_level_imports_say_why(package):
     """An import of a symgraph or keras_front module inside a function (or an import_module
     call) goes against the one-way order, breaks a cycle or hides a dependency; where one
     must stay (optional dependencies, loading on first use), a one-line comment on its line
     or the line above says why."""
     unexplained = []
-    for path, node in function_level_imports(package, calls):
+    for path, node in function_level_imports(package):
         lines = path.read_text("utf-8").splitlines()
         here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
         if "#" not in here and not above.startswith("#"):
