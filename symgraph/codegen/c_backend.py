@@ -342,25 +342,36 @@ done:
 """
 
 
-def elementwise_kernel(cname: str, what: str, in_types: Sequence[TensorType], out_dtype: str,
-                       out_ndim: int, lines: Sequence[str], result: str, inplace: int | None,
-                       work: int) -> str:
-    """C source of one elementwise kernel `cname` with one output."""
-    return kernel_source(cname, what, in_types, out_ndim, [(out_dtype, inplace)],
-                         [(lines, result)], work)
+def write_target(node: Apply) -> int | None:
+    """The input an elementwise node writes its result into (None: a fresh array)."""
+    op = node.op
+    if isinstance(op, Composite):
+        return op.inplace
+    return op.destroy if isinstance(op, InplaceElemwise) else None
+
+
+def kernel_work(node: Apply) -> int:
+    """Work per element of an elementwise node (a transcendental row counts 10): the
+    threshold for splitting a call over threads scales with it."""
+    op = node.op
+    rows = [name for name, _ in op.body] if isinstance(op, Composite) else \
+        [(op.scalar if isinstance(op, Elemwise) else op.row).name]
+    return sum(10 if r in _HEAVY else 1 for r in rows) or 1
+
+
+def types_key(types: Sequence[TensorType]) -> tuple:
+    """What a kernel's C text depends on in its inputs: dtypes, ranks, known scalars."""
+    return tuple((t.dtype, t.ndim, all(d == 1 for d in t.shape)) for t in types)
 
 
 def _elementwise_call(cm: CModule, ctx: RenderContext, node: Apply, ins: Sequence[str],
-                      lines: list[str], result: str, inplace: int | None,
-                      rows: Sequence[str]) -> str | None:
+                      lines: list[str], result: str) -> str | None:
     out = node.outputs[0]
     in_types = [v.type for v in node.inputs]
-    work = sum(10 if r in _HEAVY else 1 for r in rows) or 1
-    # what the C text depends on: dtypes, ranks, which inputs are known scalars
-    key = ("elementwise", node.op, tuple((t.dtype, t.ndim, all(d == 1 for d in t.shape))
-                                         for t in in_types), out.dtype, out.ndim)
-    return cm.call(ctx, key, lambda cname: elementwise_kernel(
-        cname, str(node.op), in_types, out.dtype, out.ndim, lines, result, inplace, work), ins)
+    key = ("elementwise", node.op, types_key(in_types), out.dtype, out.ndim)
+    return cm.call(ctx, key, lambda cname: kernel_source(
+        cname, str(node.op), in_types, out.ndim, [(out.dtype, write_target(node))],
+        [(lines, result)], kernel_work(node)), ins)
 
 
 @renders(Composite, Elemwise, InplaceElemwise)
@@ -380,13 +391,7 @@ def render_elementwise(cm: CModule, ctx: RenderContext, node: Apply,
     if node in cm.siblings.values():
         from .c_siblings import render_with_siblings  # cycle: it builds on this module
         return render_with_siblings(cm, ctx, node, ins)
-    op = node.op
-    if isinstance(op, Composite):
-        inplace, rows = op.inplace, [name for name, _ in op.body]
-    else:
-        inplace = op.destroy if isinstance(op, InplaceElemwise) else None
-        rows = [(op.scalar if isinstance(op, Elemwise) else op.row).name]
-    return _elementwise_call(cm, ctx, node, ins, code[0], code[1], inplace, rows)
+    return _elementwise_call(cm, ctx, node, ins, code[0], code[1])
 
 
 

@@ -19,7 +19,7 @@ from ..ops.nnet import LogSoftmax, Softmax
 from ..ops.reduce import Argmax, Reduce
 from ..ops.registry import RenderContext, normalize_axis
 from ..tensor import TensorType
-from .c_backend import CModule, _c_comment, _c_string, _npy_type, renders
+from .c_backend import CModule, _c_comment, _c_string, _npy_type, renders, types_key
 
 _INIT = {"sum": "0", "mean": "0", "prod": "1"}
 
@@ -194,8 +194,7 @@ def render_reduce(cm: CModule, ctx: RenderContext, node: Apply,
         pnode, args, (lines, value) = producer
         in_types = [v.type for v in pnode.inputs]
         what = f"{op} of {pnode.op}"
-        key = ("reduce", op, pnode.op, tuple(
-            (t.dtype, t.ndim, all(d == 1 for d in t.shape)) for t in in_types), out.dtype)
+        key = ("reduce", op, pnode.op, types_key(in_types), out.dtype)
     return cm.call(ctx, key, lambda cname: reduce_kernel(
         cname, what, op.kind, axes, op.keepdims, in_types, x.ndim, lines, value, x.dtype,
         out.dtype, op.initial), args)

@@ -25,12 +25,17 @@ from collections.abc import Sequence
 
 from ..fgraph import OUTPUT, FunctionGraph
 from ..graph import Apply, Variable
-from ..ops.composite import Composite, InplaceElemwise
 from ..ops.control import branch_regions
-from ..ops.elemwise import Elemwise
 from ..ops.registry import RenderContext
 from ..tensor import TensorType
-from .c_backend import _HEAVY, CModule, elementwise_code, kernel_source
+from .c_backend import (
+    CModule,
+    elementwise_code,
+    kernel_source,
+    kernel_work,
+    types_key,
+    write_target,
+)
 
 _MAX_ARRAYS = 30  # inputs and outputs of one kernel (SG_MAXARGS is 40)
 
@@ -38,14 +43,6 @@ _MAX_ARRAYS = 30  # inputs and outputs of one kernel (SG_MAXARGS is 40)
 def _full_static(v: Variable) -> tuple | None:
     shape = v.type.shape if isinstance(v.type, TensorType) else None
     return shape if shape is not None and len(shape) > 0 and None not in shape else None
-
-
-def _target(node: Apply) -> int | None:
-    """The input an elementwise node writes its result into (None: a fresh array)."""
-    op = node.op
-    if isinstance(op, Composite):
-        return op.inplace
-    return op.destroy if isinstance(op, InplaceElemwise) else None
 
 
 def siblings_to_fuse(fgraph: FunctionGraph, fuse: set[Apply]) -> dict[Apply, Apply]:
@@ -59,7 +56,7 @@ def siblings_to_fuse(fgraph: FunctionGraph, fuse: set[Apply]) -> dict[Apply, App
         shape = _full_static(node.outputs[0])
         if node in fuse or node in out or shape is None or elementwise_code(node) is None:
             continue
-        target = _target(node)
+        target = write_target(node)
         chosen: list[Apply] = []
         arrays = {v for v in node.inputs}
         for k, v in enumerate(node.inputs):
@@ -106,18 +103,16 @@ def render_with_siblings(cm: CModule, ctx: RenderContext, node: Apply,
         code = elementwise_code(n, args)
         assert code is not None  # siblings_to_fuse checked it
         blocks.append(code)
-        tgt = _target(n)
+        tgt = write_target(n)
         outs.append((n.outputs[0].dtype, None if tgt is None else index[n.inputs[tgt]]))
-        rows = [name for name, _ in n.op.body] if isinstance(n.op, Composite) else \
-            [(n.op.scalar if isinstance(n.op, Elemwise) else n.op.row).name]
-        works.append(sum(10 if r in _HEAVY else 1 for r in rows) or 1)
+        works.append(kernel_work(n))
     in_types = [v.type for v in index]
     # threads when one of the kernels alone would have had them: starting threads costs
     # more than the fused kernel's extra work saves
     work = max(works)
     what = f"{node.op} with " + ", ".join(str(p.op) for p in producers)
     key = ("siblings", node.op, tuple(p.op for p in producers),
-           tuple((t.dtype, t.ndim, all(d == 1 for d in t.shape)) for t in in_types),
+           types_key(in_types),
            tuple(outs), tuple(tuple(index[v] if v in index else -1 for v in n.inputs)
                               for n in [node, *producers]))
     nd = node.outputs[0].ndim
