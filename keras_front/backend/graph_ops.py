@@ -93,7 +93,7 @@ class Function:
         else:
             self.unchecked = self._by_phase
             if phase is not None:
-                self._for_phase(phase)
+                self.for_phase(phase)
 
     def _compile(self, phase: int | None) -> Any:
         fn = self._compiled.get(phase)
@@ -111,7 +111,8 @@ class Function:
         """The compiled symgraph function of all the inputs (the phase an input too)."""
         return self._compile(None)
 
-    def _for_phase(self, value: Any) -> Any:
+    def for_phase(self, value: Any) -> Any:
+        """The compiled function for one learning-phase value (what fit runs with 1)."""
         return self._compile(1 if value else 0)
 
     def _by_phase(self, *arrays: Any) -> Any:
@@ -131,7 +132,7 @@ class Function:
         args = [_downcast(v, a, i) for i, (v, a) in
                 enumerate(zip(self.inputs, inputs, strict=True))]
         fn = self.function if self._phase_arg is None else \
-            self._for_phase(args[self._phase_arg])
+            self.for_phase(args[self._phase_arg])
         return fn(*args)
 
 
