@@ -84,6 +84,7 @@ class CModule:
         # elementwise nodes computed in the kernel of the one node using them
         # (c_siblings.py), and their input names
         self.siblings: dict[Apply, Apply] = {}
+        self.consumers: set[Apply] = set()     # the nodes of siblings.values()
         self.sibling_ins: dict[Apply, list[str]] = {}
         self.deferred: dict[Any, tuple[Apply, list[str], tuple[list[str], str]]] = {}
 
@@ -148,9 +149,11 @@ def compile_c(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVar
     """The generated function with C kernels bound, and the module's C source ('' when
     no node needed C). Raises cbuild.CompileError when the compiler fails."""
     cm = CModule()
-    cm.fuse = _reductions_to_fuse(fgraph)
+    order = fgraph.toposort()
+    cm.fuse = _reductions_to_fuse(fgraph, order)
     from .c_siblings import siblings_to_fuse  # cycle: c_siblings builds on this module
-    cm.siblings = siblings_to_fuse(fgraph, cm.fuse)
+    cm.siblings = siblings_to_fuse(fgraph, cm.fuse, order)
+    cm.consumers = set(cm.siblings.values())
     gen = generate(fgraph, n_outputs, updates, name, single, renderers=cm.renderers())
     if not cm.kernels:
         return gen, ""
@@ -159,14 +162,14 @@ def compile_c(fgraph: FunctionGraph, n_outputs: int, updates: Sequence[SharedVar
     return gen, "\n".join(sources)
 
 
-def _reductions_to_fuse(fgraph: FunctionGraph) -> set[Apply]:
+def _reductions_to_fuse(fgraph: FunctionGraph, order: Sequence[Apply]) -> set[Apply]:
     """Elementwise nodes whose only use is a reduction the C backend runs: the reduction
     computes them per element (`sum(x ** 2)`, a loss's mean, a gradient's bias sum read
     their inputs once, and the elementwise result is never stored)."""
     from .c_reduce import reducible  # cycle: c_reduce builds on this module
     out: set[Apply] = set()
     outputs = set(fgraph.outputs)
-    for node in fgraph.toposort():
+    for node in order:
         if not reducible(node):
             continue
         x = node.inputs[0]
@@ -388,7 +391,7 @@ def render_elementwise(cm: CModule, ctx: RenderContext, node: Apply,
     if node in cm.siblings:  # computed (and bound) in its consumer's kernel
         cm.sibling_ins[node] = list(ins)
         return "None"
-    if node in cm.siblings.values():
+    if node in cm.consumers:
         from .c_siblings import render_with_siblings  # cycle: it builds on this module
         return render_with_siblings(cm, ctx, node, ins)
     return _elementwise_call(cm, ctx, node, ins, code[0], code[1])

@@ -45,10 +45,11 @@ def _full_static(v: Variable) -> tuple | None:
     return shape if shape is not None and len(shape) > 0 and None not in shape else None
 
 
-def siblings_to_fuse(fgraph: FunctionGraph, fuse: set[Apply]) -> dict[Apply, Apply]:
+def siblings_to_fuse(fgraph: FunctionGraph, fuse: set[Apply], order: Sequence[Apply]
+                     ) -> dict[Apply, Apply]:
     """{producer: consumer} for the producers computed in their consumer's kernel (see
-    the module docstring); `fuse` are the nodes a reduction already computes."""
-    order = fgraph.toposort()
+    the module docstring); `fuse` are the nodes a reduction already computes, `order`
+    the graph's nodes in topological order."""
     region = branch_regions(order, fgraph.clients)
     out: dict[Apply, Apply] = {}
     consumers: set[Apply] = set()
