@@ -78,18 +78,15 @@ def standardize_input_data(data: Any, names: Sequence[str],
         arrays = [data]
     out = []
     for i, (name, array) in enumerate(zip(names, arrays, strict=True)):
-        if lazy and is_lazy_source(array):
+        if lazy and is_lazy_source(array):  # read batch by batch, already in the dtype
             array = LazyRows(array, dtypes[i] if dtypes is not None else None)
-            _check_shape(array, name, shapes[i] if shapes is not None else None,
-                         check_batch_axis, exception_prefix)
-            out.append(array)
-            continue
-        array = np.asarray(array)
-        if array.ndim == 1:
-            array = array[:, None]
-        if array.ndim == 0:
-            raise ValueError(f"Error when checking {exception_prefix}: {name} got a scalar "
-                             f"({array!r}); expected an array with a batch axis")
+        else:
+            array = np.asarray(array)
+            if array.ndim == 1:
+                array = array[:, None]
+            if array.ndim == 0:
+                raise ValueError(f"Error when checking {exception_prefix}: {name} got a "
+                                 f"scalar ({array!r}); expected an array with a batch axis")
         _check_shape(array, name, shapes[i] if shapes is not None else None,
                      check_batch_axis, exception_prefix)
         if dtypes is not None and array.dtype != dtypes[i]:
